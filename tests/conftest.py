@@ -1,0 +1,68 @@
+"""Shared fixtures. Every test runs offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "data" / "sample"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fake_hub import FakeHub  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_hf_home(tmp_path_factory, monkeypatch):
+    """Keep caches and tokens of the user's machine out of the tests."""
+    home = tmp_path_factory.getbasetemp() / "hf_home"
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(home / "datasets"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE_DIR
+
+
+def sample_texts() -> list[str]:
+    texts = []
+    for name in ("train.jsonl", "validation.jsonl"):
+        for line in (SAMPLE_DIR / name).read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            texts += [record["question"], record["answer"]]
+    return texts
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory) -> Path:
+    """A 2-layer BERT with random weights and a WordPiece tokenizer trained on the sample text."""
+    from ruqtopics_kit.tiny_backbone import build_tiny_backbone
+
+    return build_tiny_backbone(sample_texts(), tmp_path_factory.mktemp("tiny_backbone") / "bert", vocab_size=3000)
+
+
+@pytest.fixture(scope="session")
+def exported_sample(tmp_path_factory) -> Path:
+    """The sample exported as a Hub dataset repository (all three configs)."""
+    from ruqtopics_kit.hub_export import export_dataset
+
+    output = tmp_path_factory.mktemp("exported") / "ruqtopics"
+    export_dataset(SAMPLE_DIR, output)
+    return output
+
+
+@pytest.fixture
+def fake_hub(tmp_path):
+    """An in-process fake Hub; `HfApi(endpoint=fake_hub_endpoint)` talks to it."""
+    with FakeHub(tmp_path / "fake_hub") as hub:
+        yield hub
