@@ -1,0 +1,33 @@
+"""Publishing a finished local folder to the Hugging Face Hub with `huggingface_hub`.
+
+The folder is complete before anything is sent, and `upload_folder` makes one commit, so a failed upload
+changes nothing on the Hub and leaves the folder as it was: run the same call again to retry.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from huggingface_hub import HfApi
+
+# Local working state that must never reach the Hub (checkpoints are resumable state, not releases).
+NEVER_UPLOAD = ["checkpoints/*", "step_*", "epoch_*", "runs/*", "*.tmp", ".*"]
+
+
+def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model", "dataset"],
+                  commit_message: str, private: bool = False, token: str | None = None,
+                  endpoint: str | None = None) -> str:
+    """Create `repo_id` if needed and upload `folder` in one commit; return the commit URL.
+
+    The token comes from the argument, else `HF_TOKEN` or the saved login; it is never printed or stored.
+    """
+    folder = Path(folder)
+    if not (folder / "README.md").is_file():
+        raise FileNotFoundError(f"{folder} has no README.md: export or train into it before uploading")
+    api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
+    repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
+    commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
+                               commit_message=commit_message, ignore_patterns=NEVER_UPLOAD)
+    return commit.commit_url
