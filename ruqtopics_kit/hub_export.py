@@ -122,6 +122,8 @@ def _write_parquet(scratch: Path, staging: Path, config_name: str, files: dict, 
     for split in files:
         dataset = datasets.Dataset.from_file(str(scratch / f"{config_name}-{split}.arrow"),
                                              info=datasets.DatasetInfo(features=info.features), split=split)
+        if len(dataset) == 0:  # an empty split cannot be loaded: leave it out of the repository
+            continue
         num_shards = int(dataset.data.nbytes / convert_file_size_to_int(max_shard_size)) + 1
         (staging / config_name).mkdir(exist_ok=True)
         for index in range(num_shards):

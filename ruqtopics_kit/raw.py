@@ -70,7 +70,7 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
         raise FileNotFoundError(f"data_dir {str(data_dir)!r} is not a directory")
     for layout in (CANONICAL_FILES, DEEPPAVLOV_FILES):
         if (data_dir / layout["train"]).exists():
-            missing = [name for name in layout.values() if not (data_dir / name).is_file()]
+            missing = [name for name in layout.values() if not (data_dir / name).exists()]
             if missing:
                 raise FileNotFoundError(f"{data_dir}: found {layout['train']} but not {', '.join(missing)}")
             return {split: data_dir / name for split, name in layout.items()}
