@@ -1,0 +1,73 @@
+"""The rows of the correlation table: accuracy against the smoothed pretraining size and against each
+distance from Russian."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .distances import DISTANCE_KINDS
+from .stats import bootstrap_spearman_interval, kendall, partial_spearman, pearson, spearman
+
+ESTIMATORS = {"spearman": spearman, "kendall": kendall, "pearson_log1p": pearson, "pearson": pearson}
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    predictor: str  # "size" or a distance kind
+    method: str  # a key of ESTIMATORS, or "partial_spearman"
+    column: str  # the column of the analysis frame the score is correlated with
+    controls: str = ""  # the column partialled out, for "partial_spearman"
+
+
+@dataclass(frozen=True)
+class Row:
+    predictor: str
+    method: str
+    controls: str
+    statistic: float
+    p_value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    note: str
+
+
+def row_specs() -> list[RowSpec]:
+    size_rows = [
+        RowSpec("size", "spearman", "smoothed_size"),
+        RowSpec("size", "kendall", "smoothed_size"),
+        RowSpec("size", "pearson_log1p", "log1p_smoothed_size"),
+        RowSpec("size", "pearson", "smoothed_size"),
+        RowSpec("size", "partial_spearman", "smoothed_size", controls="genetic"),
+    ]
+    distance_rows = [RowSpec(kind, method, kind) for kind in DISTANCE_KINDS for method in ("spearman", "kendall")]
+    return size_rows + distance_rows
+
+
+def correlation_table(frame: pd.DataFrame, *, n_bootstrap: int, seed: int) -> pd.DataFrame:
+    """One row per RowSpec. `frame` has a `score` column and the columns the specs name; the score must
+    not be constant (the caller checks). A constant predictor gives an undefined row with a note."""
+    rows = [_row(frame, spec, n_bootstrap=n_bootstrap, seed=seed) for spec in row_specs()]
+    return pd.DataFrame(rows)
+
+
+def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> Row:
+    n = len(frame)
+    constant = [c for c in (spec.column, spec.controls) if c and frame[c].nunique() < 2]
+    if constant:
+        note = f"undefined: {' and '.join(constant)} is constant over the {n} locales"
+        return Row(spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, note)
+    score, predictor = frame["score"].to_numpy(), frame[spec.column].to_numpy()
+    if spec.controls:
+        result = partial_spearman(score, predictor, frame[spec.controls].to_numpy())
+    else:
+        result = ESTIMATORS[spec.method](score, predictor)
+    low, high = (
+        bootstrap_spearman_interval(score, predictor, n_resamples=n_bootstrap, seed=seed)
+        if spec.method == "spearman"
+        else (np.nan, np.nan)
+    )
+    return Row(spec.predictor, spec.method, spec.controls, result.statistic, result.p_value, low, high, n, "")

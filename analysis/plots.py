@@ -1,0 +1,73 @@
+"""Scatter plots of the per-locale score, each with its monotone (isotonic) trend, as PNG and SVG.
+
+Figures are built with matplotlib's object-oriented API (`Figure`, no pyplot), which renders with the Agg
+and SVG canvases and leaves the caller's matplotlib backend and global state alone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .stats import monotone_trend
+
+GENETIC_JITTER = 0.01  # half-width of the horizontal jitter; most languages share genetic distance 1.0
+
+
+def plot_score_vs_size(frame: pd.DataFrame, spearman_row, *, size_label: str, metric: str) -> Figure:
+    """Log x axis of size + 1, so that languages absent from mBERT (size 0) sit at 1, at the far left."""
+    x = frame["smoothed_size"].to_numpy() + 1
+    figure, axes = _scatter_with_trend(frame, x, x, spearman_row, metric=metric)
+    axes.set_xscale("log")
+    axes.set_xlabel(f"{size_label} + 1 (log scale)")
+    return figure
+
+
+def plot_score_vs_genetic_distance(frame: pd.DataFrame, spearman_row, *, metric: str, seed: int) -> Figure:
+    """Points are jittered horizontally (seeded) so that the many languages at distance 1.0 stay readable;
+    the trend uses the exact distances."""
+    x = frame["genetic"].to_numpy()
+    jitter = np.random.default_rng(seed).uniform(-GENETIC_JITTER, GENETIC_JITTER, size=len(x))
+    figure, axes = _scatter_with_trend(frame, x, x + jitter, spearman_row, metric=metric)
+    axes.set_xlabel(f"genetic distance from Russian (URIEL+; points jittered by up to ±{GENETIC_JITTER})")
+    return figure
+
+
+def save(figure: Figure, directory: Path, stem: str) -> list[str]:
+    names = [f"{stem}.png", f"{stem}.svg"]
+    figure.savefig(directory / names[0], dpi=150)
+    figure.savefig(directory / names[1], metadata={"Date": None})  # no timestamp: reruns give the same file
+    return names
+
+
+def _scatter_with_trend(frame: pd.DataFrame, x_exact, x_shown, spearman_row, *, metric: str):
+    figure = Figure(figsize=(10, 6.5), layout="constrained")
+    axes = figure.add_subplot()
+    score = frame["score"].to_numpy()
+    in_mbert = frame["in_mbert"].to_numpy()
+    axes.scatter(x_shown[in_mbert], score[in_mbert], s=18, color="tab:blue", label="in mBERT")
+    if not in_mbert.all():
+        axes.scatter(
+            x_shown[~in_mbert], score[~in_mbert], s=18, facecolors="none", edgecolors="tab:red",
+            label="not in mBERT",
+        )
+    for locale, xi, yi in zip(frame.index, x_shown, score):
+        axes.annotate(locale, (xi, yi), xytext=(3, 2), textcoords="offset points", fontsize=6)
+    increasing = not spearman_row.statistic < 0
+    trend_x, trend_y = monotone_trend(x_exact, score, increasing=increasing)
+    # The isotonic fit is defined at the observed x only: mark those values and join them with straight lines.
+    axes.plot(trend_x, trend_y, "o-", markersize=3, color="tab:orange", label="monotone (isotonic) fit")
+    axes.set_ylabel(metric)
+    axes.set_title(_caption(spearman_row))
+    axes.legend(loc="best", fontsize=8)
+    return figure, axes
+
+
+def _caption(row) -> str:
+    if math.isnan(row.statistic):
+        return f"Spearman ρ {row.note}"
+    return f"Spearman ρ = {row.statistic:.3f} (p = {row.p_value:.3g}), n = {row.n}"

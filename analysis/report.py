@@ -1,0 +1,116 @@
+"""The correlation table as CSV, Markdown and LaTeX, and the machine-readable summary as strict JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# method -> (Markdown label, LaTeX label)
+METHOD_LABELS = {
+    "spearman": ("Spearman ρ", r"Spearman $\rho$"),
+    "kendall": ("Kendall τ-b", r"Kendall $\tau_b$"),
+    "pearson_log1p": ("Pearson r on log(1 + size)", r"Pearson $r$ on $\log(1+\mathrm{size})$"),
+    "pearson": ("Pearson r on size", r"Pearson $r$ on size"),
+    "partial_spearman": ("partial Spearman ρ, genetic distance held fixed", r"partial Spearman $\rho$, genetic distance held fixed"),
+}
+HEADER = ("Predictor", "Statistic", "Value", "95% CI", "p", "n")
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+
+
+def predictor_label(predictor: str, size_label: str) -> str:
+    return size_label if predictor == "size" else f"{predictor} distance from Russian"
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_markdown(table: pd.DataFrame, summary: dict, path: Path) -> None:
+    lines = [
+        "# Per-locale score against pretraining size and linguistic distance",
+        "",
+        f"`{summary['metric']}` of {summary['n_locales']} locales from `{summary['inputs']['results']}`.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "|".join(["---", "---", "---:", "---:", "---:", "---:"]) + "|",
+        *("| " + " | ".join(cells) + " |" for cells in _cells(table, summary["size"]["label"], latex=False)),
+        "",
+        *(f"- {note}" for note in summary["notes"]),
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_latex(table: pd.DataFrame, summary: dict, path: Path) -> None:
+    """A booktabs table (needs \\usepackage{booktabs})."""
+    header = " & ".join(_latex_escape(h) for h in HEADER[:-2]) + r" & $p$ & $n$ \\"
+    caption = _latex_escape(
+        f"{summary['metric']} of {summary['n_locales']} MASSIVE locales against pretraining size "
+        f"({summary['size']['label']}) and distance from Russian. 95% CI: percentile bootstrap over locales."
+    )
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\begin{tabular}{llrrrr}",
+        r"\toprule",
+        header,
+        r"\midrule",
+        *(" & ".join(cells) + r" \\" for cells in _cells(table, summary["size"]["label"], latex=True)),
+        r"\bottomrule",
+        r"\end{tabular}",
+        rf"\caption{{{caption}}}",
+        r"\end{table}",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def write_json(summary: dict, path: Path) -> None:
+    """Strict JSON: NaN becomes null here, and any other non-finite number fails loudly."""
+    path.write_text(json.dumps(json_ready(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def json_ready(value):
+    """Plain Python containers and numbers, with NaN as None."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[str, ...]]:
+    text = _latex_escape if latex else str
+    return [
+        (
+            text(predictor_label(row.predictor, size_label)),
+            METHOD_LABELS[row.method][1 if latex else 0],
+            text(row.note) if math.isnan(row.statistic) else f"{row.statistic:.3f}",
+            "" if math.isnan(row.ci_low) else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
+            _p_value(row.p_value, latex=latex),
+            str(row.n),
+        )
+        for row in table.itertuples()
+    ]
+
+
+def _p_value(p: float, *, latex: bool) -> str:
+    """Three decimals down to 0.001, then four significant digits in scientific notation (2.998e-11)."""
+    if math.isnan(p):
+        return ""
+    if p >= 1e-3:
+        return f"{p:.3f}"
+    mantissa, exponent = f"{p:.3e}".split("e")
+    return f"${mantissa} \\times 10^{{{int(exponent)}}}$" if latex else f"{p:.3e}"
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(LATEX_SPECIALS.get(ch, ch) for ch in text)
