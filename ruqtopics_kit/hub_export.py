@@ -3,20 +3,20 @@
 The layout is the one `DatasetDict.push_to_hub(repo, config_name=...)` writes, for each config:
 `<config>/<split>-XXXXX-of-YYYYY.parquet`, with `configs:` and `dataset_info:` in the README's YAML, so
 `datasets.load_dataset("<org>/ruqtopics", "<config>")` (or the local folder) loads it with its ClassLabel
-names. The raw files are read once; every config is selected from the same batches.
+names. The raw files are read once; every config is selected from the same batches and streamed to Parquet.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
-from datasets.arrow_writer import ArrowWriter
+from datasets.arrow_writer import ParquetWriter
 from datasets.info import DatasetInfosDict
 from datasets.utils.metadata import MetadataConfigs
 from datasets.utils.py_utils import convert_file_size_to_int
@@ -73,6 +73,64 @@ def histogram_quantile(histogram: np.ndarray, q: float) -> int:
     return int(np.searchsorted(cumulative, q * (cumulative[-1] - 1), side="right"))
 
 
+ROW_GROUP_BYTES = 32 * 2**20  # rows are buffered up to this size per Parquet row group (datasets' cap: 100MB)
+
+
+class ShardedParquetWriter:
+    """Stream one config's split into Parquet shards of at most `max_shard_size` bytes (Arrow size).
+
+    `push_to_hub` shards a finished Dataset; here the data streams by once, so a shard is closed when it is
+    full and the files get their `-XXXXX-of-YYYYY` names when the split ends. Memory stays flat: only one
+    row group per writer is held.
+    """
+
+    def __init__(self, folder: Path, split: str, features: datasets.Features, max_shard_size: int):
+        self.folder, self.split, self.features, self.max_shard_size = folder, split, features, max_shard_size
+        self.shards: list[Path] = []
+        self.num_examples = self.num_bytes = self._shard_bytes = 0
+        self._buffer: list = []
+        self._buffer_bytes = 0
+        self._writer: ParquetWriter | None = None
+
+    def write(self, table) -> None:
+        if table.num_rows:
+            self._buffer.append(table)
+            self._buffer_bytes += table.nbytes
+            self.num_examples += table.num_rows
+            self.num_bytes += table.nbytes
+            if self._buffer_bytes >= ROW_GROUP_BYTES:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self.shards.append(self.folder / f".{self.split}-{len(self.shards):05d}.parquet")
+            self._writer = ParquetWriter(features=self.features, path=str(self.shards[-1]))
+        table = pa.concat_tables(self._buffer)
+        self._writer.write_table(table, writer_batch_size=table.num_rows)
+        self._shard_bytes += self._buffer_bytes
+        self._buffer, self._buffer_bytes = [], 0
+        if self._shard_bytes >= self.max_shard_size:
+            self._close_shard()
+
+    def _close_shard(self) -> None:
+        self._writer.finalize()
+        self._writer.close()
+        self._writer, self._shard_bytes = None, 0
+
+    def close(self) -> list[Path]:
+        """Finish the split; return its shard files under their final names (none for an empty split)."""
+        self._flush()
+        if self._writer is not None:
+            self._close_shard()
+        final = [self.folder / f"{self.split}-{index:05d}-of-{len(self.shards):05d}.parquet"
+                 for index in range(len(self.shards))]
+        for temporary, path in zip(self.shards, final):
+            temporary.rename(path)
+        return final
+
+
 def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: bool = False,
                    on_bad_record: str = "error", license: str = "unknown", synthetic: bool | None = None,
                    max_shard_size: str | int = datasets.config.MAX_SHARD_SIZE) -> dict:
@@ -86,54 +144,45 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
     if synthetic is None:
         readme = data_dir / "README.md"
         synthetic = readme.is_file() and "SYNTHETIC" in readme.read_text(encoding="utf-8").splitlines()[0]
-    with tempfile.TemporaryDirectory(prefix="ruqtopics-export-") as scratch, \
-            atomic_directory(output_dir, overwrite=overwrite) as staging:
-        stats, report = _write_arrow(files, Path(scratch), on_bad_record)
-        infos = {name: _write_parquet(Path(scratch), staging, name, files, max_shard_size) for name in CONFIG_NAMES}
+    with atomic_directory(output_dir, overwrite=overwrite) as staging:
+        infos, stats, report = _write_parquet(files, staging, on_bad_record, convert_file_size_to_int(max_shard_size))
         _write_card(staging, infos, stats, license=license, synthetic=synthetic)
     return {"records": {name: dict(stats[name].split_sizes) for name in CONFIG_NAMES},
             "skipped": dict(report.skipped)}
 
 
-def _write_arrow(files: dict[str, Path], scratch: Path, on_bad_record: str) -> tuple[dict, ReadReport]:
-    """One pass over the raw files, appending each config's selection to its own Arrow file."""
+def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, max_shard_size: int):
+    """One pass over the raw files, streaming each config's selection into its Parquet shards."""
     report, stats = ReadReport(), {name: ConfigStats() for name in CONFIG_NAMES}
+    infos = {name: datasets.DatasetInfo(features=configs.features(name), config_name=name,
+                                        splits=datasets.SplitDict(), download_size=0, dataset_size=0)
+             for name in CONFIG_NAMES}
     progress = tqdm(desc="Reading raw records", unit=" records")
     for split, path in files.items():
-        writers = {name: ArrowWriter(features=configs.features(name), path=str(scratch / f"{name}-{split}.arrow"))
-                   for name in CONFIG_NAMES}
+        writers = {}
+        for name in CONFIG_NAMES:
+            (staging / name).mkdir(exist_ok=True)
+            writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
         for batch in read_batches(path, split, report, on_bad_record):
             for name, writer in writers.items():
                 table = configs.select(batch, name)
-                writer.write_table(table)
+                writer.write(table)
                 stats[name].update(split, table, name)
             progress.update(batch.num_rows)
-        for writer in writers.values():
-            writer.finalize()
-            writer.close()
+        for name, writer in writers.items():
+            _record_split(infos[name], split, writer)
     progress.close()
-    return stats, report
+    return infos, stats, report
 
 
-def _write_parquet(scratch: Path, staging: Path, config_name: str, files: dict, max_shard_size) -> datasets.DatasetInfo:
-    """Shard each split of a config into Parquet the way `push_to_hub` does; return the config's info."""
-    info = datasets.DatasetInfo(features=configs.features(config_name), config_name=config_name)
-    info.splits, download_size = datasets.SplitDict(), 0
-    for split in files:
-        dataset = datasets.Dataset.from_file(str(scratch / f"{config_name}-{split}.arrow"),
-                                             info=datasets.DatasetInfo(features=info.features), split=split)
-        if len(dataset) == 0:  # an empty split cannot be loaded: leave it out of the repository
-            continue
-        num_shards = int(dataset.data.nbytes / convert_file_size_to_int(max_shard_size)) + 1
-        (staging / config_name).mkdir(exist_ok=True)
-        for index in range(num_shards):
-            path = staging / config_name / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"
-            dataset.shard(num_shards=num_shards, index=index, contiguous=True).to_parquet(str(path))
-            download_size += path.stat().st_size
-        info.splits.add(datasets.SplitInfo(name=split, num_bytes=dataset.data.nbytes, num_examples=len(dataset),
+def _record_split(info: datasets.DatasetInfo, split: str, writer: ShardedParquetWriter) -> None:
+    """Close a split's writer and add it to the config's info; an empty split (unloadable) is left out."""
+    shards = writer.close()
+    if shards:
+        info.splits.add(datasets.SplitInfo(name=split, num_bytes=writer.num_bytes, num_examples=writer.num_examples,
                                            dataset_name="ruqtopics"))
-    info.download_size, info.dataset_size = download_size, sum(s.num_bytes for s in info.splits.values())
-    return info
+        info.download_size += sum(path.stat().st_size for path in shards)
+        info.dataset_size += writer.num_bytes
 
 
 def _size_category(total: int) -> str:

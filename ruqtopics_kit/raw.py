@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 
 from .labels import all_topics
@@ -43,24 +44,85 @@ class RawDataError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+class _SeenIndex:
+    """Sorted 64-bit keys with where each was first seen: about 17 bytes a record, whatever the data size."""
+
+    def __init__(self):
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.where = np.empty(0, dtype=np.int64)  # file number << 32 | line
+        self.split = np.empty(0, dtype=np.int8)
+
+    def first_seen(self, keys: np.ndarray) -> np.ndarray:
+        """For each key, the position of its first sighting in this index, or -1."""
+        positions = np.searchsorted(self.keys, keys)
+        found = positions < len(self.keys)
+        found[found] = self.keys[positions[found]] == keys[found]
+        return np.where(found, positions, -1)
+
+    def add(self, keys: np.ndarray, where: np.ndarray, split: int) -> None:
+        """Add keys not seen before (the first of repeats within `keys`)."""
+        keys, first = np.unique(keys, return_index=True)
+        new = self.first_seen(keys) < 0
+        order = np.argsort(np.concatenate([self.keys, keys[new]]), kind="stable")
+        self.keys = np.concatenate([self.keys, keys[new]])[order]
+        self.where = np.concatenate([self.where, where[first][new]])[order]
+        self.split = np.concatenate([self.split, np.full(new.sum(), split, dtype=np.int8)])[order]
+
+
+def _hash64(texts: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+                     for text in texts], dtype=np.uint64)
+
+
 @dataclass
 class ReadReport:
-    """What reading skipped, and the guard against records repeated across files and splits."""
+    """What reading skipped, and the guard against records repeated across files and splits.
+
+    Ids and questions are kept as 64-bit hashes, so memory stays flat; two different ids sharing a hash
+    (odds about 1e-8 for the full dataset) would be reported as a duplicate, never missed.
+    """
 
     skipped: Counter = field(default_factory=Counter)
-    _ids: dict[str, str] = field(default_factory=dict)
-    _questions: dict[bytes, tuple[str, str]] = field(default_factory=dict)
+    _files: list[str] = field(default_factory=list)
+    _splits: list[str] = field(default_factory=list)
+    _ids: _SeenIndex = field(default_factory=_SeenIndex)
+    _questions: _SeenIndex = field(default_factory=_SeenIndex)
 
-    def claim(self, record_id: str, question: str, split: str, where: str, path: str, line: int) -> None:
-        """Fail if this id was seen before, or this question text was seen in another split."""
-        if record_id in self._ids:
-            raise RawDataError(path, line, f"duplicate id {record_id!r}, first seen at {self._ids[record_id]}")
-        self._ids[record_id] = where
-        key = hashlib.blake2b(" ".join(question.split()).encode(), digest_size=12).digest()
-        first = self._questions.setdefault(key, (split, where))
-        if first[0] != split:
-            raise RawDataError(path, line, f"record {record_id!r} is in split {split!r} but its question text "
-                                           f"is also in split {first[0]!r} at {first[1]}")
+    def claim(self, path: Path, split: str, ids: list[str], questions: list[str], lines: list[int]) -> None:
+        """Fail on an id seen before, or a question text already seen in another split."""
+        if str(path) not in self._files:
+            self._files.append(str(path))
+        if split not in self._splits:
+            self._splits.append(split)
+        where = (self._files.index(str(path)) << 32) | np.asarray(lines, dtype=np.int64)
+        split_number = self._splits.index(split)
+        id_keys, question_keys = _hash64(ids), _hash64([" ".join(q.split()) for q in questions])
+        self._check_ids(path, id_keys, ids, lines)
+        self._check_questions(path, split, question_keys, ids, lines)
+        self._ids.add(id_keys, where, split_number)
+        self._questions.add(question_keys, where, split_number)
+
+    def _location(self, where: int) -> str:
+        return f"{Path(self._files[where >> 32]).name}:{where & 0xFFFFFFFF}"
+
+    def _check_ids(self, path: Path, keys: np.ndarray, ids: list[str], lines: list[int]) -> None:
+        seen = self._ids.first_seen(keys)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        repeats_in_batch = np.setdiff1d(np.arange(len(keys)), first) if (counts > 1).any() else []
+        clashes = sorted([(i, self._location(int(self._ids.where[seen[i]]))) for i in np.flatnonzero(seen >= 0)]
+                         + [(i, f"{Path(path).name}:{lines[ids.index(ids[i])]}") for i in repeats_in_batch])
+        if clashes:
+            i, location = clashes[0]
+            raise RawDataError(path, lines[i], f"duplicate id {ids[i]!r}, first seen at {location}")
+
+    def _check_questions(self, path: Path, split: str, keys: np.ndarray, ids: list[str], lines: list[int]) -> None:
+        seen = self._questions.first_seen(keys)
+        for i in np.flatnonzero(seen >= 0):
+            other = self._splits[self._questions.split[seen[i]]]
+            if other != split:
+                location = self._location(int(self._questions.where[seen[i]]))
+                raise RawDataError(path, lines[i], f"record {ids[i]!r} is in split {split!r} but its question "
+                                                   f"text is also in split {other!r} at {location}")
 
 
 def detect_layout(data_dir: str | Path) -> dict[str, Path]:
@@ -84,6 +146,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     path = Path(path)
     parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
+    lines: list[int] = []
     for line, row in parse(path, split):
         try:
             record = _validated(row)
@@ -92,14 +155,19 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
                 raise RawDataError(path, line, str(problem)) from None
             report.skipped[str(problem).split(":")[0]] += 1
             continue
-        report.claim(record["id"], record["question"], split, f"{path.name}:{line}", str(path), line)
+        lines.append(line)
         for name, value in record.items():
             columns[name].append(value)
-        if len(columns["id"]) == BATCH_SIZE:
-            yield pa.RecordBatch.from_pydict(columns, schema=CANONICAL_SCHEMA)
-            columns = {name: [] for name in CANONICAL_SCHEMA.names}
-    if columns["id"]:
-        yield pa.RecordBatch.from_pydict(columns, schema=CANONICAL_SCHEMA)
+        if len(lines) == BATCH_SIZE:
+            yield _claimed_batch(report, path, split, columns, lines)
+            columns, lines = {name: [] for name in CANONICAL_SCHEMA.names}, []
+    if lines:
+        yield _claimed_batch(report, path, split, columns, lines)
+
+
+def _claimed_batch(report: ReadReport, path: Path, split: str, columns: dict, lines: list[int]) -> pa.RecordBatch:
+    report.claim(path, split, columns["id"], columns["question"], lines)
+    return pa.RecordBatch.from_pydict(columns, schema=CANONICAL_SCHEMA)
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -344,3 +344,35 @@ def test_push_needs_a_repo_id(tmp_path):
 def test_builder_needs_raw_data(tmp_path):
     with pytest.raises(ValueError, match="RuQTopics needs raw data"):
         RuQTopics(config_name="single_label", cache_dir=str(tmp_path)).download_and_prepare()
+
+
+@pytest.mark.parametrize("batch_size", [2, 10_000])
+def test_duplicates_are_found_within_and_across_batches(tmp_path, monkeypatch, batch_size):
+    import ruqtopics_kit.raw as raw
+
+    monkeypatch.setattr(raw, "BATCH_SIZE", batch_size)
+    records = [{"id": f"r{i}", "question": f"Вопрос {i}", "answer": "", "labels": ["музыка"]} for i in range(7)]
+    folder = raw_dir(tmp_path, train=records + [dict(records[1], question="Другой вопрос")])
+    with pytest.raises(RawDataError, match=r"train.jsonl, line 8: duplicate id 'r1', first seen at train.jsonl:2"):
+        export_dataset(folder, tmp_path / "out")
+    folder = raw_dir(tmp_path, train=records, test=[dict(records[5], id="99")])
+    with pytest.raises(RawDataError, match=r"test.jsonl, line 1: record '99' is in split 'test' but its question "
+                                           r"text is also in split 'train' at train.jsonl:6"):
+        export_dataset(folder, tmp_path / "out")
+
+
+def test_large_splits_are_sharded_like_push_to_hub(sample_dir, tmp_path, monkeypatch):
+    import ruqtopics_kit.hub_export as hub_export
+    import ruqtopics_kit.raw as raw
+
+    monkeypatch.setattr(raw, "BATCH_SIZE", 200)
+    monkeypatch.setattr(hub_export, "ROW_GROUP_BYTES", 50_000)
+    export_dataset(sample_dir, tmp_path / "out", max_shard_size=400_000)
+    shards = sorted(p.name for p in (tmp_path / "out" / "single_label").iterdir())
+    count = len([name for name in shards if name.startswith("train-")])
+    assert count > 1 and f"train-00000-of-{count:05d}.parquet" in shards
+    assert not [name for name in shards if name.startswith(".")]
+    single = datasets.load_dataset(str(tmp_path / "out"), "single_label")
+    builder = RuQTopics(config_name="single_label", data_dir=str(sample_dir), cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare()
+    assert single["train"].to_list() == builder.as_dataset(split="train").to_list()
