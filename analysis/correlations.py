@@ -56,10 +56,9 @@ def correlation_table(frame: pd.DataFrame, *, n_bootstrap: int, seed: int) -> pd
 
 def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> Row:
     n = len(frame)
-    constant = [c for c in (spec.column, spec.controls) if c and frame[c].nunique() < 2]
-    if constant:
-        note = f"undefined: {' and '.join(constant)} is constant over the {n} locales"
-        return Row(spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, note)
+    reason = _undefined_because(frame, spec)
+    if reason:
+        return Row(spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, f"undefined: {reason}")
     score, predictor = frame["score"].to_numpy(), frame[spec.column].to_numpy()
     if spec.controls:
         result = partial_spearman(score, predictor, frame[spec.controls].to_numpy())
@@ -71,3 +70,20 @@ def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> 
         else (np.nan, np.nan)
     )
     return Row(spec.predictor, spec.method, spec.controls, result.statistic, result.p_value, low, high, n, "")
+
+
+def _undefined_because(frame: pd.DataFrame, spec: RowSpec) -> str:
+    """Why the row's statistic does not exist for these locales, or "" when it does."""
+    names = {"score": "the score", spec.column: spec.predictor, spec.controls: spec.controls}
+    constant = [names[c] for c in (spec.column, spec.controls) if c and frame[c].nunique() < 2]
+    if constant:
+        return f"{' and '.join(constant)} is constant over the {len(frame)} locales"
+    if spec.controls:
+        # partialling out a variable with the same (or reversed) ranks as x or y leaves nothing to correlate
+        collinear = [
+            names[c] for c in ("score", spec.column)
+            if np.isclose(abs(spearman(frame[c], frame[spec.controls]).statistic), 1)
+        ]
+        if collinear:
+            return f"{spec.controls} ranks the {len(frame)} locales exactly as {' and '.join(collinear)} does"
+    return ""

@@ -40,7 +40,8 @@ def t_test_p_value(r: float, n: int, n_controls: int = 0) -> float:
     """Two-sided p-value of a (partial) correlation r over n observations with n_controls variables
     partialled out, from Student's t with n - 2 - n_controls degrees of freedom."""
     df = n - 2 - n_controls
-    t = r * np.sqrt(df / (1.0 - r * r))
+    with np.errstate(divide="ignore"):  # |r| = 1: t is infinite and p is 0, as in scipy
+        t = r * np.sqrt(df / (1.0 - r * r))
     return float(2 * stats.t.sf(abs(t), df))
 
 

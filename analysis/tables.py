@@ -52,16 +52,19 @@ def numeric_column(
     values = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype(float)
     bad = values.index[~np.isfinite(values)]
     if len(bad):
-        shown = ", ".join(f"{locale}={frame.at[locale, column]!r}" for locale in sorted(bad)[:12])
         raise AnalysisInputError(
             f"The column {column!r} of the {what} file {str(path)!r} must hold a finite number in every row; "
-            f"got non-numeric or empty values for {len(bad)} locale(s): {shown}."
+            f"got non-numeric or empty values for {len(bad)} locale(s): {_cells(frame, column, bad)}."
         )
     out_of_range = values.index[(values < low) | (values > high)]
     if len(out_of_range):
-        shown = ", ".join(f"{locale}={values[locale]!r}" for locale in sorted(out_of_range)[:12])
         raise AnalysisInputError(
             f"The column {column!r} of the {what} file {str(path)!r} must lie in [{low}, {high}]; "
-            f"got {shown}.{range_hint}"
+            f"got {_cells(frame, column, out_of_range)}.{range_hint}"
         )
     return values
+
+
+def _cells(frame: pd.DataFrame, column: str, locales) -> str:
+    """`locale='text as in the file'` for up to 12 locales."""
+    return ", ".join(f"{locale}={frame.at[locale, column]!r}" for locale in sorted(locales)[:12])
