@@ -22,19 +22,40 @@ def correlation_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--results", required=True, type=Path, help="per-locale results CSV (evaluate_massive.py)")
     parser.add_argument("--output-dir", required=True, type=Path, help="directory to create (all or nothing)")
-    parser.add_argument("--size-proxy", choices=tuple(PROXY_PREFIXES), default=defaults.size_proxy,
-                        help="Wikipedia articles, compressed dump bytes, or tokens (default: %(default)s)")
-    parser.add_argument("--exponent", type=float, default=defaults.exponent,
-                        help="smoothing size**exponent; rank statistics do not depend on it (default: %(default)s)")
-    parser.add_argument("--absent-languages", choices=ABSENT_LANGUAGE_TREATMENTS, default=defaults.absent_languages,
-                        help="languages absent from mBERT (am-ET, km-KH): size 0, or left out (default: %(default)s)")
+    parser.add_argument(
+        "--size-proxy",
+        choices=tuple(PROXY_PREFIXES),
+        default=defaults.size_proxy,
+        help="Wikipedia articles, compressed dump bytes, or tokens (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--exponent",
+        type=float,
+        default=defaults.exponent,
+        help="smoothing size**exponent; rank statistics do not depend on it (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--absent-languages",
+        choices=ABSENT_LANGUAGE_TREATMENTS,
+        default=defaults.absent_languages,
+        help="languages absent from mBERT (am-ET, km-KH): size 0, or left out (default: %(default)s)",
+    )
     parser.add_argument("--metric", default=defaults.metric, help="results column to correlate (default: %(default)s)")
-    parser.add_argument("--sizes", type=Path, default=None,
-                        help="a sizes table of your own with the columns of analysis/data/wiki_sizes.csv")
-    parser.add_argument("--allow-missing-locales", action="store_true",
-                        help="accept results for a subset of the 51 MASSIVE 1.0 locales")
-    parser.add_argument("--n-bootstrap", type=int, default=defaults.n_bootstrap,
-                        help="bootstrap resamples for the 95%% intervals (default: %(default)s)")
+    parser.add_argument(
+        "--sizes",
+        type=Path,
+        default=None,
+        help="a sizes table of your own with the columns of analysis/data/wiki_sizes.csv",
+    )
+    parser.add_argument(
+        "--allow-missing-locales", action="store_true", help="accept results for a subset of the 51 MASSIVE 1.0 locales"
+    )
+    parser.add_argument(
+        "--n-bootstrap",
+        type=int,
+        default=defaults.n_bootstrap,
+        help="bootstrap resamples for the 95%% intervals (default: %(default)s)",
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the bootstrap and plot jitter")
     parser.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     return parser
@@ -45,8 +66,12 @@ def distances_parser() -> argparse.ArgumentParser:
         prog="python -m analysis distances",
         description="Recompute the URIEL+ distances from Russian of every MASSIVE locale's language.",
     )
-    parser.add_argument("--output", type=Path, default=DISTANCES_FILE,
-                        help="CSV to write; its provenance goes beside it (default: the packaged cache)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=DISTANCES_FILE,
+        help="CSV to write; its provenance goes beside it (default: the packaged cache)",
+    )
     return parser
 
 
@@ -64,10 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         summary = run(results, output_dir, **args)
     except (AnalysisInputError, InvalidParameterError) as e:
         parser.error(str(e))
-    headline = next(row for row in summary["correlations"] if row["predictor"] == "size" and row["method"] == "spearman")
+    headline = next(
+        row for row in summary["correlations"] if row["predictor"] == "size" and row["method"] == "spearman"
+    )
+    rho = headline["note"] or f"{headline['statistic']:.3f}, p = {headline['p_value']:.3e}"
     print(
-        f"{summary['n_locales']} locales: Spearman rho({summary['metric']}, {summary['size']['label']}) = "
-        f"{headline['statistic']:.3f}, p = {headline['p_value']:.3e}; wrote {output_dir}/"
+        f"{summary['n_locales']} locales: Spearman rho({summary['metric']}, {summary['size']['label']}) = {rho}; "
+        f"wrote {output_dir}/"
     )
     return 0
 

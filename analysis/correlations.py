@@ -58,7 +58,9 @@ def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> 
     n = len(frame)
     reason = _undefined_because(frame, spec)
     if reason:
-        return Row(spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, f"undefined: {reason}")
+        return Row(
+            spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, f"undefined: {reason}"
+        )
     score, predictor = frame["score"].to_numpy(), frame[spec.column].to_numpy()
     if spec.controls:
         result = partial_spearman(score, predictor, frame[spec.controls].to_numpy())
@@ -81,7 +83,8 @@ def _undefined_because(frame: pd.DataFrame, spec: RowSpec) -> str:
     if spec.controls:
         # partialling out a variable with the same (or reversed) ranks as x or y leaves nothing to correlate
         collinear = [
-            names[c] for c in ("score", spec.column)
+            names[c]
+            for c in ("score", spec.column)
             if np.isclose(abs(spearman(frame[c], frame[spec.controls]).statistic), 1)
         ]
         if collinear:

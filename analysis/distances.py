@@ -42,7 +42,9 @@ def load_distances(path: Path = DISTANCES_FILE) -> pd.DataFrame:
     frame = read_table(path, "distances")
     require_columns(frame, ["locale", *DISTANCE_KINDS], path, "distances")
     frame = index_by_locale(frame, path, "distances")
-    return pd.DataFrame({kind: numeric_column(frame, kind, path, "distances", low=0, high=1) for kind in DISTANCE_KINDS})
+    return pd.DataFrame(
+        {kind: numeric_column(frame, kind, path, "distances", low=0, high=1) for kind in DISTANCE_KINDS}
+    )
 
 
 def load_provenance(path: Path = DISTANCES_FILE) -> dict:
@@ -101,7 +103,10 @@ def compute_distances(locales=None) -> pd.DataFrame:
         uriel.set_distance_metric(DISTANCE_METRIC)
         frame = pd.DataFrame(
             {
-                kind: [round(float(uriel.new_distance(kind, [reference, code])), DECIMALS) for code in languages["uriel_code"]]
+                kind: [
+                    round(float(uriel.new_distance(kind, [reference, code])), DECIMALS)
+                    for code in languages["uriel_code"]
+                ]
                 for kind in DISTANCE_KINDS
             },
             index=languages.index,

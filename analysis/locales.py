@@ -9,7 +9,7 @@ language); `note`, why `uriel_code` differs from `iso639_3`.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ DATA_DIR = Path(__file__).parent / "data"
 LOCALE_LANGUAGES_FILE = DATA_DIR / "locale_languages.csv"
 
 
-@lru_cache(maxsize=None)
+@cache
 def locale_languages() -> pd.DataFrame:
     """The locale table, indexed by locale, every column a string."""
     return pd.read_csv(LOCALE_LANGUAGES_FILE, dtype=str, keep_default_na=False).set_index("locale")

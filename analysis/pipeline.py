@@ -41,21 +41,28 @@ class Options:
     def __post_init__(self):
         check_choice("size_proxy", self.size_proxy, tuple(PROXY_PREFIXES))
         check_choice("absent_languages", self.absent_languages, ABSENT_LANGUAGE_TREATMENTS)
-        if isinstance(self.exponent, bool) or not isinstance(self.exponent, (int, float)) or not 0 < self.exponent < np.inf:
+        if (
+            isinstance(self.exponent, bool)
+            or not isinstance(self.exponent, (int, float))
+            or not 0 < self.exponent < np.inf
+        ):
             raise InvalidParameterError(
-                f"The 'exponent' parameter must be a finite number > 0 (a monotone smoothing). Got {self.exponent!r} instead."
+                "The 'exponent' parameter must be a finite number > 0 (a monotone smoothing). "
+                f"Got {self.exponent!r} instead."
             )
         for name in ("n_bootstrap", "seed"):
             value, low = getattr(self, name), 1 if name == "n_bootstrap" else 0
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-                raise InvalidParameterError(f"The {name!r} parameter must be an integer >= {low}. Got {value!r} instead.")
+                raise InvalidParameterError(
+                    f"The {name!r} parameter must be an integer >= {low}. Got {value!r} instead."
+                )
 
 
 def run(results_csv, output_dir, **options) -> dict:
     """Correlate per-locale scores with pretraining size and distance from Russian; write
     correlations.{csv,md,tex}, summary.json and the plots (PNG and SVG) to `output_dir`, all or nothing.
 
-    Options are the fields of `Options`. Returns the summary that summary.json holds (NaN as NaN)."""
+    Options are the fields of `Options`. Returns the summary that summary.json holds (undefined numbers as None)."""
     options = _options(options)
     output_dir = Path(output_dir)
     _check_output_dir(output_dir, options.overwrite)
@@ -64,9 +71,9 @@ def run(results_csv, output_dir, **options) -> dict:
     frame = analysis_frame(results, sizes, load_distances(), options)
     table = correlation_table(frame, n_bootstrap=options.n_bootstrap, seed=options.seed)
     summary = _summary(frame, table, results, sizes, options)
-    with _staged_directory(output_dir, options.overwrite) as staging:
+    with _staged_directory(output_dir) as staging:
         _write_outputs(staging, frame, table, summary, options)
-    return summary
+    return report.json_ready(summary)
 
 
 def _options(options: dict) -> Options:
@@ -80,13 +87,15 @@ def _options(options: dict) -> Options:
 def analysis_frame(results: Results, sizes: SizeTable, distances: pd.DataFrame, options: Options) -> pd.DataFrame:
     """One row per locale analysed: score, raw and smoothed size, in_mbert and the distances."""
     locales = list(results.scores.index)
-    _require_entries(locales, sizes.sizes.index, f"size entry in the sizes file {str(sizes.path)!r}")
-    _require_entries(locales, distances.index, f"distance entry in {str(DISTANCES_FILE)!r}")
+    _require_entries(results, sizes.sizes.index, f"size entry in the sizes file {str(sizes.path)!r}")
+    _require_entries(results, distances.index, f"distance entry in {str(DISTANCES_FILE)!r}")
     in_mbert = sizes.in_mbert[locales]
     if options.absent_languages == "drop":
         locales = [locale for locale in locales if in_mbert[locale]]
-    _check_coverage(locales, sizes, options)
-    frame = pd.DataFrame({"score": results.scores[locales], "size": sizes.sizes[locales], "in_mbert": in_mbert[locales]})
+    _check_coverage(locales, results, sizes, options)
+    frame = pd.DataFrame(
+        {"score": results.scores[locales], "size": sizes.sizes[locales], "in_mbert": in_mbert[locales]}
+    )
     frame["smoothed_size"] = frame["size"].where(frame["in_mbert"], 0.0) ** options.exponent
     frame["log1p_smoothed_size"] = np.log1p(frame["smoothed_size"])
     frame = frame.join(distances.loc[locales, list(DISTANCE_KINDS)]).sort_index()
@@ -94,22 +103,23 @@ def analysis_frame(results: Results, sizes: SizeTable, distances: pd.DataFrame, 
     return frame
 
 
-def _require_entries(locales, available, what: str) -> None:
-    lacking = sorted(set(locales) - set(available))
+def _require_entries(results: Results, available, what: str) -> None:
+    lacking = sorted(set(results.scores.index) - set(available))
     if lacking:
         raise AnalysisInputError(
-            f"The results file has locale(s) with no {what}: {format_locales(lacking)}. "
+            f"The results file {str(results.path)!r} has locale(s) with no {what}: {format_locales(lacking)}. "
             "Use MASSIVE locale codes (e.g. ru-RU, sl-SL), or add the locales to the table."
         )
 
 
-def _check_coverage(locales: list[str], sizes: SizeTable, options: Options) -> None:
+def _check_coverage(locales: list[str], results: Results, sizes: SizeTable, options: Options) -> None:
     """The paper's table needs every MASSIVE 1.0 locale (less those dropped as absent from mBERT)."""
     dropped = set(sizes.in_mbert.index[~sizes.in_mbert]) if options.absent_languages == "drop" else set()
     missing = sorted(set(paper_locales()) - dropped - set(locales))
     if missing and not options.allow_missing_locales:
         raise AnalysisInputError(
-            f"The results file lacks {len(missing)} of the {len(paper_locales())} MASSIVE 1.0 locales: {format_locales(missing)}. "
+            f"The results file {str(results.path)!r} lacks {len(missing)} of the {len(paper_locales())} MASSIVE 1.0 locales: "
+            f"{format_locales(missing)}. "
             "The paper's table is computed over all of them; to analyse a subset on purpose, pass "
             "--allow-missing-locales (allow_missing_locales=True)."
         )
@@ -192,7 +202,10 @@ def _notes(summary: dict, options: Options) -> list[str]:
 
 
 def _groups_text(groups: list[list[str]]) -> str:
-    return "; ".join(" = ".join(group) if len(group) <= 4 else f"{len(group)} locales ({', '.join(group[:3])}, ...)" for group in groups)
+    return "; ".join(
+        " = ".join(group) if len(group) <= 4 else f"{len(group)} locales ({', '.join(group[:3])}, ...)"
+        for group in groups
+    )
 
 
 def _write_outputs(directory: Path, frame: pd.DataFrame, table: pd.DataFrame, summary: dict, options: Options) -> None:
@@ -218,7 +231,9 @@ def _write_outputs(directory: Path, frame: pd.DataFrame, table: pd.DataFrame, su
 
 def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
     if output_dir.exists() and not output_dir.is_dir():
-        raise AnalysisInputError(f"The output directory {str(output_dir)!r} exists and is not a directory. Choose another path.")
+        raise AnalysisInputError(
+            f"The output directory {str(output_dir)!r} exists and is not a directory. Choose another path."
+        )
     if output_dir.is_dir() and any(output_dir.iterdir()) and not overwrite:
         raise AnalysisInputError(
             f"The output directory {str(output_dir)!r} is not empty. Choose a new directory, or pass "
@@ -227,7 +242,7 @@ def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
 
 
 @contextmanager
-def _staged_directory(output_dir: Path, overwrite: bool):
+def _staged_directory(output_dir: Path):
     """Yield a fresh directory beside `output_dir`; when the block succeeds it becomes `output_dir`, when it
     fails it is removed, so a reader never sees a half-written output directory."""
     output_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,11 @@ def _scatter_with_trend(frame: pd.DataFrame, x_exact, x_shown, spearman_row, *, 
     axes.scatter(x_shown[in_mbert], score[in_mbert], s=18, color="tab:blue", label="in mBERT")
     if not in_mbert.all():
         axes.scatter(
-            x_shown[~in_mbert], score[~in_mbert], s=18, facecolors="none", edgecolors="tab:red",
+            x_shown[~in_mbert],
+            score[~in_mbert],
+            s=18,
+            facecolors="none",
+            edgecolors="tab:red",
             label="not in mBERT",
         )
     for locale, xi, yi in zip(frame.index, x_shown, score):

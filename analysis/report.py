@@ -15,10 +15,24 @@ METHOD_LABELS = {
     "kendall": ("Kendall τ-b", r"Kendall $\tau_b$"),
     "pearson_log1p": ("Pearson r on log(1 + size)", r"Pearson $r$ on $\log(1+\mathrm{size})$"),
     "pearson": ("Pearson r on size", r"Pearson $r$ on size"),
-    "partial_spearman": ("partial Spearman ρ, genetic distance held fixed", r"partial Spearman $\rho$, genetic distance held fixed"),
+    "partial_spearman": (
+        "partial Spearman ρ, genetic distance held fixed",
+        r"partial Spearman $\rho$, genetic distance held fixed",
+    ),
 }
 HEADER = ("Predictor", "Statistic", "Value", "95% CI", "p", "n")
-LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
 
 
 def predictor_label(predictor: str, size_label: str) -> str:
@@ -71,7 +85,9 @@ def write_latex(table: pd.DataFrame, summary: dict, path: Path) -> None:
 
 def write_json(summary: dict, path: Path) -> None:
     """Strict JSON: NaN becomes null here, and any other non-finite number fails loudly."""
-    path.write_text(json.dumps(json_ready(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(json_ready(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
 
 
 def json_ready(value):
@@ -89,13 +105,14 @@ def json_ready(value):
 
 def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[str, ...]]:
     text = _latex_escape if latex else str
+    math_mode = (lambda formula: f"${formula}$") if latex else str  # a LaTeX minus sign, not a hyphen
     return [
         (
             text(predictor_label(row.predictor, size_label)),
             METHOD_LABELS[row.method][1 if latex else 0],
-            text(row.note) if math.isnan(row.statistic) else f"{row.statistic:.3f}",
-            "" if math.isnan(row.ci_low) else f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
-            _p_value(row.p_value, latex=latex),
+            text(row.note) if math.isnan(row.statistic) else math_mode(f"{row.statistic:.3f}"),
+            "" if math.isnan(row.ci_low) else math_mode(f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"),
+            "" if math.isnan(row.p_value) else math_mode(_p_value(row.p_value, latex=latex)),
             str(row.n),
         )
         for row in table.itertuples()
@@ -104,12 +121,10 @@ def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[s
 
 def _p_value(p: float, *, latex: bool) -> str:
     """Three decimals down to 0.001, then four significant digits in scientific notation (2.998e-11)."""
-    if math.isnan(p):
-        return ""
     if p >= 1e-3:
         return f"{p:.3f}"
     mantissa, exponent = f"{p:.3e}".split("e")
-    return f"${mantissa} \\times 10^{{{int(exponent)}}}$" if latex else f"{p:.3e}"
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}" if latex else f"{p:.3e}"
 
 
 def _latex_escape(text: str) -> str:

@@ -24,7 +24,12 @@ def load_results(path: Path, metric: str) -> Results:
     require_columns(frame, ["locale", metric], path, "results")
     frame = index_by_locale(frame, path, "results")
     scores = numeric_column(
-        frame, metric, path, "results", low=0.0, high=1.0,
+        frame,
+        metric,
+        path,
+        "results",
+        low=0.0,
+        high=1.0,
         range_hint=" Scores are fractions; if the file holds percentages, divide them by 100.",
     )
     return Results(path=path, metric=metric, scores=scores)

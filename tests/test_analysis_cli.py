@@ -33,15 +33,38 @@ def reject_nan(constant):
 def test_cli_end_to_end(tmp_path):
     output = tmp_path / "analysis"
     completed = subprocess.run(
-        [sys.executable, "-m", "analysis", "--results", str(FIXTURE), "--output-dir", str(output), "--n-bootstrap", "200"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "--results",
+            str(FIXTURE),
+            "--output-dir",
+            str(output),
+            "--n-bootstrap",
+            "200",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "51 locales: Spearman rho(accuracy, articles_2020_08^0.7) = " in completed.stdout
     assert sorted(p.name for p in output.iterdir()) == OUTPUTS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis"]  # no staging directory left
 
     table = pd.read_csv(output / "correlations.csv")
-    assert list(table.columns) == ["predictor", "method", "controls", "statistic", "p_value", "ci_low", "ci_high", "n", "note"]
+    assert list(table.columns) == [
+        "predictor",
+        "method",
+        "controls",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "n",
+        "note",
+    ]
     assert set(table["predictor"]) == {"size", "genetic", "syntactic", "geographic", "featural"}
     assert (table["n"] == 51).all()
     headline = table[(table["predictor"] == "size") & (table["method"] == "spearman")].iloc[0]
@@ -71,10 +94,24 @@ def test_pearson_on_log_size_by_hand(tmp_path):
     sizes = pd.DataFrame({"locale": locales, "articles_x": [math.expm1(k) for k in range(4)], "in_mbert": "yes"})
     sizes.to_csv(tmp_path / "sizes.csv", index=False)
     pd.DataFrame({"locale": locales, "accuracy": [0.1, 0.3, 0.2, 0.4]}).to_csv(tmp_path / "results.csv", index=False)
-    assert cli.main([
-        "--results", str(tmp_path / "results.csv"), "--output-dir", str(tmp_path / "out"), "--sizes",
-        str(tmp_path / "sizes.csv"), "--exponent", "1", "--allow-missing-locales", "--n-bootstrap", "50",
-    ]) == 0
+    assert (
+        cli.main(
+            [
+                "--results",
+                str(tmp_path / "results.csv"),
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--sizes",
+                str(tmp_path / "sizes.csv"),
+                "--exponent",
+                "1",
+                "--allow-missing-locales",
+                "--n-bootstrap",
+                "50",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(tmp_path / "out" / "correlations.csv").set_index(["predictor", "method"])
     assert table.loc[("size", "pearson_log1p"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])
     assert table.loc[("size", "spearman"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])

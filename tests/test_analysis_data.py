@@ -88,7 +88,9 @@ def recomputed():
     """Three locales recomputed with the installed urielplus (offline, a few seconds)."""
     cached = load_provenance()["version"]
     if version("urielplus") != cached:
-        pytest.skip(f"cache made with urielplus {cached}, {version('urielplus')} installed: run python -m analysis distances")
+        pytest.skip(
+            f"cache made with urielplus {cached}, {version('urielplus')} installed: run python -m analysis distances"
+        )
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     frame = compute_distances(["ru-RU", "pl-PL", "nb-NO"])
@@ -109,4 +111,3 @@ def test_distances_command_writes_cache_and_provenance(recomputed, tmp_path, mon
     assert load_distances(target).equals(recomputed[list(DISTANCE_KINDS)])
     assert load_provenance(target)["version"] == version("urielplus")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "d.provenance.json"]
-

@@ -36,6 +36,10 @@ def drop(*locales):
     return lambda frame: frame[~frame["locale"].isin(locales)]
 
 
+def append_copy(of, as_locale):
+    return lambda frame: pd.concat([frame, frame[frame["locale"] == of].assign(locale=as_locale)])
+
+
 def set_cell(locale, column, value):
     def edit(frame):
         frame.loc[frame["locale"] == locale, column] = value
@@ -56,7 +60,9 @@ def run_expecting_error(tmp_path, results, match, **options):
 
 def test_missing_locales_are_an_error_that_names_them(tmp_path):
     message = run_expecting_error(
-        tmp_path, results_file(tmp_path, drop("ru-RU", "ja-JP")), r"lacks 2 of the 51 MASSIVE 1\.0 locales: ja-JP, ru-RU"
+        tmp_path,
+        results_file(tmp_path, drop("ru-RU", "ja-JP")),
+        r"lacks 2 of the 51 MASSIVE 1\.0 locales: ja-JP, ru-RU",
     )
     assert "--allow-missing-locales" in message
 
@@ -79,15 +85,15 @@ def test_drop_needs_no_results_for_languages_absent_from_mbert(tmp_path):
 
 
 def test_ca_es_is_used_when_present(tmp_path):
-    add_catalan = lambda frame: pd.concat([frame, frame[frame["locale"] == "es-ES"].assign(locale="ca-ES")])
-    summary = analysis.run(results_file(tmp_path, add_catalan), tmp_path / "out", **FAST)
+    summary = analysis.run(results_file(tmp_path, append_copy("es-ES", "ca-ES")), tmp_path / "out", **FAST)
     assert summary["n_locales"] == 52
     assert summary["locales_beyond_massive_1_0"] == ["ca-ES"]
 
 
 def test_duplicate_locale(tmp_path):
-    repeat_pl = lambda frame: pd.concat([frame, frame[frame["locale"] == "pl-PL"]])
-    run_expecting_error(tmp_path, results_file(tmp_path, repeat_pl), r"results\.csv.*more than one row.*pl-PL")
+    run_expecting_error(
+        tmp_path, results_file(tmp_path, append_copy("pl-PL", "pl-PL")), r"results\.csv.*more than one row.*pl-PL"
+    )
 
 
 @pytest.mark.parametrize("value", ["n/a", "", "0,85"])
@@ -103,17 +109,22 @@ def test_percentages_are_rejected_with_a_hint(tmp_path):
 
 
 def test_locale_without_a_size_entry(tmp_path):
-    add_unknown = lambda frame: pd.concat([frame, frame.head(1).assign(locale="sl-SI")])
-    run_expecting_error(tmp_path, results_file(tmp_path, add_unknown), r"no size entry in the sizes file .*wiki_sizes\.csv.*: sl-SI")
+    run_expecting_error(
+        tmp_path,
+        results_file(tmp_path, append_copy("sl-SL", "sl-SI")),
+        r"no size entry in the sizes file .*wiki_sizes\.csv.*: sl-SI",
+    )
 
 
 def test_missing_metric_column(tmp_path):
-    run_expecting_error(tmp_path, results_file(tmp_path), r"\['locale', 'macro_f1'\].*\['macro_f1'\] are missing", metric="macro_f1")
+    run_expecting_error(
+        tmp_path, results_file(tmp_path), r"\['locale', 'macro_f1'\].*\['macro_f1'\] are missing", metric="macro_f1"
+    )
 
 
 def test_other_metric_column(tmp_path):
-    with_f1 = lambda frame: frame.assign(macro_f1=frame["accuracy"])
-    summary = analysis.run(results_file(tmp_path, with_f1), tmp_path / "out", metric="macro_f1", **FAST)
+    with_f1 = results_file(tmp_path, lambda frame: frame.assign(macro_f1=frame["accuracy"]))
+    summary = analysis.run(with_f1, tmp_path / "out", metric="macro_f1", **FAST)
     assert summary["metric"] == "macro_f1"
 
 
@@ -155,7 +166,10 @@ def test_own_sizes_table_with_a_dated_column(tmp_path):
     "edit, match",
     [
         (lambda f: f.drop(columns="in_mbert"), r"sizes.csv' must have the columns \['locale', 'in_mbert'\]"),
-        (lambda f: f.assign(articles_2018=f["articles_2020_08"]), r"exactly one column whose name starts with 'articles_'"),
+        (
+            lambda f: f.assign(articles_2018=f["articles_2020_08"]),
+            r"exactly one column whose name starts with 'articles_'",
+        ),
         (lambda f: f.drop(columns="articles_2020_08"), r"starts with 'articles_'.*got none"),
         (set_cell("th-TH", "in_mbert", "maybe"), r"'in_mbert'.*must be one of \['yes', 'cased_only', 'no'\].*th-TH"),
         (set_cell("ko-KR", "articles_2020_08", "-3"), r"'articles_2020_08'.*must lie in \[0, inf\]; got ko-KR='-3'"),

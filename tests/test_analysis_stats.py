@@ -93,7 +93,11 @@ def test_paper_p_value_from_rho_and_n():
     for n, printed in [(49, "7.601e-11"), (50, "4.773e-11"), (52, "1.884e-11")]:
         assert f"{t_test_p_value(0.773, n):.3e}" == printed
     # without ties rho = 1 - S/22100 (S even); the values nearest 0.773 cannot give the printed p
-    assert [f"{t_test_p_value(1 - s / 22100, 51):.3e}" for s in (5014, 5016, 5018)] == ["2.964e-11", "2.989e-11", "3.015e-11"]
+    assert [f"{t_test_p_value(1 - s / 22100, 51):.3e}" for s in (5014, 5016, 5018)] == [
+        "2.964e-11",
+        "2.989e-11",
+        "3.015e-11",
+    ]
 
 
 def test_bootstrap_interval_matches_a_plain_loop_and_is_reproducible():
@@ -133,11 +137,13 @@ def paper_frame(exponent, absent_languages="zero"):
     """All 51 MASSIVE 1.0 locales, with a score that is a strictly increasing function of the zeroed
     Wikipedia article count (ties in size give tied scores)."""
     sizes = load_sizes(None, "articles")
-    locales = [l for l in sizes.sizes.index if l != "ca-ES"]
+    locales = [locale for locale in sizes.sizes.index if locale != "ca-ES"]
     zeroed = sizes.sizes[locales].where(sizes.in_mbert[locales], 0.0)
     scores = 0.1 + 0.8 * zeroed.rank() / len(zeroed)
     options = Options(exponent=exponent, absent_languages=absent_languages)
-    return analysis_frame(Results(path="synthetic.csv", metric="accuracy", scores=scores), sizes, load_distances(), options)
+    return analysis_frame(
+        Results(path="synthetic.csv", metric="accuracy", scores=scores), sizes, load_distances(), options
+    )
 
 
 @pytest.mark.parametrize("absent_languages, n", [("zero", 51), ("drop", 49)])
@@ -155,4 +161,6 @@ def test_rank_statistics_do_not_depend_on_the_exponent(absent_languages, n):
     rank_rows = [("size", "spearman"), ("size", "kendall"), ("size", "partial_spearman"), ("genetic", "spearman")]
     for other in tables[1:]:
         pd.testing.assert_frame_equal(other.loc[rank_rows], tables[0].loc[rank_rows])
-        assert other.loc[("size", "pearson"), "statistic"] != pytest.approx(tables[0].loc[("size", "pearson"), "statistic"])
+        assert other.loc[("size", "pearson"), "statistic"] != pytest.approx(
+            tables[0].loc[("size", "pearson"), "statistic"]
+        )
