@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
+
+from ruqtopics_kit.atomic import atomic_write_text
 
 from .locales import DATA_DIR, locale_languages
 from .tables import index_by_locale, numeric_column, read_table, require_columns
@@ -127,17 +127,5 @@ def write_distances(frame: pd.DataFrame, path: Path = DISTANCES_FILE) -> None:
         "language_codes": "analysis/data/locale_languages.csv, column uriel_code",
         "command": "python -m analysis distances",
     }
-    _write_atomically(Path(path), frame.to_csv(index_label="locale", lineterminator="\n"))
-    _write_atomically(provenance_path(path), json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write_text(Path(path), frame.to_csv(index_label="locale", lineterminator="\n"))
+    atomic_write_text(provenance_path(path), json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ruqtopics_kit.atomic import atomic_directory
 
 from . import plots, report
 from .correlations import correlation_table
@@ -71,7 +70,7 @@ def run(results_csv, output_dir, **options) -> dict:
     frame = analysis_frame(results, sizes, load_distances(), options)
     table = correlation_table(frame, n_bootstrap=options.n_bootstrap, seed=options.seed)
     summary = _summary(frame, table, results, sizes, options)
-    with _staged_directory(output_dir) as staging:
+    with atomic_directory(output_dir, overwrite=True) as staging:  # emptiness was checked above
         _write_outputs(staging, frame, table, summary, options)
     return report.json_ready(summary)
 
@@ -239,27 +238,3 @@ def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
             f"The output directory {str(output_dir)!r} is not empty. Choose a new directory, or pass "
             "--overwrite (overwrite=True) to replace it."
         )
-
-
-@contextmanager
-def _staged_directory(output_dir: Path):
-    """Yield a fresh directory beside `output_dir`; when the block succeeds it becomes `output_dir`, when it
-    fails it is removed, so a reader never sees a half-written output directory."""
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".partial", dir=output_dir.parent))
-    try:
-        yield staging
-        _replace_directory(staging, output_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def _replace_directory(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.rename(new, target)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.rename(target, retired / target.name)
-    os.rename(new, target)
-    shutil.rmtree(retired)
