@@ -1,0 +1,11 @@
+"""Per-locale evaluation of a RuQTopics classifier on MASSIVE; see ruqtopics_kit/massive_eval.py.
+
+    python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR [options]
+"""
+
+import sys
+
+from ruqtopics_kit.massive_eval import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Per-locale MASSIVE accuracies into a model card's `model-index` (huggingface_hub `EvalResult`s).
+
+A rerun with the same model, copy, mapping and split replaces its earlier entries instead of adding duplicates;
+entries of other evaluations (the RuQTopics test set, another mapping) are kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+from .readers import AMAZON_SCIENCE, MTEB
+from .records import HUB_SPLITS
+
+CARD_FILE = "README.md"
+
+
+def load_model_card(model: str):
+    """The model card of a local model folder; a clear error for a Hub id or a folder without README.md."""
+    from huggingface_hub import ModelCard
+
+    path = Path(model) / CARD_FILE
+    if not Path(model).is_dir():
+        raise ValueError(f"--update-model-card needs a local model folder; {model!r} is not a folder")
+    if not path.is_file():
+        raise FileNotFoundError(f"--update-model-card: {path} does not exist; the model folder has no card to update")
+    return ModelCard.load(path)
+
+
+def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: str | None, split: str,
+                        mapping: str, revision: str | None, model_name: str) -> None:
+    """Add one accuracy `EvalResult` per locale row to `card` (in place), replacing this evaluation's old ones."""
+    from huggingface_hub import EvalResult
+
+    release = f"MASSIVE {version}" if version else "MASSIVE"
+    new = [EvalResult(task_type="text-classification", task_name="Topic classification on MASSIVE scenarios",
+                      dataset_type=MTEB if massive_kind == MTEB else AMAZON_SCIENCE,
+                      dataset_name=f"{release} (scenarios mapped to RuQTopics: {mapping})",
+                      dataset_config=row["locale"], dataset_split=HUB_SPLITS[split], dataset_revision=revision,
+                      metric_type="accuracy", metric_name="Accuracy", metric_value=float(row["accuracy"]))
+           for row in rows]
+    replaced = {_slot(result) for result in new}
+    card.data.eval_results = [result for result in card.data.eval_results or [] if _slot(result) not in replaced] + new
+    card.data.model_name = card.data.model_name or model_name  # the model-index needs a name
+
+
+def save_model_card(card, model: str) -> None:
+    atomic_write_text(Path(model) / CARD_FILE, str(card))
+
+
+def _slot(result) -> tuple:
+    return (result.task_type, result.dataset_type, result.dataset_name, result.dataset_config, result.dataset_split,
+            result.metric_type)
