@@ -24,7 +24,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from tqdm.auto import tqdm
 
 from . import configs
-from .atomic import atomic_directory
+from .atomic import atomic_directory, atomic_write_text
 from .builder import _CITATION
 from .labels import CONFIG_NAMES, all_topics, for_config, label_column
 from .raw import ReadReport, detect_layout, read_batches
@@ -226,3 +226,22 @@ def _card_tables(stats: dict) -> dict:
                     for field_name, histogram in (("question", stats[name].question_words),
                                                   ("answer", stats[name].answer_words))],
     }
+
+
+MODELS_HEADING = "## Models trained on this dataset"
+
+
+def link_models(dataset_dir: str | Path, model_repo_ids: list[str]) -> None:
+    """List the release's model repositories in the dataset card (replacing an earlier list)."""
+    path = Path(dataset_dir) / "README.md"
+    card = DatasetCard.load(path)
+    text = card.text
+    if MODELS_HEADING in text:
+        start = text.index(MODELS_HEADING)
+        end = text.find("\n## ", start + len(MODELS_HEADING))
+        text = text[:start] + (text[end + 1:] if end >= 0 else "")
+    section = MODELS_HEADING + "\n\n" + "".join(f"- [{repo_id}](https://huggingface.co/{repo_id})\n"
+                                                for repo_id in model_repo_ids) + "\n"
+    anchor = text.find("## Citation")
+    card.text = text[:anchor] + section + text[anchor:] if anchor >= 0 else text + "\n" + section
+    atomic_write_text(path, str(card))
