@@ -81,7 +81,8 @@ def test_a_six_class_model_end_to_end(models, tmp_path):
     assert set(table["n_utterances"]) == {150} and set(table["n_mmnlu22_skipped"]) == {2}
     # every utterance predicted "музыка": 25 of 150 right; F1 of музыка 50/175, of the others 0
     assert np.allclose(table["accuracy"], 25 / 150) and np.allclose(table["macro_f1"], 50 / 175 / 6)
-    assert (table["accuracy_ci_low"] < table["accuracy"]).all() and (table["accuracy"] < table["accuracy_ci_high"]).all()
+    assert (table["accuracy_ci_low"] < table["accuracy"]).all()
+    assert (table["accuracy"] < table["accuracy_ci_high"]).all()
     counts = pd.read_csv(out / "counts.csv")
     assert len(counts) == 36 and set(counts["n"]) == {25} and list(counts["class"][:6]) == SIX
     assert (out / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -220,10 +221,18 @@ def test_an_existing_output_dir_needs_overwrite(models, tmp_path):
     ("bootstrap", 2.5, "bootstrap must be an integer >= 1; got 2.5"),
     ("split", "validation", "split must be one of test, dev, train; got 'validation'"),
     ("locales", "ru-RU,xx-XX", r"unknown MASSIVE locale\(s\) 'xx-XX'"),
-    ("locales", " , ", "locales must be 'all' or locale codes")])
+    ("locales", " , ", "locales must be 'all' or locale codes"),
+    ("dtype", "float16", "dtype must be one of auto, float32, bfloat16; got 'float16'")])
 def test_options_are_validated_up_front(option, value, message):
     with pytest.raises(ValueError, match=message):
         EvaluationConfig(model="m", massive="x", output_dir="o", **{option: value})
+
+
+def test_bfloat16_autocast_on_the_cpu_when_asked(models, tmp_path):
+    result = evaluate_model(models["all_cinema_then_weather"], SAMPLE, tmp_path / "out", locales="ru-RU",
+                            dtype="bfloat16", **FAST)
+    assert result.summary["config"]["autocast"] == "bfloat16" and result.summary["config"]["device"] == "cpu"
+    assert result.table.loc[0, "accuracy"] == pytest.approx(25 / 150)
 
 
 def test_devices():

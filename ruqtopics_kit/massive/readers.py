@@ -1,11 +1,12 @@
 """Readers for every copy of MASSIVE the kit accepts; `read_massive` tells which one it was given.
 
-| copy | layout | labels |
-|---|---|---|
-| official archive | `amazon-massive-dataset-<version>.tar.gz` holding `<version>/data/<locale>.jsonl` | scenario and intent names |
-| official folder | the extracted `<version>/data/<locale>.jsonl`: the folder holding `<version>/`, the version folder or `data/` | same |
-| AmazonScience/massive | `<locale>/<split>/*.parquet` | ClassLabel integers, names in the Parquet schema metadata `huggingface` |
-| mteb/amazon_massive_scenario | `<subset>/<split>/*.parquet` or `<subset>/<split>.jsonl` | `label`, the scenario name |
+- official archive `amazon-massive-dataset-<version>.tar.gz`: members `<version>/data/<locale>.jsonl`, with
+  scenario and intent as names;
+- official folder: the extracted `<version>/data/<locale>.jsonl`; pass the folder holding `<version>/`, the
+  version folder or `data/`;
+- AmazonScience/massive: `<locale>/<split>/*.parquet`, scenario and intent as ClassLabel integers whose names are in
+  the Parquet schema metadata `huggingface`;
+- mteb/amazon_massive_scenario: `<subset>/<split>/*.parquet` or `<subset>/<split>.jsonl`, `label` the scenario name.
 
 The Hub copies' layout is that of their `refs/convert/parquet` branch (the Hub's own Parquet conversion, the
 only Parquet `AmazonScience/massive` has since loading scripts were dropped); a Hub id downloads the files of the

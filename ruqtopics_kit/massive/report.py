@@ -61,9 +61,10 @@ def _by_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
 def markdown_table(frame: pd.DataFrame, summary: dict) -> str:
     full = "accuracy_full_argmax" in frame
     classes = summary["model"]["classes_evaluated"]
+    massive = summary["massive"]
     lines = [f"# MASSIVE evaluation of `{summary['model']['name_or_path']}`", "",
-             f"- MASSIVE {summary['massive']['version'] or '(release unknown)'}, split `{summary['massive']['split']}`, "
-             f"from {summary['massive']['kind']} `{summary['massive']['source']}`",
+             f"- MASSIVE {massive['version'] or '(release unknown)'}, split `{massive['split']}`, "
+             f"from {massive['kind']} `{massive['source']}`",
              f"- mapping `{summary['mapping']['name']}`: {summary['mapping']['description']}",
              f"- accuracy: {summary['metrics']['accuracy']}; interval: {summary['metrics']['accuracy_ci']}",
              f"- classes ({len(classes)}): {', '.join(classes)}"]
