@@ -1,0 +1,290 @@
+"""The training configuration: one frozen dataclass, its command line, and YAML config files.
+
+Each option is declared once, as a dataclass field with its help text; the argparse parser is built from
+the fields. `--config-file FILE.yaml` holds the same options (dashes or underscores); options given on the
+command line override the file; an unknown key in the file is an error naming the key. The resolved config
+is written to `training_args.json` in the output directory and to every checkpoint, without the Hub token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..labels import CONFIG_NAMES, is_multi_label
+from ..text_modes import TEXT_MODES
+
+SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
+MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
+METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1", "subset_accuracy", "loss")}
+LOWER_IS_BETTER = {"loss"}
+
+
+def steps_or_epoch(value: str) -> int | str:
+    """`--checkpointing-steps`: a positive number of optimizer steps, or `epoch`."""
+    if str(value) == "epoch":
+        return "epoch"
+    try:
+        steps = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'epoch'; got {value!r}") from None
+    if steps <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'epoch'; got {value!r}")
+    return steps
+
+
+def option(default: Any = None, *, help: str, group: str, type: Any = str, choices: tuple | None = None,
+           metavar: str | None = None, required: bool = False, identity: bool = True, secret: bool = False):
+    """A config field with what the parser needs.
+
+    identity: the option changes what is trained (a run with other values is a different run).
+    secret: never written anywhere (repr, training_args.json, logs, cards).
+    """
+    metavar = metavar or {int: "N", float: "X"}.get(type, "TEXT")
+    return field(default=default, repr=not secret, metadata=dict(
+        help=help, group=group, type=type, choices=choices, metavar=metavar, required=required, identity=identity,
+        secret=secret))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    # ---- model and data
+    backbone: str = option(required=True, metavar="NAME|DIR|ID", group="model and data", help=(
+        "registry name (rubert-base-conversational, distilrubert-base-conversational, "
+        "distilrubert-tiny-conversational, mbert-cased), a local model directory or a Hub id"))
+    dataset: str = option(required=True, metavar="DIR|ID", group="model and data", help=(
+        "exported RuQTopics: a local dataset directory or a Hub id, loaded with datasets.load_dataset"))
+    config: str = option("single_label", group="model and data", choices=CONFIG_NAMES,
+                         help="dataset config: 76 topics (single or multi label) or the six MASSIVE-aligned ones")
+    dataset_revision: str | None = option(metavar="REVISION", group="model and data",
+                                          help="dataset revision (branch, tag or commit) for a Hub id")
+    dataset_repo_id: str | None = option(identity=False, metavar="ORG/NAME", group="model and data", help=(
+        "Hub id the model card cites for a local --dataset (default: --dataset itself when it is a Hub id, "
+        "else the folder name)"))
+    text_mode: str = option("question", group="model and data", choices=TEXT_MODES, help=(
+        "what the model reads; question_answer is a sentence pair that truncates the answer, never the question"))
+    max_length: int | None = option(type=int, group="model and data", help=(
+        "maximum tokens per example (default: 32 for question, 128 otherwise; at most the backbone's limit)"))
+    max_train_samples: int | None = option(type=int, group="model and data",
+                                           help="use only the first N training examples (for quick runs)")
+    max_eval_samples: int | None = option(type=int, group="model and data",
+                                          help="use only the first N validation and test examples")
+    # ---- optimisation
+    per_device_train_batch_size: int = option(32, type=int, group="optimisation",
+                                              help="training examples per process and step")
+    per_device_eval_batch_size: int = option(64, type=int, group="optimisation",
+                                             help="evaluation examples per process and batch")
+    gradient_accumulation_steps: int = option(1, type=int, group="optimisation", help=(
+        "micro-batches per optimizer step (effective batch = per-device batch x processes x this)"))
+    learning_rate: float = option(2e-5, type=float, group="optimisation", help="peak learning rate of AdamW")
+    weight_decay: float = option(0.0, type=float, group="optimisation",
+                                 help="AdamW weight decay (never applied to biases and LayerNorm weights)")
+    adam_beta1: float = option(0.9, type=float, group="optimisation", help="AdamW beta1")
+    adam_beta2: float = option(0.999, type=float, group="optimisation", help="AdamW beta2")
+    adam_epsilon: float = option(1e-8, type=float, group="optimisation", help="AdamW epsilon")
+    max_grad_norm: float = option(1.0, type=float, group="optimisation",
+                                  help="gradient clipping norm (0 turns clipping off)")
+    lr_scheduler_type: str = option("linear", group="optimisation", choices=SCHEDULERS,
+                                    help="learning-rate schedule after warmup, one step per optimizer step")
+    warmup_ratio: float = option(0.0, type=float, group="optimisation",
+                                 help="warmup as a fraction of the optimizer steps")
+    warmup_steps: int = option(0, type=int, group="optimisation",
+                               help="warmup in optimizer steps (instead of --warmup-ratio)")
+    num_train_epochs: int = option(3, type=int, group="optimisation", help="epochs over the training split")
+    max_train_steps: int | None = option(type=int, group="optimisation",
+                                         help="optimizer steps in total; overrides --num-train-epochs")
+    seed: int = option(42, type=int, group="optimisation",
+                       help="seed of the head's initialisation, dropout and the batch order")
+    mixed_precision: str = option("auto", group="optimisation", choices=MIXED_PRECISION, help=(
+        "auto: what `accelerate launch`/its config says, else bf16 on a GPU that has it, else no"))
+    # ---- evaluation and early stopping
+    eval_steps: int | None = option(type=int, group="evaluation", help=(
+        "evaluate on the validation split every N optimizer steps (default: at the end of each epoch); "
+        "training always ends with an evaluation"))
+    metric_for_best_model: str | None = option(metavar="METRIC", group="evaluation", help=(
+        "validation metric that selects the final model and drives early stopping (default: accuracy, "
+        "micro_f1 for multi_label; also macro_f1, subset_accuracy, loss)"))
+    early_stopping_patience: int | None = option(type=int, group="evaluation", help=(
+        "stop after this many evaluations without improvement (default: never stop early)"))
+    # ---- output and checkpoints
+    output_dir: str = option(required=True, identity=False, metavar="DIR", group="output", help=(
+        "the run's folder: a Hub model repository when training ends (checkpoints/ and runs/ are never uploaded)"))
+    overwrite_output_dir: bool = option(False, type=bool, identity=False, group="output",
+                                        help="delete an output directory that holds another run or this one")
+    checkpointing_steps: int | str | None = option("epoch", type=steps_or_epoch, identity=False, metavar="N|epoch",
+                                                   group="output",
+                                                   help="save a resumable checkpoint every N optimizer steps or "
+                                                        "at each epoch's end ('epoch')")
+    checkpoints_total_limit: int | None = option(1, type=int, identity=False, group="output",
+                                                 help="keep only the newest N checkpoints")
+    resume_from_checkpoint: str | None = option(identity=False, metavar="DIR|latest", group="output", help=(
+        "a checkpoint folder, or 'latest' for the newest in OUTPUT_DIR/checkpoints (none yet: start afresh)"))
+    logging_steps: int = option(50, type=int, identity=False, group="output",
+                                help="log the training loss and learning rate every N optimizer steps")
+    report_to: str = option("tensorboard", identity=False, metavar="NAMES", group="output", help=(
+        "accelerate trackers, comma-separated (tensorboard, wandb, mlflow, ...), 'all' or 'none'; "
+        "logs go to OUTPUT_DIR/runs"))
+    # ---- Hub
+    push_to_hub: bool = option(False, type=bool, identity=False, group="hub",
+                               help="upload the finished output directory to --hub-model-id")
+    hub_model_id: str | None = option(identity=False, metavar="ORG/NAME", group="hub", help="ORG/NAME of the Hub model repository")
+    hub_token: str | None = option(identity=False, secret=True, metavar="TOKEN", group="hub",
+                                   help="Hub token (default: HF_TOKEN or the saved login); never written anywhere")
+    hub_private: bool = option(False, type=bool, identity=False, group="hub",
+                               help="create the Hub repository as private")
+
+    # ---- derived values
+    @property
+    def multi_label(self) -> bool:
+        return is_multi_label(self.config)
+
+    @property
+    def best_metric(self) -> str:
+        return self.metric_for_best_model or ("micro_f1" if self.multi_label else "accuracy")
+
+    @property
+    def greater_is_better(self) -> bool:
+        return self.best_metric not in LOWER_IS_BETTER
+
+    def to_dict(self) -> dict:
+        """Every option except secrets: what training_args.json and checkpoints hold."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if not f.metadata["secret"]}
+
+    def identity(self) -> dict:
+        """The options that define the run: two configs with equal identities train the same model."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata["identity"]}
+
+    def __post_init__(self):
+        validate(self)
+
+
+def identity_of(saved: dict) -> dict:
+    """The identity part of a saved config dict (training_args.json), missing options at their defaults."""
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainingConfig) if f.metadata["identity"]}
+    return {name: saved.get(name, default) for name, default in defaults.items()}
+
+
+def differences(old: dict, new: dict) -> str:
+    return ", ".join(f"{name}: {old.get(name)!r} -> {new.get(name)!r}"
+                     for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name))
+
+
+# ---- validation ---------------------------------------------------------------------------------------------
+
+def validate(config: TrainingConfig) -> None:
+    """Sklearn-style checks of values that argparse cannot check alone."""
+    missing = [f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(config)
+               if f.metadata["required"] and not getattr(config, f.name)]
+    if missing:
+        raise ValueError(f"{', '.join(missing)} required (on the command line or in --config-file)")
+    _positive(config, "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+              "num_train_epochs", "logging_steps", "max_length", "max_train_samples", "max_eval_samples",
+              "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience")
+    if config.learning_rate <= 0:
+        raise ValueError(f"learning_rate must be > 0; got {config.learning_rate}")
+    if not 0 <= config.warmup_ratio < 1 or config.warmup_steps < 0:
+        raise ValueError(f"warmup_ratio must be in [0, 1) and warmup_steps >= 0; got {config.warmup_ratio} and "
+                         f"{config.warmup_steps}")
+    if config.warmup_ratio and config.warmup_steps:
+        raise ValueError(f"give warmup_ratio or warmup_steps, not both; got warmup_ratio={config.warmup_ratio} "
+                         f"and warmup_steps={config.warmup_steps}")
+    if config.max_length is not None and config.max_length < 8:
+        raise ValueError(f"max_length must be at least 8 tokens; got {config.max_length}")
+    if config.best_metric not in METRICS[config.multi_label]:
+        raise ValueError(f"metric_for_best_model for config {config.config!r} must be one of "
+                         f"{', '.join(METRICS[config.multi_label])}; got {config.best_metric!r}")
+    if config.overwrite_output_dir and config.resume_from_checkpoint == "latest":
+        raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
+                         "resume from; pass one of them")
+    if config.push_to_hub and not config.hub_model_id:
+        raise ValueError("--push-to-hub needs --hub-model-id ORG/NAME")
+    if config.hub_model_id and config.hub_model_id.count("/") != 1:
+        raise ValueError(f"hub_model_id must look like ORG/NAME; got {config.hub_model_id!r}")
+
+
+def _positive(config: TrainingConfig, *names: str) -> None:
+    for name in names:
+        value = getattr(config, name)
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+
+
+# ---- command line and YAML ----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="train.py", allow_abbrev=False, description=(
+            "Fine-tune a backbone on RuQTopics with accelerate (`python train.py ...` or "
+            "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "
+            "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
+        epilog="Every option can also be set in --config-file; the command line wins.")
+    parser.add_argument("--config-file", type=Path, metavar="YAML",
+                        help="YAML file with any of the options below (names with dashes or underscores)")
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for spec in dataclasses.fields(TrainingConfig):
+        meta = spec.metadata
+        group = groups.setdefault(meta["group"], parser.add_argument_group(meta["group"]))
+        flag = f"--{spec.name.replace('_', '-')}"
+        help_text = meta["help"] + ("" if meta["required"] or spec.default is None else " (default: %(default)s)")
+        if meta["type"] is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=spec.default, help=help_text)
+        else:
+            group.add_argument(flag, type=meta["type"], choices=meta["choices"], default=spec.default,
+                               metavar=None if meta["choices"] else meta["metavar"], help=help_text)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> TrainingConfig:
+    """The config from the command line (and --config-file); argparse errors exit with status 2."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--config-file", type=Path)
+    config_file = pre.parse_known_args(argv)[0].config_file
+    try:
+        file_argv = yaml_to_argv(config_file) if config_file else []
+    except (ValueError, FileNotFoundError) as error:
+        parser.error(str(error))
+    namespace = vars(parser.parse_args(file_argv + argv))  # later occurrences win: the command line
+    namespace.pop("config_file")
+    try:
+        return TrainingConfig(**namespace)
+    except ValueError as error:
+        parser.error(str(error))
+
+
+def yaml_to_argv(path: Path) -> list[str]:
+    """A YAML config file as command-line tokens, so that it goes through the same parsing and checks."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"--config-file {path} does not exist")
+    values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(TrainingConfig)}
+    tokens = []
+    for key, value in values.items():
+        name = str(key).replace("-", "_")
+        if name not in fields:
+            close = difflib.get_close_matches(name, fields, n=1)
+            raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                                    "; see train.py --help for the options"))
+        flag = f"--{name.replace('_', '-')}"
+        if value is None:
+            continue
+        if fields[name].metadata["type"] is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
+            tokens.append(flag if value else f"--no-{flag[2:]}")
+        elif isinstance(value, (dict, list)):
+            raise ValueError(f"{path}: option {key!r} takes a single value; got {value!r}")
+        else:
+            tokens += [flag, str(value)]
+    return tokens

@@ -1,0 +1,166 @@
+"""Training data: load the exported dataset, check its classes, tokenize it once, and batch it cheaply.
+
+Everything per-example is computed once in `Dataset.map` (token ids, lengths, float multi-hot targets), so a
+training step only pads. Batches are grouped by length (less padding) in an order that depends on the seed
+and the epoch alone, which makes a resumed run see exactly the batches of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import datasets
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from ..labels import LabelSet, label_column
+from ..text_modes import encode
+from .config import TrainingConfig
+
+REQUIRED_SPLITS = ("train", "validation")  # validation picks the best model and the multi-label threshold
+MODEL_COLUMNS = ("input_ids", "token_type_ids", "attention_mask", "labels")
+
+
+def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDict:
+    """The train/validation(/test) splits of `config.dataset`, checked against the config's label set."""
+    try:
+        dataset = datasets.load_dataset(config.dataset, config.config, revision=config.dataset_revision)
+    except (FileNotFoundError, ValueError, ConnectionError) as error:
+        raise type(error)(f"--dataset {config.dataset!r} (config {config.config!r}) could not be loaded: {error}. "
+                          f"Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
+    missing = [split for split in REQUIRED_SPLITS if split not in dataset]
+    if missing:
+        raise ValueError(f"--dataset {config.dataset!r} config {config.config!r} has no {' or '.join(missing)} "
+                         f"split; found {', '.join(dataset) or 'none'}. Training needs train and validation.")
+    empty = [split for split, part in dataset.items() if part.num_rows == 0]
+    if empty:
+        raise ValueError(f"--dataset {config.dataset!r} config {config.config!r}: split(s) {', '.join(empty)} "
+                         f"are empty")
+    check_label_names(dataset["train"].features, config, labels)
+    dataset = datasets.DatasetDict({split: dataset[split] for split in ("train", "validation", "test")
+                                    if split in dataset})
+    return _truncate(dataset, config)
+
+
+def check_label_names(features: datasets.Features, config: TrainingConfig, labels: LabelSet) -> None:
+    """The dataset's ClassLabel names must be the config's label set, in the same order."""
+    column = label_column(config.config)
+    if column not in features:
+        raise ValueError(f"--config {config.config} expects a label column {column!r}; the dataset has columns "
+                         f"{', '.join(features)}. Did you pick the wrong --config?")
+    feature = features[column]
+    feature = getattr(feature, "feature", feature)  # List(ClassLabel) for multi_label
+    names = tuple(getattr(feature, "names", None) or ())
+    if names == labels.names:
+        return
+    if not names:
+        raise ValueError(f"the {column!r} column of --dataset {config.dataset!r} is {feature}, not a ClassLabel "
+                         f"with class names; export the data with `ruqtopics.py export`")
+    first = next((i for i, (a, b) in enumerate(zip(names, labels.names)) if a != b), min(len(names), len(labels)))
+    found = names[first] if first < len(names) else "(none)"
+    expected = labels.names[first] if first < len(labels) else "(none)"
+    raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --config {config.config} "
+                     f"({len(names)} names found, {len(labels)} expected; first difference at id {first}: "
+                     f"{found!r} instead of {expected!r}). Use the dataset's matching --config, or re-export it.")
+
+
+def _truncate(dataset: datasets.DatasetDict, config: TrainingConfig) -> datasets.DatasetDict:
+    limits = {"train": config.max_train_samples, "validation": config.max_eval_samples, "test": config.max_eval_samples}
+    return datasets.DatasetDict({split: part.select(range(min(limits[split], part.num_rows)))
+                                 if limits[split] else part for split, part in dataset.items()})
+
+
+def tokenize(dataset: datasets.DatasetDict, tokenizer, config: TrainingConfig, max_length: int,
+             num_labels: int) -> datasets.DatasetDict:
+    """Model inputs, `length` and `labels` (class id, or float multi-hot for multi-label) for every split."""
+    column = label_column(config.config)
+
+    def encode_batch(batch: dict) -> dict:
+        encoded = encode(tokenizer, batch["question"], batch["answer"], config.text_mode, max_length)
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        encoded["labels"] = multi_hot(batch[column], num_labels) if config.multi_label else batch[column]
+        return encoded
+
+    return dataset.map(encode_batch, batched=True, remove_columns=dataset["train"].column_names,
+                       features=_tokenized_features(tokenizer, config, num_labels),
+                       desc=f"Tokenizing ({config.text_mode}, max {max_length} tokens)")
+
+
+def _tokenized_features(tokenizer, config: TrainingConfig, num_labels: int) -> datasets.Features:
+    """Declared, not inferred: `labels` replaces a column of the same name, whose ClassLabel type `map` would keep."""
+    inputs = {name: datasets.List(datasets.Value("int32")) for name in tokenizer.model_input_names}
+    labels = (datasets.List(datasets.Value("float32"), length=num_labels) if config.multi_label
+              else datasets.Value("int64"))
+    return datasets.Features({**inputs, "length": datasets.Value("int32"), "labels": labels})
+
+
+def multi_hot(label_lists: list[list[int]], num_labels: int) -> np.ndarray:
+    """Float32 multi-hot rows: BCEWithLogitsLoss needs float targets (int ones fail in transformers)."""
+    hot = np.zeros((len(label_lists), num_labels), dtype=np.float32)
+    for row, ids in enumerate(label_lists):
+        hot[row, ids] = 1.0
+    return hot
+
+
+class LengthGroupedSampler(Sampler[int]):
+    """Example indices in a random order where each run of `group_size` indices has similar lengths.
+
+    As transformers' LengthGroupedSampler: shuffle, cut into mega-batches of about 50 groups, sort each by
+    length, cut into groups. Then the groups are shuffled (so lengths do not fall steadily within a
+    mega-batch) and the group holding the longest example goes first (an out-of-memory error shows at once).
+
+    The order is a function of (seed, epoch) only, set with `set_epoch`: a resumed run replays exactly the
+    uninterrupted run's batches, and every process computes the same order. `group_size` is the effective
+    batch (per-device batch x processes x accumulation): accelerate deals consecutive per-device batches to
+    the processes, so one optimizer step of N processes, or of N accumulated micro-batches, sees the same
+    examples as one process with an N times larger batch.
+    """
+
+    def __init__(self, lengths, group_size: int, seed: int):
+        self.lengths = np.asarray(lengths)
+        self.group_size = group_size
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        return iter(self.order().tolist())
+
+    def order(self) -> np.ndarray:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        n = len(self.lengths)
+        mega = max(1, min(n // (self.group_size * 4), 50)) * self.group_size
+        shuffled = rng.permutation(n)
+        by_length = [chunk[np.argsort(-self.lengths[chunk], kind="stable")] for chunk in np.split(
+            shuffled, range(mega, n, mega))]
+        groups = [group for chunk in by_length for group in np.split(chunk, range(self.group_size, len(chunk),
+                                                                                  self.group_size))]
+        full = [g for g in groups if len(g) == self.group_size]
+        rest = [g for g in groups if len(g) < self.group_size]  # the last mega-batch's remainder: kept last
+        full = [full[i] for i in rng.permutation(len(full))]
+        if full:
+            longest = int(np.argmax([self.lengths[g].max() for g in full]))
+            full[0], full[longest] = full[longest], full[0]
+        return np.concatenate(full + rest)
+
+
+def dataloaders(tokenized: datasets.DatasetDict, collator, config: TrainingConfig,
+                num_processes: int) -> tuple[DataLoader, dict[str, DataLoader]]:
+    """The training loader (length-grouped) and one loader per evaluation split (longest first)."""
+    columns = [c for c in MODEL_COLUMNS if c in tokenized["train"].column_names]
+    train = tokenized["train"]
+    effective_batch = config.per_device_train_batch_size * num_processes * config.gradient_accumulation_steps
+    sampler = LengthGroupedSampler(train["length"], effective_batch, config.seed)
+    # A private generator: creating a DataLoader iterator draws a seed from it, and drawing from the global
+    # RNG instead would shift the dropout masks of a resumed run (the global RNG is part of the checkpoint).
+    train_loader = DataLoader(train.select_columns(columns), batch_size=config.per_device_train_batch_size,
+                              sampler=sampler, collate_fn=collator, generator=torch.Generator().manual_seed(0))
+    evaluation = {split: DataLoader(part.select_columns(columns), batch_size=config.per_device_eval_batch_size,
+                                    sampler=np.argsort(-np.asarray(part["length"]), kind="stable").tolist(),
+                                    collate_fn=collator, generator=torch.Generator().manual_seed(0))
+                  for split, part in tokenized.items() if split != "train"}
+    return train_loader, evaluation

@@ -1,0 +1,366 @@
+"""train.py: fine-tune a backbone on RuQTopics with accelerate; the output folder becomes a Hub model repository.
+
+    python train.py --backbone rubert-base-conversational --dataset ORG/ruqtopics --config single_label \\
+        --text-mode question --output-dir runs/rubert-question
+    accelerate launch train.py --config-file configs/paper/rubert-base-single_label-question.yaml
+
+`setup` runs every check (options, output folder, checkpoint, backbone, dataset classes) before anything
+is trained or written. `train_loop` is one optimizer step per iteration, in labelled phases: forward and
+backward (accelerate handles gradient accumulation), log, evaluate, checkpoint, stop. `finish` restores the
+best evaluation's weights, scores the test split and writes the repository; `--push-to-hub` uploads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import torch
+from accelerate import Accelerator
+from accelerate.logging import get_logger
+from accelerate.utils import ProjectConfiguration, set_seed
+from tqdm.auto import tqdm
+
+from ..labels import LabelSet, for_config
+from ..model_card import TrainedModel, build_model_card, dataset_repo_id
+from ..modeling import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ..text_modes import DEFAULT_MAX_LENGTH
+from .checkpoints import (Progress, load_best_weights, read_state, resolve_resume, save_best_weights,
+                          save_checkpoint)
+from .config import TrainingConfig, differences, identity_of, parse_args
+from .data import dataloaders, load_splits, tokenize
+from .evaluation import Evaluator
+from .outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
+
+logger = get_logger(__name__)
+NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight")
+
+
+@dataclass
+class Session:
+    """A run set up and checked, nothing trained yet."""
+
+    config: TrainingConfig
+    accelerator: Accelerator
+    labels: LabelSet
+    backbone: Backbone
+    tokenizer: object
+    model: torch.nn.Module
+    optimizer: object
+    scheduler: object
+    train_loader: object
+    eval_loaders: dict
+    evaluator: Evaluator
+    plan: StepPlan
+    progress: Progress
+    run: dict  # what checkpoints and all_results.json record besides the options
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    """Step counts, computed from the prepared (per-process) training loader."""
+
+    batches_per_epoch: int
+    steps_per_epoch: int
+    max_steps: int
+
+    @property
+    def epochs(self) -> int:
+        return math.ceil(self.max_steps / self.steps_per_epoch)
+
+    @classmethod
+    def of(cls, config: TrainingConfig, batches_per_epoch: int) -> StepPlan:
+        # accelerate also steps at the end of an epoch whose batch count is not a multiple of the accumulation
+        steps_per_epoch = math.ceil(batches_per_epoch / config.gradient_accumulation_steps)
+        return cls(batches_per_epoch, steps_per_epoch, config.max_train_steps or steps_per_epoch * config.num_train_epochs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    accelerator = make_accelerator(config)
+    configure_logging(accelerator)
+    try:
+        state = inspect_output_dir(config)
+        if state is OutputState.FINISHED:
+            logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
+            if config.push_to_hub and accelerator.is_main_process:
+                logger.info(f"uploaded: {publish(config)}")
+            return 0
+        session = setup(config, accelerator)
+    except (ValueError, OSError) as error:
+        print(f"train.py: error: {error}", file=sys.stderr)
+        return 2
+    train_loop(session)
+    finish(session)
+    return 0
+
+
+# ---- setup --------------------------------------------------------------------------------------------------
+
+def make_accelerator(config: TrainingConfig) -> Accelerator:
+    trackers = [] if config.report_to == "none" else config.report_to if config.report_to == "all" else \
+        [name.strip() for name in config.report_to.split(",")]
+    return Accelerator(
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        mixed_precision=resolve_mixed_precision(config.mixed_precision),
+        log_with=trackers or None,
+        project_config=ProjectConfiguration(project_dir=config.output_dir,
+                                            logging_dir=os.path.join(config.output_dir, "runs")),
+        # We step the scheduler ourselves, once per optimizer step. Stepped "with the optimizer", accelerate
+        # would step it num_processes times per optimizer step (split_batches=False), so a schedule sized
+        # in optimizer steps would run N times too fast on N processes.
+        step_scheduler_with_optimizer=False)
+
+
+def resolve_mixed_precision(requested: str) -> str | None:
+    """`auto`: defer to `accelerate launch`/its config when they set it, else bf16 where the GPU has it."""
+    if requested != "auto":
+        return requested
+    if os.environ.get("ACCELERATE_MIXED_PRECISION"):
+        return None
+    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+
+
+def configure_logging(accelerator: Accelerator) -> None:
+    import datasets
+    import transformers
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S",
+                        level=logging.WARNING)
+    logging.getLogger("ruqtopics_kit").setLevel(logging.INFO)  # ours; the libraries' only from warnings up
+    if not accelerator.is_local_main_process:  # one copy of the libraries' messages and progress bars
+        datasets.utils.logging.set_verbosity_error()
+        transformers.utils.logging.set_verbosity_error()
+        datasets.disable_progress_bars()
+
+
+def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
+    """Check everything, then build data, model, optimizer and schedule; resume if asked."""
+    checkpoint = resolve_resume(config.resume_from_checkpoint, config.output_dir)
+    progress, saved_run = read_state(checkpoint) if checkpoint else (Progress(), None)
+    if saved_run:
+        check_same_run(saved_run, config, accelerator.num_processes, checkpoint)
+    labels = for_config(config.config)
+    backbone = resolve_backbone(config.backbone)
+    with accelerator.main_process_first():
+        splits = load_splits(config, labels)
+    tokenizer = load_tokenizer(backbone)
+    set_seed(config.seed)  # the classification head's initialisation
+    model = load_classifier(backbone, labels, multi_label=config.multi_label)
+    max_length = resolve_max_length(config, backbone, tokenizer, model.config)
+    with accelerator.main_process_first():
+        tokenized = tokenize(splits, tokenizer, config, max_length, len(labels))
+
+    if accelerator.is_main_process:  # every check passed: from here on the output folder is this run's
+        start_output_dir(config)
+    accelerator.wait_for_everyone()
+
+    from transformers import DataCollatorWithPadding
+
+    on_gpu_mixed = accelerator.device.type == "cuda" and accelerator.mixed_precision in ("fp16", "bf16")
+    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if on_gpu_mixed else None)
+    train_loader, eval_loaders = dataloaders(tokenized, collator, config, accelerator.num_processes)
+    optimizer = make_optimizer(model, config)
+    model, optimizer, train_loader, *prepared = accelerator.prepare(model, optimizer, train_loader,
+                                                                    *eval_loaders.values())
+    eval_loaders = dict(zip(eval_loaders, prepared))
+    plan = StepPlan.of(config, len(train_loader))
+    scheduler = accelerator.prepare(make_scheduler(optimizer, config, plan.max_steps))
+
+    run = {"config": config.to_dict(), "num_processes": accelerator.num_processes,
+           "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
+           "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes
+                                    * config.gradient_accumulation_steps),
+           "max_steps": plan.max_steps, "train_examples": tokenized["train"].num_rows,
+           "eval_examples": {split: part.num_rows for split, part in tokenized.items() if split != "train"}}
+    if checkpoint:
+        accelerator.load_state(str(checkpoint))
+        logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
+    accelerator.init_trackers("ruqtopics", config=_tracker_config(config))
+    return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
+                   eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run)
+
+
+def check_same_run(saved_run: dict, config: TrainingConfig, num_processes: int, checkpoint) -> None:
+    saved = identity_of(saved_run["config"])
+    if saved != config.identity():
+        raise ValueError(f"checkpoint {checkpoint} belongs to a different run ({differences(saved, config.identity())})"
+                         f"; resume with the options it was saved with")
+    if saved_run["num_processes"] != num_processes:
+        raise ValueError(f"checkpoint {checkpoint} was saved by {saved_run['num_processes']} process(es) and this "
+                         f"run has {num_processes}; resume with the same number of processes (the batches, "
+                         f"and so the result, depend on it)")
+
+
+def resolve_max_length(config: TrainingConfig, backbone: Backbone, tokenizer, model_config) -> int:
+    cap = max_length_cap(backbone, tokenizer, model_config)
+    if config.max_length is None:
+        return min(DEFAULT_MAX_LENGTH[config.text_mode], cap)
+    if config.max_length > cap:
+        raise ValueError(f"--max-length {config.max_length} exceeds what backbone {config.backbone!r} takes ({cap} "
+                         f"tokens); pass --max-length {cap} or less")
+    return config.max_length
+
+
+def make_optimizer(model: torch.nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
+    """AdamW without weight decay on biases and LayerNorm weights."""
+    named = list(model.named_parameters())
+    groups = [{"params": [p for n, p in named if not n.endswith(NO_DECAY)], "weight_decay": config.weight_decay},
+              {"params": [p for n, p in named if n.endswith(NO_DECAY)], "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(config.adam_beta1, config.adam_beta2),
+                             eps=config.adam_epsilon)
+
+
+def make_scheduler(optimizer, config: TrainingConfig, max_steps: int):
+    from transformers import get_scheduler
+
+    warmup = config.warmup_steps or math.ceil(config.warmup_ratio * max_steps)
+    return get_scheduler(config.lr_scheduler_type, optimizer, num_warmup_steps=warmup, num_training_steps=max_steps)
+
+
+def _tracker_config(config: TrainingConfig) -> dict:
+    """Options as tracker hyperparameters (tensorboard takes only numbers, strings and booleans)."""
+    return {k: v if isinstance(v, (int, float, str, bool)) else str(v) for k, v in config.to_dict().items()}
+
+
+# ---- training -----------------------------------------------------------------------------------------------
+
+def train_loop(session: Session) -> None:
+    config, accelerator, plan, progress = session.config, session.accelerator, session.plan, session.progress
+    model, optimizer, scheduler = session.model, session.optimizer, session.scheduler
+    log_banner(session)
+    bar = tqdm(total=plan.max_steps, initial=progress.completed_steps, desc="training", unit="step",
+               disable=not accelerator.is_local_main_process)
+    # A resumed run starts inside an epoch: mid-epoch optimizer steps each took a full accumulation of batches.
+    start_epoch, steps_into_epoch = divmod(progress.completed_steps, plan.steps_per_epoch)
+    skip = steps_into_epoch * config.gradient_accumulation_steps
+    loss_sum, micro_batches, started = torch.zeros((), device=accelerator.device), 0, time.perf_counter()
+    for epoch in range(start_epoch, plan.epochs):
+        if finished(session):
+            break
+        session.train_loader.set_epoch(epoch)  # the length-grouped order of this epoch
+        batches = accelerator.skip_first_batches(session.train_loader, skip) if skip else session.train_loader
+        skip = 0
+        for batch in batches:
+            # ---- forward and backward; between sync steps accelerate skips the optimizer and the all-reduce
+            with accelerator.accumulate(model):
+                loss = model(**batch).loss
+                accelerator.backward(loss)
+                if accelerator.sync_gradients and config.max_grad_norm:
+                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimizer.step()
+                if accelerator.sync_gradients and not accelerator.optimizer_step_was_skipped:
+                    scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+            loss_sum += loss.detach()
+            micro_batches += 1
+            if not accelerator.sync_gradients:
+                continue
+            progress.completed_steps += 1
+            bar.update(1)
+            # ---- log
+            if progress.completed_steps % config.logging_steps == 0:
+                log_training(session, loss_sum / micro_batches, time.perf_counter() - started)
+                loss_sum, micro_batches, started = torch.zeros_like(loss_sum), 0, time.perf_counter()
+            # ---- evaluate, checkpoint, stop
+            if evaluation_due(session):
+                evaluate(session)
+            if checkpoint_due(session):
+                save_checkpoint(accelerator, config.output_dir, progress, session.run, config.checkpoints_total_limit)
+            if finished(session):
+                break
+    bar.close()
+    if progress.stopped_early:
+        logger.info(f"early stopping at step {progress.completed_steps}: no better validation {config.best_metric} "
+                    f"in {config.early_stopping_patience} evaluations (best: step {progress.best_step})")
+
+
+def finished(session: Session) -> bool:
+    return session.progress.stopped_early or session.progress.completed_steps >= session.plan.max_steps
+
+
+def evaluation_due(session: Session) -> bool:
+    step, config = session.progress.completed_steps, session.config
+    every = config.eval_steps or session.plan.steps_per_epoch
+    return step % every == 0 or step >= session.plan.max_steps
+
+
+def checkpoint_due(session: Session) -> bool:
+    step, every = session.progress.completed_steps, session.config.checkpointing_steps
+    if every is None:
+        return False
+    every = session.plan.steps_per_epoch if every == "epoch" else every
+    return step % every == 0 or finished(session)
+
+
+def evaluate(session: Session) -> None:
+    """Score the validation split; keep the weights if they are the best so far; update early stopping."""
+    config, progress = session.config, session.progress
+    result = session.evaluator(session.model, session.eval_loaders["validation"])
+    if progress.record(result.metrics, result.threshold, config.best_metric, config.greater_is_better,
+                       config.early_stopping_patience):
+        save_best_weights(session.accelerator, session.model, config.output_dir, progress.completed_steps)
+    threshold = "" if result.threshold is None else f" (threshold {result.threshold:.2f})"
+    logger.info(f"step {progress.completed_steps}: validation " +
+                ", ".join(f"{name} {value:.4f}" for name, value in result.metrics.items()) + threshold +
+                f"; best {config.best_metric} {progress.best_metric:.4f} at step {progress.best_step}")
+    session.accelerator.log({f"validation/{name}": value for name, value in result.metrics.items()},
+                            step=progress.completed_steps)
+
+
+def log_training(session: Session, mean_loss: torch.Tensor, seconds: float) -> None:
+    accelerator, step = session.accelerator, session.progress.completed_steps
+    loss = accelerator.reduce(mean_loss, reduction="mean").item()
+    learning_rate = session.scheduler.get_last_lr()[0]
+    steps_per_second = session.config.logging_steps / seconds
+    logger.info(f"step {step}: loss {loss:.4f}, lr {learning_rate:.3e}, {steps_per_second:.2f} steps/s")
+    accelerator.log({"train/loss": loss, "train/learning_rate": learning_rate,
+                     "train/epoch": step / session.plan.steps_per_epoch}, step=step)
+
+
+def log_banner(session: Session) -> None:
+    config, run, plan = session.config, session.run, session.plan
+    logger.info(session.accelerator.state, main_process_only=False)
+    logger.info("***** Running training *****")
+    logger.info(f"  examples: {run['train_examples']:,} train, " +
+                ", ".join(f"{count:,} {split}" for split, count in run["eval_examples"].items()))
+    logger.info(f"  text mode {config.text_mode}, max length {run['max_length']}, backbone {session.backbone.source}")
+    logger.info(f"  batch: {config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "
+                f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']} per optimizer step")
+    logger.info(f"  optimizer steps: {plan.max_steps:,} ({plan.steps_per_epoch:,} per epoch, {plan.epochs} "
+                f"epoch(s)); starting at step {session.progress.completed_steps}")
+    logger.info(f"  mixed precision: {run['mixed_precision']}; final model: best validation {config.best_metric}")
+
+
+# ---- the end ------------------------------------------------------------------------------------------------
+
+def finish(session: Session) -> dict:
+    """Best weights back, test scores, the repository written (main process), then the optional upload."""
+    config, accelerator, progress = session.config, session.accelerator, session.progress
+    load_best_weights(accelerator, session.model, config.output_dir, progress.best_step)
+    test = (session.evaluator(session.model, session.eval_loaders["test"], threshold=progress.best_threshold)
+            if "test" in session.eval_loaders else None)
+    if test is None:
+        logger.warning("the dataset has no test split: all_results.json and the card carry validation scores only")
+    results = {"validation": progress.best_validation, "test": test.metrics if test else None,
+               **({"decision_threshold": progress.best_threshold} if config.multi_label else {}),
+               "best_step": progress.best_step, "completed_steps": progress.completed_steps,
+               "stopped_early": progress.stopped_early, "run": session.run}
+    if accelerator.is_main_process:
+        model = accelerator.unwrap_model(session.model)
+        if config.multi_label:
+            model.config.decision_threshold = progress.best_threshold
+        card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,
+                                             dataset_repo_id(config)))
+        folder = write_repository(config, model, session.tokenizer, card, results)
+        logger.info(f"model repository written to {folder}: test " +
+                    (", ".join(f"{k} {v:.4f}" for k, v in test.metrics.items()) if test else "(none)"))
+    accelerator.wait_for_everyone()
+    accelerator.end_training()
+    if config.push_to_hub and accelerator.is_main_process:
+        logger.info(f"uploaded: {publish(config)}")
+    return results

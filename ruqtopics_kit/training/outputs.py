@@ -1,0 +1,103 @@
+"""The output directory: checked before training, written as a complete Hub model repository at the end.
+
+Layout at the end: model.safetensors, config.json (Russian id2label/label2id, decision_threshold for
+multi-label), tokenizer files, training_args.json, README.md (model card), all_results.json; plus
+checkpoints/ and runs/ (tensorboard), which are never uploaded. all_results.json is written last: a folder
+that has it with this run's options is a finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from enum import Enum
+from pathlib import Path
+
+from ..atomic import atomic_write_text
+from .config import TrainingConfig, differences, identity_of
+
+ARGS_FILE = "training_args.json"
+RESULTS_FILE = "all_results.json"
+
+
+class OutputState(Enum):
+    FRESH = "fresh"  # nothing of this run yet (or --overwrite-output-dir)
+    UNFINISHED = "unfinished"  # this run's options, no results yet: resumable
+    FINISHED = "finished"  # this run's options and its results: nothing to train
+
+
+def inspect_output_dir(config: TrainingConfig) -> OutputState:
+    """What the output directory holds; raises if it holds something that this run must not touch."""
+    folder = Path(config.output_dir)
+    if config.overwrite_output_dir or not folder.is_dir() or not any(folder.iterdir()):
+        return OutputState.FRESH
+    if not (folder / ARGS_FILE).is_file():
+        raise FileExistsError(f"--output-dir {folder} is not empty and holds no {ARGS_FILE}, so it is not a "
+                              f"train.py run; choose another --output-dir or pass --overwrite-output-dir")
+    saved = identity_of(json.loads((folder / ARGS_FILE).read_text(encoding="utf-8")))
+    if saved != config.identity():
+        raise FileExistsError(f"--output-dir {folder} holds a different run ({differences(saved, config.identity())}); "
+                              f"choose another --output-dir or pass --overwrite-output-dir to replace it")
+    if (folder / RESULTS_FILE).is_file():
+        return OutputState.FINISHED
+    if config.resume_from_checkpoint is None:
+        raise FileExistsError(f"--output-dir {folder} holds an unfinished run with these options; pass "
+                              f"--resume-from-checkpoint latest to continue it, or --overwrite-output-dir to restart")
+    return OutputState.UNFINISHED
+
+
+def start_output_dir(config: TrainingConfig) -> None:
+    """Main process: clear the folder if asked, then record the run's options (never the token)."""
+    folder = Path(config.output_dir)
+    if config.overwrite_output_dir and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / ARGS_FILE, strict_json(config.to_dict()))
+
+
+def strict_json(value) -> str:
+    """JSON with NaN and infinities as null (strict JSON readers reject NaN)."""
+    return json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def write_repository(config: TrainingConfig, model, tokenizer, card, results: dict) -> Path:
+    """Main process: stage every file of the repository, then move them in; all_results.json last."""
+    folder = Path(config.output_dir)
+    staging = folder / ".repository.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    tokenizer.save_pretrained(staging)
+    (staging / ARGS_FILE).write_text(strict_json(config.to_dict()), encoding="utf-8")
+    card.save(staging / "README.md")
+    (staging / RESULTS_FILE).write_text(strict_json(results), encoding="utf-8")
+    (folder / RESULTS_FILE).unlink(missing_ok=True)  # the folder is unfinished until the last move
+    for path in sorted(staging.iterdir(), key=lambda p: p.name == RESULTS_FILE):
+        os.replace(path, folder / path.name)
+    staging.rmdir()
+    return folder
+
+
+def publish(config: TrainingConfig) -> str:
+    """Main process: upload the finished folder in one commit (checkpoints/ and runs/ left out)."""
+    from ..hub import upload_folder
+
+    try:
+        return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,
+                             commit_message=f"Upload {Path(config.output_dir).name} (RuQTopics train.py)",
+                             token=config.hub_token)
+    except Exception as error:
+        raise RuntimeError(f"uploading {config.output_dir} to {config.hub_model_id} failed: {error}. The folder is "
+                           f"complete and unchanged; run the same command again to retry the upload (it does "
+                           f"not retrain).") from error

@@ -1,0 +1,84 @@
+"""Shared by the train.py tests: fast options, in-process and subprocess runs, reading outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A few optimizer steps of the tiny backbone: seconds on 2 CPU cores.
+FAST = ["--max-train-steps", "6", "--per-device-train-batch-size", "16", "--per-device-eval-batch-size", "16",
+        "--learning-rate", "1e-3", "--eval-steps", "3", "--checkpointing-steps", "3", "--logging-steps", "3",
+        "--max-length", "32", "--max-eval-samples", "48", "--report-to", "none", "--mixed-precision", "no"]
+
+
+def train_argv(backbone: Path, dataset: Path, output_dir: Path, *extra: str, config: str = "single_label") -> list[str]:
+    return ["--backbone", str(backbone), "--dataset", str(dataset), "--config", config,
+            "--output-dir", str(output_dir), *FAST, *extra]
+
+
+def run_train(argv: list[str]) -> int:
+    """train.py's main in this process, with accelerate's singletons reset afterwards for the next run."""
+    from accelerate.state import AcceleratorState, GradientState
+
+    from ruqtopics_kit.training import main
+
+    try:
+        return main(argv)
+    finally:
+        AcceleratorState._reset_state(reset_partial_state=True)
+        GradientState._reset_state()
+
+
+def run_subprocess(command: list[str], timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+    """A command in a fresh process (offline, one thread per process), from the repository root."""
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", **env}
+    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+def python(*args: str) -> list[str]:
+    return [sys.executable, *args]
+
+
+def read_json(path: Path) -> dict:
+    """Strict JSON: NaN or Infinity fail."""
+    def reject(token):
+        raise ValueError(f"{path}: non-strict JSON constant {token}")
+    return json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=reject)
+
+
+def weights(folder: Path, name: str = "model.safetensors") -> dict:
+    from safetensors.torch import load_file
+
+    return load_file(str(Path(folder) / name))
+
+
+def files_under(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file()}
+
+
+def output_of(argv: list[str]) -> Path:
+    return Path(argv[argv.index("--output-dir") + 1])
+
+
+def with_output(argv: list[str], output_dir: Path) -> list[str]:
+    position = argv.index("--output-dir") + 1
+    return [*argv[:position], str(output_dir), *argv[position + 1:]]
+
+
+@pytest.fixture(scope="session")
+def dropout_free_backbone(tiny_backbone, tmp_path_factory) -> Path:
+    """The tiny backbone without dropout: runs that differ only in how batches are split give equal weights."""
+    copy = tmp_path_factory.mktemp("dropout_free") / "bert"
+    shutil.copytree(tiny_backbone, copy)
+    config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
+    config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, classifier_dropout=0.0)
+    (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return copy
