@@ -138,4 +138,4 @@ def load_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
     if saved_step != step:
         raise RuntimeError(f"{path} holds the weights of step {saved_step}, but the best evaluation was at step "
                            f"{step}; resume from an earlier checkpoint or retrain with --overwrite-output-dir")
-    load_model(accelerator.unwrap_model(model), str(path), device=str(accelerator.device))
+    load_model(accelerator.unwrap_model(model), str(path))  # read on the CPU, copied into the parameters

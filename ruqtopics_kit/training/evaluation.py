@@ -64,11 +64,12 @@ class Evaluator:
 @torch.inference_mode()
 def predict(model, loader, accelerator) -> Predictions:
     """Logits and labels of the whole split, in one array each on every process (padding duplicates dropped)."""
+    was_training = model.training
     model.eval()
     logits, labels = [], []
     for batch in loader:
         batch_logits, batch_labels = accelerator.gather_for_metrics((model(**batch).logits, batch["labels"]))
         logits.append(batch_logits.float().cpu().numpy())
         labels.append(batch_labels.cpu().numpy())
-    model.train()
+    model.train(was_training)
     return Predictions(np.concatenate(logits), np.concatenate(labels))

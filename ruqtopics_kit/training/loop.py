@@ -239,6 +239,7 @@ def train_loop(session: Session) -> None:
     start_epoch, steps_into_epoch = divmod(progress.completed_steps, plan.steps_per_epoch)
     skip = steps_into_epoch * config.gradient_accumulation_steps
     loss_sum, micro_batches, started = torch.zeros((), device=accelerator.device), 0, time.perf_counter()
+    model.train()  # from_pretrained returns the model in eval mode (dropout off)
     for epoch in range(start_epoch, plan.epochs):
         if finished(session):
             break

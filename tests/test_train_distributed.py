@@ -1,0 +1,38 @@
+"""Two CPU processes (torchrun with ACCELERATE_USE_CPU=1: gloo, MULTI_CPU) train what one process trains.
+
+`accelerate launch --cpu --num_processes 2` would start a single process (its simple launcher needs mpirun for
+several CPU processes), so the test uses torchrun, as accelerate's own CPU tests do. Per optimizer step, the 2
+processes with 8 examples each see the 16 examples that 1 process sees with a batch of 16, so without dropout
+the weights agree up to float summation order, and the validation metrics are the same.
+"""
+
+import pytest
+import torch
+from train_helpers import dropout_free_backbone  # noqa: F401  (a fixture)
+from train_helpers import ROOT, files_under, python, read_json, run_subprocess, run_train, train_argv, weights
+
+
+def test_two_processes_match_one_and_only_the_main_process_writes(dropout_free_backbone, exported_sample, tmp_path):
+    one, two = tmp_path / "one_process", tmp_path / "two_processes"
+    torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")  # free port
+    result = run_subprocess([*torchrun, str(ROOT / "train.py"),
+                             *train_argv(dropout_free_backbone, exported_sample, two,
+                                         "--per-device-train-batch-size", "8")],
+                            ACCELERATE_USE_CPU="1")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert run_train(train_argv(dropout_free_backbone, exported_sample, one, "--per-device-train-batch-size", "16")) == 0
+
+    results_one, results_two = read_json(one / "all_results.json"), read_json(two / "all_results.json")
+    assert results_two["run"]["num_processes"] == 2 and results_two["run"]["effective_batch_size"] == 16
+    for split in ("validation", "test"):
+        for metric in ("accuracy", "macro_f1"):
+            assert results_two[split][metric] == results_one[split][metric], (split, metric)
+        assert results_two[split]["loss"] == pytest.approx(results_one[split]["loss"], abs=1e-5)
+    assert results_two["best_step"] == results_one["best_step"]
+    a, b = weights(one), weights(two)
+    assert all(torch.allclose(a[name], b[name], atol=1e-5) for name in a)
+    # one writer: the same files as one process, plus the second process's RNG state in each checkpoint
+    assert files_under(two) - files_under(one) == {"checkpoints/step_6/random_states_1.pkl"}
+    assert files_under(one) <= files_under(two)
+    log = result.stdout + result.stderr
+    assert log.count("***** Running training *****") == 1 and log.count("model repository written to") == 1

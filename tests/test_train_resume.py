@@ -1,0 +1,101 @@
+"""SIGKILL, then `--resume-from-checkpoint latest`: the same final weights and metrics as an uninterrupted run.
+
+Each run is its own process (one thread each, so that float sums happen in the same order everywhere). The
+killed run kills itself with SIGKILL at a chosen point, through a wrapper installed before train.py's main:
+after an optimizer step between checkpoints, while a checkpoint is being saved (before its rename), or while
+the finished repository is being moved into place. The runs cross epoch boundaries and accumulate gradients,
+so the resumed run has to restart inside an epoch and inside the batch order.
+"""
+
+import subprocess
+
+import pytest
+import torch
+from train_helpers import ROOT, files_under, python, read_json, train_argv, weights
+
+from ruqtopics_kit.training.checkpoints import completed_checkpoints
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+
+where, after = os.environ["KILL_WHERE"], int(os.environ["KILL_AFTER"])
+calls = 0
+
+def killing(function, counts=lambda *args: True):
+    def wrapper(*args, **kwargs):
+        global calls
+        result = function(*args, **kwargs)
+        calls += counts(*args)
+        if calls == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return wrapper
+
+if where == "optimizer step":
+    import torch
+    torch.optim.AdamW.step = killing(torch.optim.AdamW.step)
+elif where == "checkpoint save":
+    import accelerate
+    accelerate.Accelerator.save_state = killing(accelerate.Accelerator.save_state)
+elif where == "repository move":
+    os.replace = killing(os.replace, counts=lambda source, *rest: ".repository.tmp" in str(source))
+
+from ruqtopics_kit.training import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+# 64 examples in batches of 8 with 2 accumulated: 4 optimizer steps per epoch, 10 steps = 3 epochs.
+OPTIONS = ["--max-train-samples", "64", "--per-device-train-batch-size", "8", "--gradient-accumulation-steps", "2",
+           "--max-train-steps", "10", "--eval-steps", "2", "--checkpointing-steps", "3"]
+SCENARIOS = {"optimizer step": 5,  # killed between the checkpoints of steps 3 and 6
+             "checkpoint save": 2,  # killed inside the save of step 6, before it is renamed into place
+             "repository move": 2}  # killed after the first file of the finished repository was moved in
+
+
+def start(argv, **env) -> subprocess.Popen:
+    import os
+
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", **env}
+    command = python("-c", KILLER, *argv) if env else python(str(ROOT / "train.py"), *argv)
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+def finish(process: subprocess.Popen) -> tuple[int, str]:
+    output, _ = process.communicate(timeout=600)
+    return process.returncode, output
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_backbone, exported_sample, tmp_path_factory):
+    """The uninterrupted run, and for each scenario a killed run then its resumption (in parallel processes)."""
+    base = tmp_path_factory.mktemp("resume")
+    argv = {name: train_argv(tiny_backbone, exported_sample, base / name.replace(" ", "_"), *OPTIONS)
+            for name in ["uninterrupted", *SCENARIOS]}
+    started = {"uninterrupted": start(argv["uninterrupted"])}
+    started.update({name: start(argv[name], KILL_WHERE=name, KILL_AFTER=str(after))
+                    for name, after in SCENARIOS.items()})
+    killed = {name: finish(process) for name, process in started.items()}
+    assert killed["uninterrupted"][0] == 0, killed["uninterrupted"][1][-3000:]
+    checkpoints = {name: [p.name for p in completed_checkpoints(base / name.replace(" ", "_"))] for name in SCENARIOS}
+    resumed = {name: start(argv[name] + ["--resume-from-checkpoint", "latest"]) for name in SCENARIOS}
+    return {"base": base, "killed": killed, "checkpoints": checkpoints,
+            "resumed": {name: finish(process) for name, process in resumed.items()}}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_killed_run_resumes_to_the_same_result(runs, scenario):
+    code, output = runs["killed"][scenario]
+    assert code == -9, output[-3000:]  # it really died by SIGKILL
+    assert runs["checkpoints"][scenario] == {"optimizer step": ["step_3"], "checkpoint save": ["step_3"],
+                                             "repository move": ["step_10"]}[scenario]
+    code, output = runs["resumed"][scenario]
+    assert code == 0, output[-3000:]
+    reference, folder = runs["base"] / "uninterrupted", runs["base"] / scenario.replace(" ", "_")
+    expected, actual = weights(reference), weights(folder)
+    assert expected.keys() == actual.keys()
+    assert all(torch.equal(expected[name], actual[name]) for name in expected), "weights differ"
+    for key in ("validation", "test", "best_step", "completed_steps", "stopped_early"):
+        assert read_json(folder / "all_results.json")[key] == read_json(reference / "all_results.json")[key], key
+    assert files_under(folder) - files_under(reference) == set()  # nothing half-written left behind
