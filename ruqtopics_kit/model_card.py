@@ -28,8 +28,8 @@ EXAMPLE = {"question": "Какой фильм посмотреть вечеро�
 # metric key -> (EvalResult metric_type, display name, metric_args)
 METRICS = {
     "accuracy": ("accuracy", "Accuracy", None),
-    "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
     "micro_f1": ("f1", "Micro F1", {"average": "micro"}),
+    "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
     "subset_accuracy": ("exact_match", "Subset accuracy", None),
 }
 # Options that do not belong in a reproduction recipe (where to write, how to publish, how to resume).

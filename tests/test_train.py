@@ -6,6 +6,7 @@ import datasets
 import numpy as np
 import pytest
 import torch
+from huggingface_hub import ModelCard
 from train_helpers import dropout_free_backbone  # noqa: F401  (a fixture)
 from train_helpers import files_under, output_of, read_json, run_train, train_argv, weights, with_output
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, pipeline
@@ -160,3 +161,30 @@ def test_gradient_accumulation_equals_a_larger_batch(dropout_free_backbone, expo
     assert all(torch.allclose(a[name], b[name], atol=1e-5) for name in a)
     assert read_json(large / "all_results.json")["validation"]["accuracy"] == \
         read_json(accumulated / "all_results.json")["validation"]["accuracy"]
+
+
+def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, exported_sample, tmp_path, fake_hub,
+                                                               monkeypatch, capfd, caplog):
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.fake")
+    token = "hf_not_a_real_token_456"
+    folder = tmp_path / "pushed"
+    argv = train_argv(tiny_backbone, exported_sample, folder, "--report-to", "tensorboard", "--push-to-hub",
+                      "--hub-model-id", "org/tiny-topics", "--hub-token", token)
+    fake_hub.fail_next_commits = 1
+    with pytest.raises(RuntimeError, match="The folder is complete and unchanged; run the same command again"):
+        run_train(argv)
+    local = files_under(folder)
+    assert REPOSITORY <= local and fake_hub.files("org/tiny-topics") == set()  # nothing lost, nothing half-sent
+    assert any(name.startswith("runs/") for name in local) and any(name.startswith("checkpoints/") for name in local)
+    weights_before = (folder / "model.safetensors").stat().st_mtime_ns
+
+    assert run_train(argv) == 0  # the retry: the run is finished, so it only uploads
+    assert (folder / "model.safetensors").stat().st_mtime_ns == weights_before
+    uploaded = fake_hub.files("org/tiny-topics")
+    assert uploaded == {name for name in local if not name.startswith(("checkpoints/", "runs/"))}
+    assert (fake_hub.repo_dir("org/tiny-topics") / "README.md").read_bytes() == (folder / "README.md").read_bytes()
+    assert f"Bearer {token}" in fake_hub.authorization_headers
+    output = capfd.readouterr()
+    assert token not in output.out + output.err + caplog.text
+    assert not [path for path in folder.rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
+    assert ModelCard.load(folder / "README.md").data.model_name == "tiny-topics"
