@@ -114,7 +114,7 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
         best_step=results["best_step"], completed_steps=results["completed_steps"],
         stopped_early=results["stopped_early"], training_table=_training_table(model),
         training_yaml=yaml.safe_dump(_recipe(model), allow_unicode=True, sort_keys=False),
-        classes=list(zip(range(len(model.labels)), model.labels.names, model.labels.english)),
+        classes=list(zip(range(len(model.labels)), model.labels.names, model.labels.english, strict=True)),
         max_length=results["run"]["max_length"], multilingual="multilingual" in (model.backbone.source or ""),
         citation=_CITATION.strip())
 

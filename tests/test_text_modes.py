@@ -16,8 +16,8 @@ def tokenizer(tiny_backbone):
 
 def decoded_segments(tokenizer, encoded: dict, row: int) -> tuple[list[int], list[int]]:
     """Token ids of segment A and segment B (special tokens included) of one encoded row."""
-    ids, types = encoded["input_ids"][row], encoded["token_type_ids"][row]
-    return [i for i, t in zip(ids, types) if t == 0], [i for i, t in zip(ids, types) if t == 1]
+    pairs = list(zip(encoded["input_ids"][row], encoded["token_type_ids"][row], strict=True))
+    return [i for i, t in pairs if t == 0], [i for i, t in pairs if t == 1]
 
 
 def test_every_mode_has_a_default_max_length():

@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 import torch
 from huggingface_hub import ModelCard
-from train_helpers import dropout_free_backbone  # noqa: F401  (a fixture)
-from train_helpers import files_under, output_of, read_json, run_train, train_argv, weights, with_output
+from train_helpers import (
+    dropout_free_copy,
+    files_under,
+    output_of,
+    read_json,
+    run_train,
+    train_argv,
+    weights,
+    with_output,
+)
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
 from ruqtopics_kit.labels import all_topics
@@ -18,6 +26,11 @@ from ruqtopics_kit.training.evaluation import THRESHOLDS
 TOPICS = all_topics()
 REPOSITORY = {"model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "training_args.json",
               "README.md", "all_results.json"}
+
+
+@pytest.fixture(scope="module")
+def no_dropout_backbone(tiny_backbone, tmp_path_factory):
+    return dropout_free_copy(tiny_backbone, tmp_path_factory.mktemp("no_dropout"))
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +164,11 @@ def test_early_stopping_state_survives_a_resume(tiny_backbone, exported_sample, 
     assert read_json(resumed / "all_results.json")["completed_steps"] == 3  # not 4: the count was restored
 
 
-def test_gradient_accumulation_equals_a_larger_batch(dropout_free_backbone, exported_sample, tmp_path):
+def test_gradient_accumulation_equals_a_larger_batch(no_dropout_backbone, exported_sample, tmp_path):
     """Two accumulated micro-batches of 8 make the same optimizer steps as batches of 16 (dropout off)."""
     large, accumulated = tmp_path / "large", tmp_path / "accumulated"
-    assert run_train(train_argv(dropout_free_backbone, exported_sample, large)) == 0
-    assert run_train(train_argv(dropout_free_backbone, exported_sample, accumulated,
+    assert run_train(train_argv(no_dropout_backbone, exported_sample, large)) == 0
+    assert run_train(train_argv(no_dropout_backbone, exported_sample, accumulated,
                                 "--per-device-train-batch-size", "8", "--gradient-accumulation-steps", "2")) == 0
     a, b = weights(large), weights(accumulated)
     assert all(torch.allclose(a[name], b[name], atol=1e-5) for name in a)

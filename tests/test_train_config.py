@@ -36,6 +36,7 @@ def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path
     assert config.learning_rate == 1e-4  # command line over file; "3e-5" (a YAML string) would parse too
     assert config.checkpointing_steps == 500 and config.config == "multi_label" and config.best_metric == "micro_f1"
     assert parse_args(["--config-file", str(path)]).learning_rate == 3e-5
+    assert parse_args(["--config-file", str(path), "--checkpointing-steps", "none"]).checkpointing_steps is None
 
 
 @pytest.mark.parametrize("text, message", [
@@ -59,7 +60,7 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
     ([*REQUIRED, "--metric-for-best-model", "micro_f1"],
      "metric_for_best_model for config 'single_label' must be one of accuracy, macro_f1, loss; got 'micro_f1'"),
     ([*REQUIRED, "--push-to-hub"], "--push-to-hub needs --hub-model-id ORG/NAME"),
-    ([*REQUIRED, "--checkpointing-steps", "often"], "expected a positive integer or 'epoch'; got 'often'"),
+    ([*REQUIRED, "--checkpointing-steps", "often"], "expected a positive integer, 'epoch' or 'none'; got 'often'"),
     ([*REQUIRED, "--overwrite-output-dir", "--resume-from-checkpoint", "latest"], "pass one of them"),
 ])
 def test_bad_options_are_usage_errors(capsys, argv, message):

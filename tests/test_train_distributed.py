@@ -8,19 +8,34 @@ the weights agree up to float summation order, and the validation metrics are th
 
 import pytest
 import torch
-from train_helpers import dropout_free_backbone  # noqa: F401  (a fixture)
-from train_helpers import ROOT, files_under, python, read_json, run_subprocess, run_train, train_argv, weights
+from train_helpers import (
+    ROOT,
+    dropout_free_copy,
+    files_under,
+    python,
+    read_json,
+    run_subprocess,
+    run_train,
+    train_argv,
+    weights,
+)
 
 
-def test_two_processes_match_one_and_only_the_main_process_writes(dropout_free_backbone, exported_sample, tmp_path):
+@pytest.fixture(scope="module")
+def no_dropout_backbone(tiny_backbone, tmp_path_factory):
+    return dropout_free_copy(tiny_backbone, tmp_path_factory.mktemp("no_dropout"))
+
+
+def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_backbone, exported_sample, tmp_path):
     one, two = tmp_path / "one_process", tmp_path / "two_processes"
     torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")  # free port
     result = run_subprocess([*torchrun, str(ROOT / "train.py"),
-                             *train_argv(dropout_free_backbone, exported_sample, two,
+                             *train_argv(no_dropout_backbone, exported_sample, two,
                                          "--per-device-train-batch-size", "8")],
                             ACCELERATE_USE_CPU="1")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
-    assert run_train(train_argv(dropout_free_backbone, exported_sample, one, "--per-device-train-batch-size", "16")) == 0
+    single = train_argv(no_dropout_backbone, exported_sample, one, "--per-device-train-batch-size", "16")
+    assert run_train(single) == 0
 
     results_one, results_two = read_json(one / "all_results.json"), read_json(two / "all_results.json")
     assert results_two["run"]["num_processes"] == 2 and results_two["run"]["effective_batch_size"] == 16

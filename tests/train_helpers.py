@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # A few optimizer steps of the tiny backbone: seconds on 2 CPU cores.
@@ -73,11 +71,10 @@ def with_output(argv: list[str], output_dir: Path) -> list[str]:
     return [*argv[:position], str(output_dir), *argv[position + 1:]]
 
 
-@pytest.fixture(scope="session")
-def dropout_free_backbone(tiny_backbone, tmp_path_factory) -> Path:
-    """The tiny backbone without dropout: runs that differ only in how batches are split give equal weights."""
-    copy = tmp_path_factory.mktemp("dropout_free") / "bert"
-    shutil.copytree(tiny_backbone, copy)
+def dropout_free_copy(backbone: Path, folder: Path) -> Path:
+    """The backbone without dropout: runs that differ only in how batches are split then give equal weights."""
+    copy = folder / "bert"
+    shutil.copytree(backbone, copy)
     config = json.loads((copy / "config.json").read_text(encoding="utf-8"))
     config.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, classifier_dropout=0.0)
     (copy / "config.json").write_text(json.dumps(config), encoding="utf-8")

@@ -26,16 +26,16 @@ METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1
 LOWER_IS_BETTER = {"loss"}
 
 
-def steps_or_epoch(value: str) -> int | str:
-    """`--checkpointing-steps`: a positive number of optimizer steps, or `epoch`."""
-    if str(value) == "epoch":
-        return "epoch"
+def steps_or_epoch(value: str) -> int | str | None:
+    """`--checkpointing-steps`: a positive number of optimizer steps, `epoch`, or `none` (no checkpoints)."""
+    if str(value) in ("epoch", "none"):
+        return None if str(value) == "none" else "epoch"
     try:
         steps = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'epoch'; got {value!r}") from None
+        steps = 0
     if steps <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer or 'epoch'; got {value!r}")
+        raise argparse.ArgumentTypeError(f"expected a positive integer, 'epoch' or 'none'; got {value!r}")
     return steps
 
 
@@ -117,10 +117,10 @@ class TrainingConfig:
         "the run's folder: a Hub model repository when training ends (checkpoints/ and runs/ are never uploaded)"))
     overwrite_output_dir: bool = option(False, type=bool, identity=False, group="output",
                                         help="delete an output directory that holds another run or this one")
-    checkpointing_steps: int | str | None = option("epoch", type=steps_or_epoch, identity=False, metavar="N|epoch",
+    checkpointing_steps: int | str | None = option("epoch", type=steps_or_epoch, identity=False, metavar="N|epoch|none",
                                                    group="output",
-                                                   help="save a resumable checkpoint every N optimizer steps or "
-                                                        "at each epoch's end ('epoch')")
+                                                   help="save a resumable checkpoint every N optimizer steps, at "
+                                                        "each epoch's end ('epoch'), or never ('none')")
     checkpoints_total_limit: int | None = option(1, type=int, identity=False, group="output",
                                                  help="keep only the newest N checkpoints")
     resume_from_checkpoint: str | None = option(identity=False, metavar="DIR|latest", group="output", help=(
@@ -133,7 +133,8 @@ class TrainingConfig:
     # ---- Hub
     push_to_hub: bool = option(False, type=bool, identity=False, group="hub",
                                help="upload the finished output directory to --hub-model-id")
-    hub_model_id: str | None = option(identity=False, metavar="ORG/NAME", group="hub", help="ORG/NAME of the Hub model repository")
+    hub_model_id: str | None = option(identity=False, metavar="ORG/NAME", group="hub",
+                                      help="ORG/NAME of the Hub model repository")
     hub_token: str | None = option(identity=False, secret=True, metavar="TOKEN", group="hub",
                                    help="Hub token (default: HF_TOKEN or the saved login); never written anywhere")
     hub_private: bool = option(False, type=bool, identity=False, group="hub",

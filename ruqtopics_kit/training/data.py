@@ -55,7 +55,8 @@ def check_label_names(features: datasets.Features, config: TrainingConfig, label
     if not names:
         raise ValueError(f"the {column!r} column of --dataset {config.dataset!r} is {feature}, not a ClassLabel "
                          f"with class names; export the data with `ruqtopics.py export`")
-    first = next((i for i, (a, b) in enumerate(zip(names, labels.names)) if a != b), min(len(names), len(labels)))
+    pairs = enumerate(zip(names, labels.names, strict=False))
+    first = next((i for i, (found, expected) in pairs if found != expected), min(len(names), len(labels)))
     found = names[first] if first < len(names) else "(none)"
     expected = labels.names[first] if first < len(labels) else "(none)"
     raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --config {config.config} "

@@ -29,8 +29,7 @@ from ..labels import LabelSet, for_config
 from ..model_card import TrainedModel, build_model_card, dataset_repo_id
 from ..modeling import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
 from ..text_modes import DEFAULT_MAX_LENGTH
-from .checkpoints import (Progress, load_best_weights, read_state, resolve_resume, save_best_weights,
-                          save_checkpoint)
+from .checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from .config import TrainingConfig, differences, identity_of, parse_args
 from .data import dataloaders, load_splits, tokenize
 from .evaluation import Evaluator
@@ -76,7 +75,8 @@ class StepPlan:
     def of(cls, config: TrainingConfig, batches_per_epoch: int) -> StepPlan:
         # accelerate also steps at the end of an epoch whose batch count is not a multiple of the accumulation
         steps_per_epoch = math.ceil(batches_per_epoch / config.gradient_accumulation_steps)
-        return cls(batches_per_epoch, steps_per_epoch, config.max_train_steps or steps_per_epoch * config.num_train_epochs)
+        max_steps = config.max_train_steps or steps_per_epoch * config.num_train_epochs
+        return cls(batches_per_epoch, steps_per_epoch, max_steps)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +167,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     optimizer = make_optimizer(model, config)
     model, optimizer, train_loader, *prepared = accelerator.prepare(model, optimizer, train_loader,
                                                                     *eval_loaders.values())
-    eval_loaders = dict(zip(eval_loaders, prepared))
+    eval_loaders = dict(zip(eval_loaders, prepared, strict=True))
     plan = StepPlan.of(config, len(train_loader))
     scheduler = accelerator.prepare(make_scheduler(optimizer, config, plan.max_steps))
 
@@ -207,12 +207,12 @@ def resolve_max_length(config: TrainingConfig, backbone: Backbone, tokenizer, mo
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
-    """AdamW without weight decay on biases and LayerNorm weights."""
+    """Fused AdamW (one kernel for all parameters, as Trainer's default) without decay on biases and LayerNorm."""
     named = list(model.named_parameters())
     groups = [{"params": [p for n, p in named if not n.endswith(NO_DECAY)], "weight_decay": config.weight_decay},
               {"params": [p for n, p in named if n.endswith(NO_DECAY)], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(config.adam_beta1, config.adam_beta2),
-                             eps=config.adam_epsilon)
+                             eps=config.adam_epsilon, fused=True)
 
 
 def make_scheduler(optimizer, config: TrainingConfig, max_steps: int):
