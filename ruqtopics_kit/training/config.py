@@ -103,6 +103,8 @@ class TrainingConfig:
                        help="seed of the head's initialisation, dropout and the batch order")
     mixed_precision: str = option("auto", group="optimisation", choices=MIXED_PRECISION, help=(
         "auto: what `accelerate launch`/its config says, else bf16 on a GPU that has it, else no"))
+    dataloader_num_workers: int = option(0, type=int, identity=False, group="optimisation", help=(
+        "processes that pad batches while the model computes (worth 2-4 on a GPU; 0: the main process)"))
     # ---- evaluation and early stopping
     eval_steps: int | None = option(type=int, group="evaluation", help=(
         "evaluate on the validation split every N optimizer steps (default: at the end of each epoch); "
@@ -187,6 +189,8 @@ def validate(config: TrainingConfig) -> None:
     _positive(config, "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
               "num_train_epochs", "logging_steps", "max_length", "max_train_samples", "max_eval_samples",
               "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience")
+    if config.dataloader_num_workers < 0:
+        raise ValueError(f"dataloader_num_workers must be >= 0; got {config.dataloader_num_workers}")
     if config.learning_rate <= 0:
         raise ValueError(f"learning_rate must be > 0; got {config.learning_rate}")
     if not 0 <= config.warmup_ratio < 1 or config.warmup_steps < 0:

@@ -158,10 +158,12 @@ def dataloaders(tokenized: datasets.DatasetDict, collator, config: TrainingConfi
     sampler = LengthGroupedSampler(train["length"], effective_batch, config.seed)
     # A private generator: creating a DataLoader iterator draws a seed from it, and drawing from the global
     # RNG instead would shift the dropout masks of a resumed run (the global RNG is part of the checkpoint).
+    shared = dict(collate_fn=collator, num_workers=config.dataloader_num_workers,
+                  pin_memory=torch.cuda.is_available())
     train_loader = DataLoader(train.select_columns(columns), batch_size=config.per_device_train_batch_size,
-                              sampler=sampler, collate_fn=collator, generator=torch.Generator().manual_seed(0))
+                              sampler=sampler, generator=torch.Generator().manual_seed(0), **shared)
     evaluation = {split: DataLoader(part.select_columns(columns), batch_size=config.per_device_eval_batch_size,
                                     sampler=np.argsort(-np.asarray(part["length"]), kind="stable").tolist(),
-                                    collate_fn=collator, generator=torch.Generator().manual_seed(0))
+                                    generator=torch.Generator().manual_seed(0), **shared)
                   for split, part in tokenized.items() if split != "train"}
     return train_loader, evaluation

@@ -171,18 +171,24 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     plan = StepPlan.of(config, len(train_loader))
     scheduler = accelerator.prepare(make_scheduler(optimizer, config, plan.max_steps))
 
-    run = {"config": config.to_dict(), "num_processes": accelerator.num_processes,
-           "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
-           "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes
-                                    * config.gradient_accumulation_steps),
-           "max_steps": plan.max_steps, "train_examples": tokenized["train"].num_rows,
-           "eval_examples": {split: part.num_rows for split, part in tokenized.items() if split != "train"}}
+    run = run_record(config, accelerator, max_length, plan, tokenized)
     if checkpoint:
         accelerator.load_state(str(checkpoint))
         logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
     accelerator.init_trackers("ruqtopics", config=_tracker_config(config))
     return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
                    eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run)
+
+
+def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int, plan: StepPlan,
+               tokenized) -> dict:
+    """What checkpoints and all_results.json record besides the options: the run as it was resolved."""
+    return {"config": config.to_dict(), "num_processes": accelerator.num_processes,
+            "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
+            "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes
+                                     * config.gradient_accumulation_steps),
+            "max_steps": plan.max_steps, "train_examples": tokenized["train"].num_rows,
+            "eval_examples": {split: part.num_rows for split, part in tokenized.items() if split != "train"}}
 
 
 def check_same_run(saved_run: dict, config: TrainingConfig, num_processes: int, checkpoint) -> None:

@@ -1,0 +1,285 @@
+"""train.py's training loop against transformers' `Trainer`: same model, data, batch size and steps, in one run.
+
+    python benchmarks/bench_train.py                         # CPU: BERT-small shape (4 x 512), the sample's epoch
+    python benchmarks/bench_train.py --model-size base --steps 12
+    python benchmarks/bench_train.py --device cuda --bf16 --model-size base --steps 300 --repeats 2   # GPU, + MFU
+
+Sides, each in a process of its own (so that its peak memory is its own), for each text mode:
+- `train.py`: `ruqtopics_kit.training.main` itself (length-grouped seeded batches, dynamic padding, SDPA, fused
+  AdamW, bf16 through accelerate with --bf16, padding to a multiple of 8 on a GPU in mixed precision);
+- `Trainer (default)`: `Trainer(model, args, train_dataset, processing_class=tokenizer)` with default arguments
+  apart from the shared ones (random batches, dynamic padding by DataCollatorWithPadding, fused AdamW);
+- `Trainer (group_by_length)`: the same with `train_sampling_strategy="group_by_length"` (transformers 5 replaced
+  the old `group_by_length=True` flag with this option; it uses transformers' LengthGroupedSampler).
+Shared: the same randomly initialised BERT (weights do not change the speed) loaded with SDPA attention, the
+same tokenized examples (the bundled sample's single_label train split: short questions, long answers, the
+shape of the real data), per-device batch, learning rate 2e-5 with a linear schedule, fp32 or bf16.
+
+Timing: the clock starts after `--warmup` optimizer steps and stops after `--steps` (the time between two
+learning-rate-scheduler steps, which both sides take once per optimizer step; on a GPU the device is synchronised
+at those two points only). Evaluation, loading and tokenisation are outside the clock. "real tokens/s" counts
+non-padding tokens; "padding" is the share of computed tokens that were padding. Peak memory is the process's
+maximum RSS (and on CUDA the peak allocated GPU memory).
+
+MFU (CUDA only) = 6 x N x real tokens per second / the GPU's peak dense bf16 FLOP/s, with N the parameters
+outside the embeddings (the usual 6N FLOPs per token for a forward and backward pass; attention scores and
+embedding lookups are left out, and padding tokens count as waste, not work).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RESULTS_FILE = ROOT / "benchmarks" / "RESULTS_train.md"
+SIZES = {"base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
+         "small": {"hidden_size": 512, "num_hidden_layers": 4, "num_attention_heads": 8, "intermediate_size": 2048},
+         "tiny": {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}}
+MODES = {"question": 32, "question_answer": 128}  # text mode -> max length (the paper configs' values)
+SIDES = ("train.py", "Trainer (default)", "Trainer (group_by_length)")
+PEAK_BF16_TFLOPS = {"H200": 989.4, "H100": 989.4, "A100": 312.0, "L40S": 362.1, "L4": 121.0, "A10": 125.0}
+
+
+# ---- inputs --------------------------------------------------------------------------------------------------
+
+def prepare_inputs(workdir: Path, size: str, vocab_size: int) -> tuple[Path, Path]:
+    """The exported sample and a random BERT of `size` with a WordPiece tokenizer trained on the sample."""
+    from ruqtopics_kit.hub_export import export_dataset
+
+    dataset, model = workdir / "dataset", workdir / f"bert-{size}-{vocab_size}"
+    if not (dataset / "README.md").exists():
+        export_dataset(ROOT / "data" / "sample", dataset, overwrite=True)
+    if not (model / "config.json").exists():
+        import torch
+        from transformers import BertConfig, BertModel
+
+        from ruqtopics_kit.tiny_backbone import train_wordpiece
+
+        texts = [text for line in (ROOT / "data" / "sample" / "train.jsonl").read_text(encoding="utf-8").splitlines()
+                 for text in (json.loads(line)["question"], json.loads(line)["answer"])]
+        tokenizer = train_wordpiece(texts, vocab_size=8000)
+        torch.manual_seed(0)
+        BertModel(BertConfig(vocab_size=max(vocab_size, len(tokenizer)), max_position_embeddings=512,
+                             **SIZES[size])).save_pretrained(model)
+        tokenizer.save_pretrained(model)
+    return dataset, model
+
+
+# ---- measurement (inside a child process) ---------------------------------------------------------------------
+
+class Clock:
+    """Timestamps at two scheduler steps and the tokens of the forward passes between them."""
+
+    def __init__(self, warmup: int, steps: int, device: str):
+        self.warmup, self.steps, self.device = warmup, steps, device
+        self.scheduler_calls, self.measuring, self.times = 0, False, []
+        self.samples, self.padded_tokens, self.real_tokens = 0, 0, []
+
+    def install(self) -> None:
+        import torch
+        from transformers import BertForSequenceClassification
+
+        clock, scheduler_step = self, torch.optim.lr_scheduler.LambdaLR.step
+        forward = BertForSequenceClassification.forward
+
+        def timed_step(scheduler, *args, **kwargs):
+            result = scheduler_step(scheduler, *args, **kwargs)
+            clock.scheduler_calls += 1  # the first call is the scheduler's construction
+            if clock.scheduler_calls - 1 in (clock.warmup, clock.steps):
+                if clock.device == "cuda":
+                    torch.cuda.synchronize()
+                clock.times.append(time.perf_counter())
+                clock.measuring = clock.scheduler_calls - 1 == clock.warmup
+            return result
+
+        @functools.wraps(forward)  # Trainer reads the signature to keep the dataset's model columns
+        def counted_forward(model, *args, **kwargs):
+            if clock.measuring and model.training:
+                mask = kwargs["attention_mask"]
+                clock.samples += mask.shape[0]
+                clock.padded_tokens += mask.numel()
+                clock.real_tokens.append(mask.sum())  # stays on the device: no synchronisation per step
+            return forward(model, *args, **kwargs)
+
+        torch.optim.lr_scheduler.LambdaLR.step = timed_step
+        BertForSequenceClassification.forward = counted_forward
+
+    def report(self) -> dict:
+        seconds = self.times[1] - self.times[0]
+        real = int(sum(int(t) for t in self.real_tokens))
+        return {"seconds": seconds, "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
+                "padding": 1 - real / self.padded_tokens}
+
+
+def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path) -> None:
+    from ruqtopics_kit.training import main
+
+    argv = ["--backbone", str(model), "--dataset", str(dataset), "--config", "single_label", "--text-mode", mode,
+            "--max-length", str(MODES[mode]), "--per-device-train-batch-size", str(args.batch_size),
+            "--max-train-steps", str(args.steps), "--learning-rate", "2e-5", "--seed", "42",
+            "--checkpointing-steps", "none", "--eval-steps", str(args.steps), "--max-eval-samples", "64",
+            "--logging-steps", str(10 * args.steps), "--report-to", "none", "--overwrite-output-dir",
+            "--mixed-precision", "bf16" if args.bf16 else "no", "--output-dir", str(output)]
+    if main(argv) != 0:
+        raise RuntimeError("train.py failed")
+
+
+def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path,
+                strategy: str) -> None:
+    import datasets
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
+
+    from ruqtopics_kit.labels import all_topics
+    from ruqtopics_kit.training.config import parse_args
+    from ruqtopics_kit.training.data import load_splits, tokenize
+
+    labels = all_topics()
+    config = parse_args(["--backbone", str(model), "--dataset", str(dataset), "--output-dir", str(output),
+                         "--text-mode", mode])
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    train = tokenize(datasets.DatasetDict({"train": load_splits(config, labels)["train"]}), tokenizer, config,
+                     MODES[mode], len(labels))["train"]
+    classifier = AutoModelForSequenceClassification.from_pretrained(
+        model, num_labels=len(labels), id2label=labels.id2label(), label2id=labels.label2id(),
+        problem_type="single_label_classification", attn_implementation="sdpa")
+    training_args = TrainingArguments(
+        output_dir=str(output), per_device_train_batch_size=args.batch_size, max_steps=args.steps,
+        learning_rate=2e-5, lr_scheduler_type="linear", seed=42, bf16=args.bf16, use_cpu=args.device == "cpu",
+        train_sampling_strategy=strategy, length_column_name="length", save_strategy="no", eval_strategy="no",
+        logging_strategy="no", report_to="none", disable_tqdm=True)
+    Trainer(classifier, training_args, train_dataset=train, processing_class=tokenizer).train()
+
+
+def child(args: argparse.Namespace) -> None:
+    side, mode = args.child.split("|")
+    dataset, model = prepare_inputs(args.workdir, args.model_size, args.vocab_size)
+    clock = Clock(args.warmup, args.steps, args.device)
+    clock.install()
+    output = args.workdir / "runs" / f"{SIDES.index(side)}-{mode}"
+    if side == "train.py":
+        run_ours(args, mode, dataset, model, output)
+    else:
+        run_trainer(args, mode, dataset, model, output, "random" if side.endswith("(default)") else "group_by_length")
+    result = {"side": side, "mode": mode, **clock.report(),
+              "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+    import torch
+
+    if args.device == "cuda":
+        result["peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    args.result_file.write_text(json.dumps(result), encoding="utf-8")
+
+
+# ---- the parent: run every side and mode, then the table --------------------------------------------------------
+
+def measure(args: argparse.Namespace, side: str, mode: str) -> dict:
+    """The best of `--repeats` runs of one side in one mode, each in a fresh process."""
+    results = []
+    for repeat in range(args.repeats):
+        result_file = args.workdir / f"result-{SIDES.index(side)}-{mode}-{repeat}.json"
+        command = [sys.executable, __file__, *sys.argv[1:], "--child", f"{side}|{mode}", "--result-file",
+                   str(result_file)]
+        finished = subprocess.run(command, capture_output=True, text=True,
+                                  env={**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"})
+        if finished.returncode != 0:
+            raise RuntimeError(f"{side} ({mode}) failed:\n{finished.stdout[-3000:]}\n{finished.stderr[-3000:]}")
+        results.append(json.loads(result_file.read_text(encoding="utf-8")))
+        print(f"  {side:27s} {mode:16s} {results[-1]['samples_per_s']:8.1f} samples/s", flush=True)
+    return max(results, key=lambda r: r["samples_per_s"])
+
+
+def non_embedding_parameters(model: Path) -> int:
+    from transformers import AutoModelForSequenceClassification
+
+    classifier = AutoModelForSequenceClassification.from_pretrained(model, num_labels=76)
+    return sum(p.numel() for name, p in classifier.named_parameters() if "embeddings" not in name)
+
+
+def peak_tflops(args: argparse.Namespace) -> float | None:
+    if args.peak_tflops:
+        return args.peak_tflops
+    import torch
+
+    name = torch.cuda.get_device_name() if args.device == "cuda" else ""
+    return next((value for key, value in PEAK_BF16_TFLOPS.items() if key in name), None)
+
+
+def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str:
+    peak = peak_tflops(args) if args.device == "cuda" and args.bf16 else None
+    columns = ["text mode", "side", "samples/s", "real tokens/s", "padding", "peak RSS GiB"]
+    columns += ["peak GPU GiB"] * (args.device == "cuda") + ["MFU"] * (peak is not None)
+    columns += ["train.py is x faster"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" if c in ("text mode", "side") else "---:"
+                                                               for c in columns) + "|"]
+    for result in results:
+        ours = next(r for r in results if r["mode"] == result["mode"] and r["side"] == "train.py")
+        row = [result["mode"], result["side"], f"{result['samples_per_s']:.1f}", f"{result['real_tokens_per_s']:,.0f}",
+               f"{result['padding']:.0%}", f"{result['peak_rss_gib']:.2f}"]
+        if args.device == "cuda":
+            row.append(f"{result['peak_gpu_gib']:.2f}")
+        if peak is not None:
+            row.append(f"{6 * parameters * result['real_tokens_per_s'] / (peak * 1e12):.1%}")
+        row += ["-" if result is ours else f"**{ours['samples_per_s'] / result['samples_per_s']:.2f}x**"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def describe(args: argparse.Namespace, parameters: int) -> str:
+    import torch
+    import transformers
+
+    device = torch.cuda.get_device_name() if args.device == "cuda" else f"{platform.processor() or 'CPU'}, " \
+        f"{os.cpu_count()} cores"
+    shape = SIZES[args.model_size]
+    return (f"Device: {device}; torch {torch.__version__}, transformers {transformers.__version__}; "
+            f"{'bf16' if args.bf16 else 'fp32'}. Model: random BERT, {shape['num_hidden_layers']} layers x "
+            f"{shape['hidden_size']} ({args.model_size}), {args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M "
+            f"parameters outside the embeddings. Data: the sample's single_label train split (1,931 examples); "
+            f"batch {args.batch_size} per step, {args.steps} optimizer steps, timed after {args.warmup}; best of "
+            f"{args.repeats}.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--vocab-size", type=int, default=30522, help="embedding rows (BERT-base: 30,522)")
+    parser.add_argument("--batch-size", type=int, default=32, help="per-device batch of every side")
+    parser.add_argument("--steps", type=int, default=60, help="optimizer steps (60 x 32: about the sample's epoch)")
+    parser.add_argument("--warmup", type=int, default=3, help="steps before the clock starts")
+    parser.add_argument("--modes", default=",".join(MODES), help="text modes to compare")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision on every side")
+    parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s for MFU "
+                                                          "(default: looked up from the device name)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per side and mode; the fastest is kept")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/ruqtopics-bench-train"))
+    parser.add_argument("--write-results", action="store_true", help=f"write the table to {RESULTS_FILE.name}")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.child:
+        return child(args)
+    _, model = prepare_inputs(args.workdir, args.model_size, args.vocab_size)
+    results = [measure(args, side, mode) for mode in args.modes.split(",") for side in SIDES]
+    parameters = non_embedding_parameters(model)
+    report = f"{describe(args, parameters)}\n\n{table(results, args, parameters)}\n"
+    print("\n" + report)
+    if args.write_results:
+        command = "python benchmarks/bench_train.py " + " ".join(a for a in sys.argv[1:] if a != "--write-results")
+        RESULTS_FILE.write_text(f"# train.py vs transformers Trainer\n\n```\n{command.strip()}\n```\n\n{report}",
+                                encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
