@@ -26,10 +26,12 @@ METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1
 LOWER_IS_BETTER = {"loss"}
 
 
-def steps_or_epoch(value: str) -> int | str | None:
+def checkpoint_interval(value: str) -> int | str | None:
     """`--checkpointing-steps`: a positive number of optimizer steps, `epoch`, or `none` (no checkpoints)."""
-    if str(value) in ("epoch", "none"):
-        return None if str(value) == "none" else "epoch"
+    if value == "none":
+        return None
+    if value == "epoch":
+        return "epoch"
     try:
         steps = int(value)
     except ValueError:
@@ -54,6 +56,8 @@ def option(default: Any = None, *, help: str, group: str, type: Any = str, choic
 
 @dataclass(frozen=True)
 class TrainingConfig:
+    """Every option of train.py (see `--help`); validated on construction."""
+
     # ---- model and data
     backbone: str = option(required=True, metavar="NAME|DIR|ID", group="model and data", help=(
         "registry name (rubert-base-conversational, distilrubert-base-conversational, "
@@ -119,7 +123,7 @@ class TrainingConfig:
         "the run's folder: a Hub model repository when training ends (checkpoints/ and runs/ are never uploaded)"))
     overwrite_output_dir: bool = option(False, type=bool, identity=False, group="output",
                                         help="delete an output directory that holds another run or this one")
-    checkpointing_steps: int | str | None = option("epoch", type=steps_or_epoch, identity=False, metavar="N|epoch|none",
+    checkpointing_steps: int | str | None = option("epoch", type=checkpoint_interval, identity=False, metavar="N|epoch|none",
                                                    group="output",
                                                    help="save a resumable checkpoint every N optimizer steps, at "
                                                         "each epoch's end ('epoch'), or never ('none')")

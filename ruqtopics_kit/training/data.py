@@ -25,8 +25,9 @@ def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDic
     try:
         dataset = datasets.load_dataset(config.dataset, config.config, revision=config.dataset_revision)
     except (FileNotFoundError, ValueError, ConnectionError) as error:
-        raise type(error)(f"--dataset {config.dataset!r} (config {config.config!r}) could not be loaded: {error}. "
-                          f"Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
+        kind = ValueError if isinstance(error, ValueError) else OSError
+        raise kind(f"--dataset {config.dataset!r} (config {config.config!r}) could not be loaded: {error}. "
+                   f"Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
     missing = [split for split in REQUIRED_SPLITS if split not in dataset]
     if missing:
         raise ValueError(f"--dataset {config.dataset!r} config {config.config!r} has no {' or '.join(missing)} "
