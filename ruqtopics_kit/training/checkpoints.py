@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write_text
+from .outputs import strict_json
 
 STATE_FILE = "trainer_state.json"
 BEST_WEIGHTS = "best_model.safetensors"
@@ -96,8 +97,7 @@ def save_checkpoint(accelerator, output_dir: str | Path, progress: Progress, run
     accelerator.save_state(str(staging))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        atomic_write_text(staging / STATE_FILE, json.dumps({"progress": asdict(progress), "run": run}, indent=2,
-                                                           ensure_ascii=False, allow_nan=False))
+        atomic_write_text(staging / STATE_FILE, strict_json({"progress": asdict(progress), "run": run}))
         if target.exists():  # a replay after resuming from an older checkpoint
             shutil.rmtree(target)
         staging.rename(target)

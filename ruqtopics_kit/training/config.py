@@ -123,10 +123,9 @@ class TrainingConfig:
         "the run's folder: a Hub model repository when training ends (checkpoints/ and runs/ are never uploaded)"))
     overwrite_output_dir: bool = option(False, type=bool, identity=False, group="output",
                                         help="delete an output directory that holds another run or this one")
-    checkpointing_steps: int | str | None = option("epoch", type=checkpoint_interval, identity=False, metavar="N|epoch|none",
-                                                   group="output",
-                                                   help="save a resumable checkpoint every N optimizer steps, at "
-                                                        "each epoch's end ('epoch'), or never ('none')")
+    checkpointing_steps: int | str | None = option(
+        "epoch", type=checkpoint_interval, identity=False, metavar="N|epoch|none", group="output",
+        help="save a resumable checkpoint every N optimizer steps, at each epoch's end ('epoch'), or never ('none')")
     checkpoints_total_limit: int | None = option(1, type=int, identity=False, group="output",
                                                  help="keep only the newest N checkpoints")
     resume_from_checkpoint: str | None = option(identity=False, metavar="DIR|latest", group="output", help=(
