@@ -18,8 +18,10 @@ shape of the real data), per-device batch, learning rate 2e-5 with a linear sche
 Timing: the clock starts after `--warmup` optimizer steps and stops after `--steps` (the time between two
 learning-rate-scheduler steps, which both sides take once per optimizer step; on a GPU the device is synchronised
 at those two points only). Evaluation, loading and tokenisation are outside the clock. "real tokens/s" counts
-non-padding tokens; "padding" is the share of computed tokens that were padding. Peak memory is the process's
-maximum RSS (and on CUDA the peak allocated GPU memory).
+non-padding tokens; "padding" is the share of computed tokens that were padding. "peak RSS" is the largest
+resident memory while the clock runs (sampled every millisecond; on CUDA also PyTorch's peak allocated GPU
+memory in that window); "process peak RSS" is the whole process's maximum, loading and (for train.py) the final
+evaluation and the written repository included.
 
 MFU (CUDA only) = 6 x N x real tokens per second / the GPU's peak dense bf16 FLOP/s, with N the parameters
 outside the embeddings (the usual 6N FLOPs per token for a forward and backward pass; attention scores and
@@ -79,12 +81,32 @@ def prepare_inputs(workdir: Path, size: str, vocab_size: int) -> tuple[Path, Pat
 # ---- measurement (inside a child process) ---------------------------------------------------------------------
 
 class Clock:
-    """Timestamps at two scheduler steps and the tokens of the forward passes between them."""
+    """Timestamps at two scheduler steps, the tokens of the forward passes between them, and the peak memory
+    between them (RSS sampled every millisecond by a thread; on CUDA, PyTorch's peak allocated memory)."""
 
     def __init__(self, warmup: int, steps: int, device: str):
         self.warmup, self.steps, self.device = warmup, steps, device
         self.scheduler_calls, self.measuring, self.times = 0, False, []
         self.samples, self.padded_tokens, self.real_tokens = 0, 0, []
+        self.peak_rss = 0
+
+    def _sample_rss(self) -> None:
+        import psutil
+
+        process = psutil.Process()
+        while len(self.times) < 2:
+            if self.measuring:
+                self.peak_rss = max(self.peak_rss, process.memory_info().rss)
+            time.sleep(0.001)
+
+    def _start(self) -> None:
+        import threading
+
+        import torch
+
+        if self.device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        threading.Thread(target=self._sample_rss, daemon=True).start()
 
     def install(self) -> None:
         import torch
@@ -101,6 +123,10 @@ class Clock:
                     torch.cuda.synchronize()
                 clock.times.append(time.perf_counter())
                 clock.measuring = clock.scheduler_calls - 1 == clock.warmup
+                if clock.measuring:
+                    clock._start()
+                elif clock.device == "cuda":
+                    clock.peak_gpu = torch.cuda.max_memory_allocated()
             return result
 
         @functools.wraps(forward)  # Trainer reads the signature to keep the dataset's model columns
@@ -118,8 +144,9 @@ class Clock:
     def report(self) -> dict:
         seconds = self.times[1] - self.times[0]
         real = int(sum(int(t) for t in self.real_tokens))
+        memory = {"peak_gpu_gib": self.peak_gpu / 2**30} if self.device == "cuda" else {}
         return {"seconds": seconds, "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
-                "padding": 1 - real / self.padded_tokens}
+                "padding": 1 - real / self.padded_tokens, "training_peak_rss_gib": self.peak_rss / 2**30, **memory}
 
 
 def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path) -> None:
@@ -172,11 +199,7 @@ def child(args: argparse.Namespace) -> None:
     else:
         run_trainer(args, mode, dataset, model, output, "random" if side.endswith("(default)") else "group_by_length")
     result = {"side": side, "mode": mode, **clock.report(),
-              "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
-    import torch
-
-    if args.device == "cuda":
-        result["peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
+              "process_peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
     args.result_file.write_text(json.dumps(result), encoding="utf-8")
 
 
@@ -222,7 +245,7 @@ def peak_tflops(args: argparse.Namespace) -> float | None:
 
 def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str:
     peak = peak_tflops(args) if args.device == "cuda" and args.bf16 else None
-    columns = ["text mode", "side", "samples/s", "real tokens/s", "padding", "peak RSS GiB"]
+    columns = ["text mode", "side", "samples/s", "real tokens/s", "padding", "peak RSS GiB", "process peak RSS GiB"]
     columns += ["peak GPU GiB"] * (args.device == "cuda") + ["MFU"] * (peak is not None)
     columns += ["train.py is x faster"]
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" if c in ("text mode", "side") else "---:"
@@ -230,7 +253,8 @@ def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str
     for result in results:
         ours = next(r for r in results if r["mode"] == result["mode"] and r["side"] == "train.py")
         row = [result["mode"], result["side"], f"{result['samples_per_s']:.1f}", f"{result['real_tokens_per_s']:,.0f}",
-               f"{result['padding']:.0%}", f"{result['peak_rss_gib']:.2f}"]
+               f"{result['padding']:.0%}", f"{result['training_peak_rss_gib']:.2f}",
+               f"{result['process_peak_rss_gib']:.2f}"]
         if args.device == "cuda":
             row.append(f"{result['peak_gpu_gib']:.2f}")
         if peak is not None:
