@@ -122,8 +122,7 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
-def run_side(side: str, precision: str, model: Path, texts: list[str], batch_size: int, device_name: str,
-             repeats: int) -> dict:
+def run_side(side: str, precision: str, model: Path, texts: list[str], batch_size: int, device_name: str) -> dict:
     """Predicted class names and measurements of one side; the timed part is tokenisation plus inference."""
     import torch
 
@@ -154,13 +153,11 @@ def run_side(side: str, precision: str, model: Path, texts: list[str], batch_siz
     if device.type == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
-    seconds = math.inf
-    for _ in range(repeats):  # the best of several: other processes on a shared machine only ever add time
-        start = time.perf_counter()
-        labels = predict(texts)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = min(seconds, time.perf_counter() - start)
+    start = time.perf_counter()
+    labels = predict(texts)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
     return {"side": f"{side}, {precision}", "batch_size": batch_size, "seconds": seconds, "utterances": len(texts),
             "peak_rss_gib": peak_rss_gib(),
             "working_rss_gib": peak_rss_gib() - loaded_rss,
@@ -185,7 +182,6 @@ def in_child(args: argparse.Namespace, side: str, precision: str, batch_size: in
     """Run one side in a fresh interpreter and return its JSON report."""
     command = [sys.executable, __file__, "--child", side, "--dtypes", precision, "--workdir", str(args.workdir),
                "--model-size", args.model_size, "--utterances", str(args.utterances), "--batch-sizes", str(batch_size),
-               "--repeats", str(args.repeats),
                "--device", args.device] + (["--full-massive"] if args.full_massive else [])
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -204,6 +200,20 @@ def table(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def best_of(rounds: list[list[dict]]) -> list[dict]:
+    """Per run, the report of the fastest of its repeats."""
+    return [min(reports, key=lambda report: report["seconds"]) for reports in zip(*rounds)]
+
+
+def padded_tokens(lengths: list[int], batch_size: int) -> tuple[int, int]:
+    """Token positions computed with batches in input order (the pipeline) and in length order (ours)."""
+    def total(ordered: list[int]) -> int:
+        return sum(len(batch) * max(batch) for batch in
+                   (ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)))
+
+    return total(lengths), total(sorted(lengths, reverse=True))
+
+
 def agreement(first: dict, second: dict) -> float:
     return sum(a == b for a, b in zip(first["labels"], second["labels"])) / len(first["labels"])
 
@@ -213,7 +223,8 @@ def describe(args: argparse.Namespace, texts: list[str], model: Path) -> str:
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model)
-    lengths = sorted(len(ids) for ids in tokenizer(texts)["input_ids"])
+    in_order = [len(ids) for ids in tokenizer(texts)["input_ids"]]
+    lengths = sorted(in_order)
     shape = SIZES[args.model_size]
     device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     return (f"model: random BERT, {shape['num_hidden_layers']} layers, hidden {shape['hidden_size']} "
@@ -221,7 +232,11 @@ def describe(args: argparse.Namespace, texts: list[str], model: Path) -> str:
             f"{device}; torch {torch.__version__}, "
             f"{os.cpu_count()} CPU cores, {platform.processor() or platform.machine()}\n"
             f"utterances: {len(texts):,}, tokens per utterance (with [CLS]/[SEP]) mean "
-            f"{sum(lengths) / len(lengths):.1f}, median {lengths[len(lengths) // 2]}, max {lengths[-1]}")
+            f"{sum(lengths) / len(lengths):.1f}, median {lengths[len(lengths) // 2]}, max {lengths[-1]}\n"
+            + "\n".join(f"token positions computed per utterance at batch {size}: pipeline {pipe / len(texts):.1f}, "
+                        f"ours {ours / len(texts):.1f} ({pipe / ours:.2f}x fewer)"
+                        for size in map(int, args.batch_sizes.split(","))
+                        for pipe, ours in [padded_tokens(in_order, size)]))
 
 
 def main() -> None:
@@ -237,7 +252,9 @@ def main() -> None:
     parser.add_argument("--full-massive", action="store_true",
                         help="51 locales x 2,974 test utterances for the comparison, plus an end-to-end "
                              "evaluate_model run on a synthetic MASSIVE-sized archive (meant for a GPU)")
-    parser.add_argument("--repeats", type=int, default=1, help="time each side this many times, keep the best")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run every side this many times, interleaved, and keep each side's best time (other "
+                             "processes on a shared machine only ever add time)")
     parser.add_argument("--skip-pipeline", action="store_true", help="time only our side")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ruqtopics-bench-massive"))
     parser.add_argument("--write-results", action="store_true", help=f"write the table to {RESULTS_FILE.name}")
@@ -255,8 +272,7 @@ def main() -> None:
                                         args.workdir / "e2e-out", batch_sizes[0], args.device)))
         return
     if args.child:
-        print(json.dumps(run_side(args.child, precisions[0], model, texts, batch_sizes[0], args.device,
-                                  args.repeats)))
+        print(json.dumps(run_side(args.child, precisions[0], model, texts, batch_sizes[0], args.device)))
         return
 
     sides = ["ours"] if args.skip_pipeline else ["pipeline", "ours"]
@@ -264,7 +280,7 @@ def main() -> None:
     if args.full_massive:
         full_massive_archive(args.workdir / "massive-full-1.0.tar.gz")  # generated outside the timed run
         runs += [("end-to-end", precision, batch_sizes[-1]) for precision in precisions]
-    reports = [in_child(args, *run) for run in runs]
+    reports = best_of([[in_child(args, *run) for run in runs] for _ in range(args.repeats)])
     lines = [describe(args, texts, model), "", table(reports), ""]
     by_run = {(r["side"], r["batch_size"]): r for r in reports}
     for size in batch_sizes if not args.skip_pipeline else []:

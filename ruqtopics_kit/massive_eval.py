@@ -126,6 +126,8 @@ def run(config: EvaluationConfig) -> EvaluationResult:
     if Path(config.output_dir).exists() and not config.overwrite_output_dir:
         raise FileExistsError(f"output_dir {config.output_dir!r} already exists; pass --overwrite-output-dir "
                               f"(overwrite_output_dir=True) to replace it")
+    device = resolve_device(config.device)
+    autocast_dtype = resolve_autocast(config.dtype, device)
     classes = model_classes(config.model, mapping)
     card = load_model_card(config.model) if config.update_model_card else None
     # ---- data
@@ -136,8 +138,6 @@ def run(config: EvaluationConfig) -> EvaluationResult:
     selections = {code: select_mapped(records, mapping, code, config.split)
                   for code, records in massive.records.items()}
     # ---- inference and scores
-    device = resolve_device(config.device)
-    autocast_dtype = resolve_autocast(config.dtype, device)
     tokenizer, model = load_classifier(config.model, device)
     logits = _logits_by_locale(tokenizer, model, selections, config, device, autocast_dtype)
     scores = _scores_by_locale(logits, selections, classes, config)
