@@ -144,10 +144,18 @@ def _evaluate(release: Release, name: str) -> None:
 
 
 def _analyse(release: Release, name: str) -> None:
+    """Run the correlation analysis; when the data admit none (e.g. the same score in every locale), write
+    the reason where the report looks for it instead of failing the whole release."""
     import analysis
+    from .atomic import atomic_directory
 
-    analysis.run(release.output_dir / "massive" / name / "results.csv", release.output_dir / "analysis" / name,
-                 overwrite=True, allow_missing_locales=release.sample)
+    output = release.output_dir / "analysis" / name
+    try:
+        analysis.run(release.output_dir / "massive" / name / "results.csv", output,
+                     overwrite=True, allow_missing_locales=release.sample)
+    except analysis.AnalysisInputError as reason:
+        with atomic_directory(output, overwrite=True) as staging:
+            (staging / "not_computed.txt").write_text(f"{reason}\n", encoding="utf-8")
 
 
 def parse_args(argv: list[str] | None = None) -> Release:

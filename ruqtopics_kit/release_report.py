@@ -32,7 +32,9 @@ def write_report(release, models: list[str], evaluated: list[str]) -> Path:
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub Markdown table; floats with 4 decimals, numbers right-aligned."""
     def cell(value) -> str:
-        return f"{value:.4f}" if isinstance(value, float) else str(value)
+        if isinstance(value, float):
+            return "" if value != value else f"{value:.4f}"  # NaN: the model has no such metric
+        return str(value)
 
     align = ["---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns]
     rows = [" | ".join(map(str, frame.columns)), " | ".join(align)]
@@ -75,7 +77,7 @@ def _models_section(release, models: list[str]) -> list[str]:
         test = {key: value for key, value in metrics.items() if key.startswith("test_")}
         rows.append({"model": f"[`{name}`]({_link(release, folder / 'README.md')})",
                      **{key.removeprefix("test_"): float(value) for key, value in sorted(test.items())}})
-    return lines + [markdown_table(pd.DataFrame(rows).fillna("")), ""]
+    return lines + [markdown_table(pd.DataFrame(rows)), ""]
 
 
 def _massive_section(release, name: str) -> list[str]:
@@ -91,6 +93,9 @@ def _massive_section(release, name: str) -> list[str]:
 
 def _analysis_section(release, name: str) -> list[str]:
     folder = release.output_dir / "analysis" / name
+    if (folder / "not_computed.txt").exists():
+        reason = (folder / "not_computed.txt").read_text(encoding="utf-8").strip()
+        return [f"## Correlation analysis: `{name}`", "", f"Not computed: {reason}", ""]
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     table = (folder / "correlations.md").read_text(encoding="utf-8").split("\n", 1)[1].strip()
     plots = [f"![{stem}]({_link(release, folder / (stem + '.png'))})"
