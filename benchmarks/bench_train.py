@@ -7,6 +7,8 @@
 Sides, each in a process of its own (so that its peak memory is its own), for each text mode:
 - `train.py`: `ruqtopics_kit.training.main` itself (length-grouped seeded batches, dynamic padding, SDPA, fused
   AdamW, bf16 through accelerate with --bf16, padding to a multiple of 8 on a GPU in mixed precision);
+- `train.py (auto precision)`: the same with its default `--mixed-precision auto` (bf16 where the device computes
+  it natively, e.g. a CPU with AVX512-BF16 or AMX); run only where that differs from the shared precision;
 - `Trainer (default)`: `Trainer(model, args, train_dataset, processing_class=tokenizer)` with default arguments
   apart from the shared ones (random batches, dynamic padding by DataCollatorWithPadding, fused AdamW);
 - `Trainer (group_by_length)`: the same with `train_sampling_strategy="group_by_length"` (transformers 5 replaced
@@ -49,7 +51,8 @@ SIZES = {"base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_he
          "small": {"hidden_size": 512, "num_hidden_layers": 4, "num_attention_heads": 8, "intermediate_size": 2048},
          "tiny": {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}}
 MODES = {"question": 32, "question_answer": 128}  # text mode -> max length (the paper configs' values)
-SIDES = ("train.py", "Trainer (default)", "Trainer (group_by_length)")
+SIDES = ("train.py", "train.py (auto precision)", "Trainer (default)", "Trainer (group_by_length)")
+BASELINES = SIDES[2:]
 PEAK_BF16_TFLOPS = {"H200": 989.4, "H100": 989.4, "A100": 312.0, "L40S": 362.1, "L4": 121.0, "A10": 125.0}
 
 
@@ -149,7 +152,8 @@ class Clock:
                 "padding": 1 - real / self.padded_tokens, "training_peak_rss_gib": self.peak_rss / 2**30, **memory}
 
 
-def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path) -> None:
+def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path, precision: str) -> str:
+    """Train with train.py; returns the mixed precision it resolved `precision` to."""
     from ruqtopics_kit.training import main
 
     argv = ["--backbone", str(model), "--dataset", str(dataset), "--config", "single_label", "--text-mode", mode,
@@ -157,9 +161,10 @@ def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, ou
             "--max-train-steps", str(args.steps), "--learning-rate", "2e-5", "--seed", "42",
             "--checkpointing-steps", "none", "--eval-steps", str(args.steps), "--max-eval-samples", "64",
             "--logging-steps", str(10 * args.steps), "--report-to", "none", "--overwrite-output-dir",
-            "--mixed-precision", "bf16" if args.bf16 else "no", "--output-dir", str(output)]
+            "--mixed-precision", precision, "--output-dir", str(output)]
     if main(argv) != 0:
         raise RuntimeError("train.py failed")
+    return json.loads((output / "all_results.json").read_text(encoding="utf-8"))["run"]["mixed_precision"]
 
 
 def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path,
@@ -194,11 +199,13 @@ def child(args: argparse.Namespace) -> None:
     clock = Clock(args.warmup, args.steps, args.device)
     clock.install()
     output = args.workdir / "runs" / f"{SIDES.index(side)}-{mode}"
-    if side == "train.py":
-        run_ours(args, mode, dataset, model, output)
+    if side.startswith("train.py"):
+        precision = run_ours(args, mode, dataset, model, output, "auto" if side.endswith("precision)") else
+                             shared_precision(args))
     else:
+        precision = shared_precision(args)
         run_trainer(args, mode, dataset, model, output, "random" if side.endswith("(default)") else "group_by_length")
-    result = {"side": side, "mode": mode, **clock.report(),
+    result = {"side": side, "mode": mode, "precision": "fp32" if precision == "no" else precision, **clock.report(),
               "process_peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
     args.result_file.write_text(json.dumps(result), encoding="utf-8")
 
@@ -219,12 +226,25 @@ def measure(args: argparse.Namespace, side: str, mode: str, repeat: int) -> dict
     return result
 
 
+def shared_precision(args: argparse.Namespace) -> str:
+    """The precision of every side but train.py's own default, as train.py's --mixed-precision names it."""
+    return "bf16" if args.bf16 else "no"
+
+
+def sides(args: argparse.Namespace) -> list[str]:
+    """Every side, leaving out train.py's default precision where it is the shared one (the same run twice)."""
+    from ruqtopics_kit.precision import has_native_bf16
+
+    same = ("bf16" if has_native_bf16(args.device) else "no") == shared_precision(args)
+    return [side for side in SIDES if not (same and side == "train.py (auto precision)")]
+
+
 def measure_all(args: argparse.Namespace) -> list[dict]:
     """Every side in every mode, repeats interleaved (a slow patch of the machine hits all sides), best kept."""
     runs = [measure(args, side, mode, repeat) for repeat in range(args.repeats)
-            for mode in args.modes.split(",") for side in SIDES]
+            for mode in args.modes.split(",") for side in sides(args)]
     return [max((r for r in runs if (r["mode"], r["side"]) == (mode, side)), key=lambda r: r["samples_per_s"])
-            for mode in args.modes.split(",") for side in SIDES]
+            for mode in args.modes.split(",") for side in sides(args)]
 
 
 def non_embedding_parameters(model: Path) -> int:
@@ -245,23 +265,32 @@ def peak_tflops(args: argparse.Namespace) -> float | None:
 
 def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str:
     peak = peak_tflops(args) if args.device == "cuda" and args.bf16 else None
-    columns = ["text mode", "side", "samples/s", "real tokens/s", "padding", "peak RSS GiB", "process peak RSS GiB"]
+    columns = ["text mode", "side", "precision", "samples/s", "real tokens/s", "padding", "peak RSS GiB",
+               "process peak RSS GiB"]
     columns += ["peak GPU GiB"] * (args.device == "cuda") + ["MFU"] * (peak is not None)
-    columns += ["train.py is x faster"]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" if c in ("text mode", "side") else "---:"
-                                                               for c in columns) + "|"]
+    columns += [f"x {baseline}" for baseline in BASELINES]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" if c in ("text mode", "side", "precision")
+                                                               else "---:" for c in columns) + "|"]
     for result in results:
-        ours = next(r for r in results if r["mode"] == result["mode"] and r["side"] == "train.py")
-        row = [result["mode"], result["side"], f"{result['samples_per_s']:.1f}", f"{result['real_tokens_per_s']:,.0f}",
+        row = [result["mode"], result["side"], result["precision"], f"{result['samples_per_s']:.1f}",
+               f"{result['real_tokens_per_s']:,.0f}",
                f"{result['padding']:.0%}", f"{result['training_peak_rss_gib']:.2f}",
                f"{result['process_peak_rss_gib']:.2f}"]
         if args.device == "cuda":
             row.append(f"{result['peak_gpu_gib']:.2f}")
         if peak is not None:
             row.append(f"{6 * parameters * result['real_tokens_per_s'] / (peak * 1e12):.1%}")
-        row += ["-" if result is ours else f"**{ours['samples_per_s'] / result['samples_per_s']:.2f}x**"]
+        row += [ratio(result, next(r for r in results if (r["mode"], r["side"]) == (result["mode"], baseline)))
+                for baseline in BASELINES]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
+
+
+def ratio(result: dict, baseline: dict) -> str:
+    """How many times the baseline's samples/s a train.py side reaches ("-" on the baselines' own rows)."""
+    if not result["side"].startswith("train.py"):
+        return "-"
+    return f"**{result['samples_per_s'] / baseline['samples_per_s']:.2f}x**"
 
 
 def describe(args: argparse.Namespace, parameters: int) -> str:
@@ -272,8 +301,8 @@ def describe(args: argparse.Namespace, parameters: int) -> str:
         f"{os.cpu_count()} cores"
     shape = SIZES[args.model_size]
     return (f"Device: {device}; torch {torch.__version__}, transformers {transformers.__version__}; "
-            f"{'bf16' if args.bf16 else 'fp32'}. Model: random BERT, {shape['num_hidden_layers']} layers x "
-            f"{shape['hidden_size']} ({args.model_size}), {args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M "
+            f"{'bf16' if args.bf16 else 'fp32'} on every side but train.py (auto precision). Model: random BERT, "
+            f"{shape['num_hidden_layers']} layers x {shape['hidden_size']} ({args.model_size}), {args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M "
             f"parameters outside the embeddings. Data: the sample's single_label train split (1,931 examples); "
             f"batch {args.batch_size} per step, {args.steps} optimizer steps, timed after {args.warmup}; best of "
             f"{args.repeats}.")

@@ -59,7 +59,7 @@ class EvaluationConfig:
     bootstrap: int = 10_000  # resamples for the 95% interval of accuracy
     seed: int = 0  # with the locale, seeds each locale's bootstrap
     device: str = "auto"  # auto (CUDA when available), cpu, cuda, cuda:N
-    dtype: str = "auto"  # autocast: auto (bf16 on CUDA, float32 on CPU), float32 or bfloat16
+    dtype: str = "auto"  # autocast: auto (bf16 where native, else float32), float32 or bfloat16
     overwrite_output_dir: bool = False
     update_model_card: bool = False  # add per-locale accuracies to the model folder's README.md
     progress: bool = True
@@ -310,8 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
     parser.add_argument("--dtype", default="auto", choices=PRECISIONS,
-                        help="autocast precision: auto (bfloat16 on CUDA, float32 on CPU), float32, or bfloat16 "
-                             "(also on a CPU: faster on one with native bf16, slightly different logits)")
+                        help="autocast precision: auto (bfloat16 where the device computes it natively: a CUDA GPU "
+                             "with bf16, a CPU with AVX512-BF16 or AMX; else float32), float32 (the reference "
+                             "scores, on any machine), or bfloat16")
     parser.add_argument("--output-dir", required=True, help="folder for the results; written only on success")
     parser.add_argument("--overwrite-output-dir", action="store_true", help="replace an existing --output-dir")
     parser.add_argument("--update-model-card", action="store_true",

@@ -4,8 +4,8 @@ What makes it fast (compare `benchmarks/bench_evaluate_massive.py` against `tran
 - one batched call of the fast tokenizer per list of texts, no padding at that stage;
 - batches of texts of similar length (sorted by token count, longest first so that an out-of-memory error
   comes at once), each padded only to its own longest text, and the logits put back in input order;
-- `torch.inference_mode`, bf16 autocast on CUDA (and on a CPU when asked: about twice as fast on one with
-  native bf16 such as AVX512-BF16 or AMX, at the cost of logits a little further from float32), and the
+- `torch.inference_mode`, bf16 autocast where the device computes bf16 natively (a CUDA GPU that has it, a CPU
+  with AVX512-BF16 or AMX: about twice as fast there, logits a little further from float32), and the
   attention implementation transformers picks (SDPA where the architecture has it);
 - logits stay on the device until the end, so the GPU is not synchronised after every batch.
 """
@@ -17,6 +17,8 @@ import contextlib
 import numpy as np
 import torch
 from tqdm.auto import tqdm
+
+from ..precision import has_native_bf16
 
 
 def resolve_device(device: str) -> torch.device:
@@ -42,9 +44,9 @@ def check_precision(precision: str) -> str:
 
 
 def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
-    """The autocast dtype for `precision`: `auto` is bf16 on a CUDA GPU that has it and float32 (None) otherwise."""
+    """The autocast dtype for `precision`: `auto` is bf16 where `device` computes it natively, else float32 (None)."""
     if check_precision(precision) == "auto":
-        precision = "bfloat16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "float32"
+        precision = "bfloat16" if has_native_bf16(device.type) else "float32"
     return torch.bfloat16 if precision == "bfloat16" else None
 
 

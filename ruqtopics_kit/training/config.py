@@ -106,7 +106,8 @@ class TrainingConfig:
     seed: int = option(42, type=int, group="optimisation",
                        help="seed of the head's initialisation, dropout and the batch order")
     mixed_precision: str = option("auto", group="optimisation", choices=MIXED_PRECISION, help=(
-        "auto: what `accelerate launch`/its config says, else bf16 on a GPU that has it, else no"))
+        "auto: what `accelerate launch`/its config says, else bf16 where the device computes it natively (a GPU "
+        "with bf16, a CPU with AVX512-BF16 or AMX), else no"))
     dataloader_num_workers: int = option(0, type=int, identity=False, group="optimisation", help=(
         "processes that pad batches while the model computes (worth 2-4 on a GPU; 0: the main process)"))
     # ---- evaluation and early stopping

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from ..labels import LabelSet, for_config
 from ..model_card import TrainedModel, build_model_card, dataset_repo_id
 from ..modeling import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ..precision import has_native_bf16
 from ..text_modes import DEFAULT_MAX_LENGTH
 from .checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from .config import TrainingConfig, differences, identity_of, parse_args
@@ -117,12 +118,14 @@ def make_accelerator(config: TrainingConfig) -> Accelerator:
 
 
 def resolve_mixed_precision(requested: str) -> str | None:
-    """`auto`: defer to `accelerate launch`/its config when they set it, else bf16 where the GPU has it."""
+    """`auto`: defer to `accelerate launch`/its config when they set it, else bf16 where the device running the
+    model (the GPU if there is one, else the CPU) computes it natively."""
     if requested != "auto":
         return requested
     if os.environ.get("ACCELERATE_MIXED_PRECISION"):
         return None
-    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+    on_cpu = not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+    return "bf16" if has_native_bf16("cpu" if on_cpu else "cuda") else "no"
 
 
 def configure_logging(accelerator: Accelerator) -> None:
