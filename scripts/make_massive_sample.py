@@ -6,7 +6,8 @@ as in the real release), ids parallel across locales, and two MMNLU-22 held-out 
 The utterances are generated from word lists and are not from MASSIVE. In ru-RU the utterances of the mapped
 scenarios (and of takeaway, email and play_music, the open choices of the mapping) use the Russian words of the
 matching RuQTopics class from scripts/sample_vocabulary.json, so a model trained on the RuQTopics sample scores
-above chance there; the other locales use small word lists of their own languages below.
+above chance there; the other locales use small word lists of their own languages
+(scripts/massive_sample_vocabulary.json).
 
     python scripts/make_massive_sample.py [--output data/massive_sample/amazon-massive-dataset-1.1.tar.gz] [--seed 0]
 
@@ -48,58 +49,18 @@ SLOT = {"music": "song_name", "cooking": "food_type", "news": "news_topic", "tra
 RUSSIAN_CLASS = {"music": "музыка", "cooking": "еда, напитки и кулинария", "news": "новости",
                  "transport": "транспорт", "weather": "погода", "social": "медиа и коммуникации"}
 
-# Per locale: templates ({a}, {b}: topical words), topical words, filler words, and the unmapped-scenario phrase.
-LANGUAGES = {
-    "ru-RU": {"templates": ["расскажи про {a}", "найди {a} и {b}", "что нового: {a}", "покажи {a}", "хочу {a}"],
-              "words": {topic: RUSSIAN[name] for topic, name in RUSSIAN_CLASS.items()},
-              "filler": ["пожалуйста", "сейчас", "сегодня", "быстро", "снова", "ещё"],
-              "other": "синтетический запрос номер {n}"},
-    "en-US": {"templates": ["tell me about {a}", "find {a} and {b}", "what is new with {a}", "show me {a}"],
-              "words": {"music": ["song", "guitar", "album", "concert", "melody"],
-                        "cooking": ["recipe", "soup", "pie", "sauce", "coffee"],
-                        "news": ["headline", "news", "report", "bulletin", "journalist"],
-                        "transport": ["train", "ticket", "route", "traffic", "station"],
-                        "weather": ["rain", "snow", "forecast", "frost", "wind"],
-                        "social": ["message", "post", "chat", "blog", "feed"]},
-              "filler": ["please", "now", "today", "quickly", "again", "olly"],
-              "other": "synthetic request number {n}"},
-    "de-DE": {"templates": ["erzähl mir von {a}", "finde {a} und {b}", "was gibt es neues über {a}", "zeig mir {a}"],
-              "words": {"music": ["Lied", "Gitarre", "Album", "Konzert", "Melodie"],
-                        "cooking": ["Rezept", "Suppe", "Kuchen", "Soße", "Kaffee"],
-                        "news": ["Schlagzeile", "Nachrichten", "Bericht", "Meldung", "Journalist"],
-                        "transport": ["Zug", "Fahrkarte", "Route", "Stau", "Bahnhof"],
-                        "weather": ["Regen", "Schnee", "Vorhersage", "Frost", "Wind"],
-                        "social": ["Nachricht", "Beitrag", "Chat", "Blog", "Feed"]},
-              "filler": ["bitte", "jetzt", "heute", "schnell", "nochmal"],
-              "other": "synthetische Anfrage Nummer {n}"},
-    "pl-PL": {"templates": ["opowiedz mi o {a}", "znajdź {a} i {b}", "co nowego: {a}", "pokaż mi {a}"],
-              "words": {"music": ["piosenka", "gitara", "album", "koncert", "melodia"],
-                        "cooking": ["przepis", "zupa", "ciasto", "sos", "kawa"],
-                        "news": ["nagłówek", "wiadomości", "reportaż", "serwis", "dziennikarz"],
-                        "transport": ["pociąg", "bilet", "trasa", "korek", "dworzec"],
-                        "weather": ["deszcz", "śnieg", "prognoza", "mróz", "wiatr"],
-                        "social": ["wiadomość", "wpis", "czat", "blog", "tablica"]},
-              "filler": ["proszę", "teraz", "dzisiaj", "szybko", "znowu"],
-              "other": "syntetyczne polecenie numer {n}"},
-    "ja-JP": {"templates": ["{a}について教えて", "{a}と{b}を探して", "{a}を見せて"],
-              "words": {"music": ["歌", "ギター", "アルバム", "コンサート", "メロディー"],
-                        "cooking": ["レシピ", "スープ", "パイ", "ソース", "コーヒー"],
-                        "news": ["ニュース", "見出し", "報道", "速報", "記者"],
-                        "transport": ["電車", "切符", "路線", "渋滞", "駅"],
-                        "weather": ["雨", "雪", "天気予報", "霜", "風"],
-                        "social": ["メッセージ", "投稿", "チャット", "ブログ", "タイムライン"]},
-              "filler": ["お願い", "今", "今日", "すぐ", "また"],
-              "other": "合成リクエスト{n}番"},
-    "sw-KE": {"templates": ["niambie kuhusu {a}", "tafuta {a} na {b}", "nionyeshe {a}"],
-              "words": {"music": ["wimbo", "gitaa", "albamu", "tamasha", "mdundo"],
-                        "cooking": ["mapishi", "supu", "keki", "mchuzi", "kahawa"],
-                        "news": ["habari", "kichwa", "taarifa", "ripoti", "mwandishi"],
-                        "transport": ["treni", "tiketi", "njia", "msongamano", "kituo"],
-                        "weather": ["mvua", "theluji", "utabiri", "baridi", "upepo"],
-                        "social": ["ujumbe", "chapisho", "gumzo", "blogu", "ukurasa"]},
-              "filler": ["tafadhali", "sasa", "leo", "haraka", "tena"],
-              "other": "ombi bandia namba {n}"},
-}
+
+def load_languages() -> dict[str, dict]:
+    """Per locale: templates ({a}, {b}: topical words), topical words per mapped scenario, filler words and the
+    unmapped-scenario phrase, from scripts/massive_sample_vocabulary.json; ru-RU takes its topical words from
+    the RuQTopics sample's vocabulary (the matching class of each scenario)."""
+    languages = json.loads((ROOT / "scripts" / "massive_sample_vocabulary.json").read_text(encoding="utf-8"))
+    russian_words = {topic: RUSSIAN[name] for topic, name in RUSSIAN_CLASS.items()}
+    return {locale: {"words": russian_words, **spec} if locale == "ru-RU" else spec
+            for locale, spec in languages["languages"].items()}
+
+
+LANGUAGES = load_languages()
 SAMPLE_LOCALES = list(LANGUAGES)
 # Utterances per scenario and partition in the sample: the six mapped scenarios get most of them.
 SAMPLE_PLAN = {"test": (25, 4), "dev": (6, 2), "train": (8, 2)}  # (per mapped scenario, per other scenario)
