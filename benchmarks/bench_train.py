@@ -241,10 +241,10 @@ def sides(args: argparse.Namespace) -> list[str]:
 
 def measure_all(args: argparse.Namespace) -> list[dict]:
     """Every side in every mode, repeats interleaved (a slow patch of the machine hits all sides), best kept."""
-    runs = [measure(args, side, mode, repeat) for repeat in range(args.repeats)
-            for mode in args.modes.split(",") for side in sides(args)]
+    modes, compared = args.modes.split(","), sides(args)
+    runs = [measure(args, side, mode, repeat) for repeat in range(args.repeats) for mode in modes for side in compared]
     return [max((r for r in runs if (r["mode"], r["side"]) == (mode, side)), key=lambda r: r["samples_per_s"])
-            for mode in args.modes.split(",") for side in sides(args)]
+            for mode in modes for side in compared]
 
 
 def non_embedding_parameters(model: Path) -> int:
@@ -273,9 +273,8 @@ def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str
                                                                else "---:" for c in columns) + "|"]
     for result in results:
         row = [result["mode"], result["side"], result["precision"], f"{result['samples_per_s']:.1f}",
-               f"{result['real_tokens_per_s']:,.0f}",
-               f"{result['padding']:.0%}", f"{result['training_peak_rss_gib']:.2f}",
-               f"{result['process_peak_rss_gib']:.2f}"]
+               f"{result['real_tokens_per_s']:,.0f}", f"{result['padding']:.0%}",
+               f"{result['training_peak_rss_gib']:.2f}", f"{result['process_peak_rss_gib']:.2f}"]
         if args.device == "cuda":
             row.append(f"{result['peak_gpu_gib']:.2f}")
         if peak is not None:
@@ -302,10 +301,10 @@ def describe(args: argparse.Namespace, parameters: int) -> str:
     shape = SIZES[args.model_size]
     return (f"Device: {device}; torch {torch.__version__}, transformers {transformers.__version__}; "
             f"{'bf16' if args.bf16 else 'fp32'} on every side but train.py (auto precision). Model: random BERT, "
-            f"{shape['num_hidden_layers']} layers x {shape['hidden_size']} ({args.model_size}), {args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M "
-            f"parameters outside the embeddings. Data: the sample's single_label train split (1,931 examples); "
-            f"batch {args.batch_size} per step, {args.steps} optimizer steps, timed after {args.warmup}; best of "
-            f"{args.repeats}.")
+            f"{shape['num_hidden_layers']} layers x {shape['hidden_size']} ({args.model_size}), "
+            f"{args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M parameters outside the embeddings. "
+            f"Data: the sample's single_label train split (1,931 examples); batch {args.batch_size} per step, "
+            f"{args.steps} optimizer steps, timed after {args.warmup}; best of {args.repeats}.")
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """Which precision `auto` means, in train.py and evaluate_massive.py alike: bf16 where the hardware has it.
 
 bf16 autocast keeps float32 weights, reductions, softmax and layer norms and runs the matrix products in
-bf16. That is the usual mixed-precision recipe for fine-tuning and inference, with scores within noise of
-float32 (measured on the sample in docs/benchmarks.md). It pays only where bf16 products are native: a CUDA
+bf16: the usual mixed-precision recipe for fine-tuning and inference (what it changes in the sample's scores
+is measured in docs/benchmarks.md). It pays only where bf16 products are native: a CUDA
 GPU that supports bf16 (Ampere and later), or a CPU with AVX512-BF16 or AMX; elsewhere torch emulates them
 and they are slower than float32, so `auto` stays float32 there.
 """
