@@ -60,5 +60,6 @@ def test_a_forced_cpu_run_is_judged_by_the_cpu(cpu_with, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
     assert resolve_mixed_precision("auto") == "bf16"  # the GPU's bf16
-    monkeypatch.setenv("ACCELERATE_USE_CPU", "true")
-    assert resolve_mixed_precision("auto") == "no"  # the CPU, which lacks it
+    for truthy in ("true", "1", "yes"):  # every spelling accelerate itself takes
+        monkeypatch.setenv("ACCELERATE_USE_CPU", truthy)
+        assert resolve_mixed_precision("auto") == "no"  # the CPU, which lacks it

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import ProjectConfiguration, set_seed
+from accelerate.utils import ProjectConfiguration, parse_flag_from_env, set_seed
 from tqdm.auto import tqdm
 
 from ..labels import LabelSet, for_config
@@ -124,7 +124,7 @@ def resolve_mixed_precision(requested: str) -> str | None:
         return requested
     if os.environ.get("ACCELERATE_MIXED_PRECISION"):
         return None
-    on_cpu = not torch.cuda.is_available() or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+    on_cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")  # as accelerate reads it
     return "bf16" if has_native_bf16("cpu" if on_cpu else "cuda") else "no"
 
 
