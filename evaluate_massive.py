@@ -5,7 +5,7 @@
 
 import sys
 
-from ruqtopics_kit.massive_eval import main
+from ruqtopics_kit.massive.evaluate import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruqtopics_kit.atomic import atomic_write_text
+from ruqtopics_kit.core.atomic import atomic_write_text
 
 from .locales import DATA_DIR, locale_languages
 from .tables import index_by_locale, numeric_column, read_table, require_columns

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ruqtopics_kit.atomic import atomic_directory
+from ruqtopics_kit.core.atomic import atomic_directory
 
 from . import plots, report
 from .correlations import correlation_table

@@ -69,8 +69,8 @@ def build_model(folder: Path, size: str) -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from ruqtopics_kit.labels import massive_aligned
-    from ruqtopics_kit.tiny_backbone import train_wordpiece
+    from ruqtopics_kit.dataset.labels import massive_aligned
+    from ruqtopics_kit.modeling.tiny_backbone import train_wordpiece
 
     sample = [json.loads(line)["question"] for line in
               (ROOT / "data" / "sample" / "train.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -167,7 +167,7 @@ def run_side(side: str, precision: str, model: Path, texts: list[str], batch_siz
 
 def run_end_to_end(precision: str, model: Path, archive: Path, output_dir: Path, batch_size: int,
                    device_name: str) -> dict:
-    from ruqtopics_kit.massive_eval import evaluate_model
+    from ruqtopics_kit.massive.evaluate import evaluate_model
 
     start = time.perf_counter()
     result = evaluate_model(model, archive, output_dir, batch_size=batch_size, device=device_name, dtype=precision,

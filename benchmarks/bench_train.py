@@ -60,7 +60,7 @@ PEAK_BF16_TFLOPS = {"H200": 989.4, "H100": 989.4, "A100": 312.0, "L40S": 362.1, 
 
 def prepare_inputs(workdir: Path, size: str, vocab_size: int) -> tuple[Path, Path]:
     """The exported sample and a random BERT of `size` with a WordPiece tokenizer trained on the sample."""
-    from ruqtopics_kit.hub_export import export_dataset
+    from ruqtopics_kit.dataset.export import export_dataset
 
     dataset, model = workdir / "dataset", workdir / f"bert-{size}-{vocab_size}"
     if not (dataset / "README.md").exists():
@@ -69,7 +69,7 @@ def prepare_inputs(workdir: Path, size: str, vocab_size: int) -> tuple[Path, Pat
         import torch
         from transformers import BertConfig, BertModel
 
-        from ruqtopics_kit.tiny_backbone import train_wordpiece
+        from ruqtopics_kit.modeling.tiny_backbone import train_wordpiece
 
         texts = [text for line in (ROOT / "data" / "sample" / "train.jsonl").read_text(encoding="utf-8").splitlines()
                  for text in (json.loads(line)["question"], json.loads(line)["answer"])]
@@ -172,7 +172,7 @@ def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path,
     import datasets
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
 
-    from ruqtopics_kit.labels import all_topics
+    from ruqtopics_kit.dataset.labels import all_topics
     from ruqtopics_kit.training.config import parse_args
     from ruqtopics_kit.training.data import load_splits, tokenize
 
@@ -233,7 +233,7 @@ def shared_precision(args: argparse.Namespace) -> str:
 
 def sides(args: argparse.Namespace) -> list[str]:
     """Every side, leaving out train.py's default precision where it is the shared one (the same run twice)."""
-    from ruqtopics_kit.precision import has_native_bf16
+    from ruqtopics_kit.core.precision import has_native_bf16
 
     same = ("bf16" if has_native_bf16(args.device) else "no") == shared_precision(args)
     return [side for side in SIDES if not (same and side == "train.py (auto precision)")]

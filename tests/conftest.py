@@ -46,7 +46,7 @@ def sample_texts() -> list[str]:
 @pytest.fixture(scope="session")
 def tiny_backbone(tmp_path_factory) -> Path:
     """A 2-layer BERT with random weights and a WordPiece tokenizer trained on the sample text."""
-    from ruqtopics_kit.tiny_backbone import build_tiny_backbone
+    from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone
 
     return build_tiny_backbone(sample_texts(), tmp_path_factory.mktemp("tiny_backbone") / "bert", vocab_size=3000)
 
@@ -54,11 +54,28 @@ def tiny_backbone(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def exported_sample(tmp_path_factory) -> Path:
     """The sample exported as a Hub dataset repository (all three configs)."""
-    from ruqtopics_kit.hub_export import export_dataset
+    from ruqtopics_kit.dataset.export import export_dataset
 
     output = tmp_path_factory.mktemp("exported") / "ruqtopics"
     export_dataset(SAMPLE_DIR, output)
     return output
+
+
+SAMPLE_RELEASE_GRID = ["tiny-massive_aligned-question.yaml", "tiny-multi_label-question.yaml"]
+
+
+@pytest.fixture(scope="session")
+def sample_release(tmp_path_factory):
+    """The README's first command on a two-config grid, run once for the whole session (slow: it trains two
+    models). Returns (release, report path, log lines). Tests must not modify its folders."""
+    from ruqtopics_kit.release.pipeline import SAMPLE_GRID, parse_args, run_release
+
+    output = tmp_path_factory.mktemp("release") / "out"
+    grid = [str(SAMPLE_GRID / name) for name in SAMPLE_RELEASE_GRID]
+    release = parse_args(["--sample", "--output-dir", str(output), "--grid", *grid, "--org", "acme"])
+    logs = []
+    report = run_release(release, log=logs.append)
+    return release, report, logs
 
 
 @pytest.fixture

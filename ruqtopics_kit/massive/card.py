@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import atomic_write_text
-from .readers import AMAZON_SCIENCE, MTEB
-from .records import HUB_SPLITS
+from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, MTEB
+from ruqtopics_kit.massive.records import HUB_SPLITS
 
 CARD_FILE = "README.md"
 

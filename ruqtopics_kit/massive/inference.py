@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ..precision import has_native_bf16
+from ruqtopics_kit.core.precision import has_native_bf16
 
 
 def resolve_device(device: str) -> torch.device:

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..labels import all_topics
-from .records import SCENARIOS
+from ruqtopics_kit.dataset.labels import all_topics
+from ruqtopics_kit.massive.records import SCENARIOS
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[1] / "data" / "massive_mappings"
 DEFAULT_MAPPING = "default"

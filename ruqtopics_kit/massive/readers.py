@@ -34,8 +34,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .locales import check_locales, locale_of_subset, massive_locales, subset_names
-from .records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
+from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
+from ruqtopics_kit.massive.records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
 
 LOCALE_PATTERN = r"[a-z]{2,3}-[A-Za-z]{2,4}"
 VERSION_PATTERN = r"\d+(?:\.\d+)*"

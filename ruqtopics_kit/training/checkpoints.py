@@ -16,8 +16,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_write_text
-from .outputs import strict_json
+from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.training.outputs import strict_json
 
 STATE_FILE = "trainer_state.json"
 BEST_WEIGHTS = "best_model.safetensors"

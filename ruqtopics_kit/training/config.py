@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from ..labels import CONFIG_NAMES, is_multi_label
-from ..text_modes import TEXT_MODES
+from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
+from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")

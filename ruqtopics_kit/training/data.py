@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from ..labels import LabelSet, label_column
-from ..text_modes import encode
-from .config import TrainingConfig
+from ruqtopics_kit.dataset.labels import LabelSet, label_column
+from ruqtopics_kit.dataset.text_modes import encode
+from ruqtopics_kit.training.config import TrainingConfig
 
 REQUIRED_SPLITS = ("train", "validation")  # validation picks the best model and the multi-label threshold
 MODEL_COLUMNS = ("input_ids", "token_type_ids", "attention_mask", "labels")

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from accelerate.utils import broadcast_object_list
 
-from ..metrics import load_topic_metric
+from ruqtopics_kit.metrics import load_topic_metric
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05, 0.10, ..., 0.95
 

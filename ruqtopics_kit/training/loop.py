@@ -25,16 +25,16 @@ from accelerate.logging import get_logger
 from accelerate.utils import ProjectConfiguration, parse_flag_from_env, set_seed
 from tqdm.auto import tqdm
 
-from ..labels import LabelSet, for_config
-from ..model_card import TrainedModel, build_model_card, dataset_repo_id
-from ..modeling import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
-from ..precision import has_native_bf16
-from ..text_modes import DEFAULT_MAX_LENGTH
-from .checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
-from .config import TrainingConfig, differences, identity_of, parse_args
-from .data import dataloaders, load_splits, tokenize
-from .evaluation import Evaluator
-from .outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
+from ruqtopics_kit.dataset.labels import LabelSet, for_config
+from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
+from ruqtopics_kit.modeling.backbones import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ruqtopics_kit.core.precision import has_native_bf16
+from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
+from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
+from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
+from ruqtopics_kit.training.data import dataloaders, load_splits, tokenize
+from ruqtopics_kit.training.evaluation import Evaluator
+from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 
 logger = get_logger(__name__)
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight")

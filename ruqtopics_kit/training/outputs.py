@@ -15,8 +15,8 @@ import shutil
 from enum import Enum
 from pathlib import Path
 
-from ..atomic import atomic_write_text
-from .config import TrainingConfig, differences, identity_of
+from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
 RESULTS_FILE = "all_results.json"
@@ -91,7 +91,7 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: di
 
 def publish(config: TrainingConfig) -> str:
     """Main process: upload the finished folder in one commit (checkpoints/ and runs/ left out)."""
-    from ..hub import upload_folder
+    from ruqtopics_kit.core.hub import upload_folder
 
     try:
         return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,

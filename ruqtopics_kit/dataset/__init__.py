@@ -1,0 +1,1 @@
+"""The dataset concern: labels, raw readers, `prepare`, the `datasets` builder, the Hub export and its card."""

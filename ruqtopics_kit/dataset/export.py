@@ -1,0 +1,247 @@
+"""Export RuQTopics as a script-free Hub dataset repository: Parquet shards plus a dataset card.
+
+The layout is the one `DatasetDict.push_to_hub(repo, config_name=...)` writes, for each config:
+`<config>/<split>-XXXXX-of-YYYYY.parquet`, with `configs:` and `dataset_info:` in the README's YAML, so
+`datasets.load_dataset("<org>/ruqtopics", "<config>")` (or the local folder) loads it with its ClassLabel
+names. The raw files are read once; every config is selected from the same batches and streamed to Parquet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from datasets.arrow_writer import ParquetWriter
+from datasets.info import DatasetInfosDict
+from datasets.utils.metadata import MetadataConfigs
+from datasets.utils.py_utils import convert_file_size_to_int
+from huggingface_hub import DatasetCard, DatasetCardData
+from tqdm.auto import tqdm
+
+from ruqtopics_kit.dataset import features as configs
+from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
+from ruqtopics_kit.dataset.builder import _CITATION
+from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
+from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "dataset_card" / "template.md"
+DEFAULT_CONFIG = "single_label"
+
+
+@dataclass
+class ConfigStats:
+    """Running statistics of one config, kept as histograms so memory does not grow with the data."""
+
+    split_sizes: Counter = field(default_factory=Counter)
+    class_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(all_topics()), dtype=np.int64))
+    question_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    answer_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+
+    def update(self, split: str, table, config_name: str) -> None:
+        self.split_sizes[split] += table.num_rows
+        ids = table[label_column(config_name)]
+        ids = pc.list_flatten(ids) if config_name == "multi_label" else ids
+        names = for_config(config_name).names
+        topic_ids = np.array([all_topics().id_of(name) for name in names])[ids.to_numpy()]
+        self.class_counts += np.bincount(topic_ids, minlength=len(self.class_counts))
+        self.question_words = _add_histogram(self.question_words, _word_counts(table["question"]))
+        self.answer_words = _add_histogram(self.answer_words, _word_counts(table["answer"]))
+
+
+def _word_counts(column) -> np.ndarray:
+    return pc.list_value_length(pc.utf8_split_whitespace(column)).to_numpy(zero_copy_only=False)
+
+
+def _add_histogram(histogram: np.ndarray, values: np.ndarray) -> np.ndarray:
+    counts = np.bincount(values, minlength=len(histogram)) if len(values) else np.zeros(1, dtype=np.int64)
+    if len(counts) > len(histogram):
+        histogram = np.pad(histogram, (0, len(counts) - len(histogram)))
+    histogram[: len(counts)] += counts
+    return histogram
+
+
+def histogram_quantile(histogram: np.ndarray, q: float) -> int:
+    """The `q` quantile (lower) of the values whose counts `histogram` holds."""
+    cumulative = np.cumsum(histogram)
+    if cumulative[-1] == 0:
+        return 0
+    return int(np.searchsorted(cumulative, q * (cumulative[-1] - 1), side="right"))
+
+
+ROW_GROUP_BYTES = 32 * 2**20  # rows are buffered up to this size per Parquet row group (datasets' cap: 100MB)
+
+
+class ShardedParquetWriter:
+    """Stream one config's split into Parquet shards of at most `max_shard_size` bytes (Arrow size).
+
+    `push_to_hub` shards a finished Dataset; here the data streams by once, so a shard is closed when it is
+    full and the files get their `-XXXXX-of-YYYYY` names when the split ends. Memory stays flat: only one
+    row group per writer is held.
+    """
+
+    def __init__(self, folder: Path, split: str, features: datasets.Features, max_shard_size: int):
+        self.folder, self.split, self.features, self.max_shard_size = folder, split, features, max_shard_size
+        self.shards: list[Path] = []
+        self.num_examples = self.num_bytes = self._shard_bytes = 0
+        self._buffer: list = []
+        self._buffer_bytes = 0
+        self._writer: ParquetWriter | None = None
+
+    def write(self, table) -> None:
+        if table.num_rows:
+            self._buffer.append(table)
+            self._buffer_bytes += table.nbytes
+            self.num_examples += table.num_rows
+            self.num_bytes += table.nbytes
+            if self._buffer_bytes >= ROW_GROUP_BYTES:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self.shards.append(self.folder / f".{self.split}-{len(self.shards):05d}.parquet")
+            self._writer = ParquetWriter(features=self.features, path=str(self.shards[-1]))
+        table = pa.concat_tables(self._buffer)
+        self._writer.write_table(table, writer_batch_size=table.num_rows)
+        self._shard_bytes += self._buffer_bytes
+        self._buffer, self._buffer_bytes = [], 0
+        if self._shard_bytes >= self.max_shard_size:
+            self._close_shard()
+
+    def _close_shard(self) -> None:
+        self._writer.finalize()
+        self._writer.close()
+        self._writer, self._shard_bytes = None, 0
+
+    def close(self) -> list[Path]:
+        """Finish the split; return its shard files under their final names (none for an empty split)."""
+        self._flush()
+        if self._writer is not None:
+            self._close_shard()
+        final = [self.folder / f"{self.split}-{index:05d}-of-{len(self.shards):05d}.parquet"
+                 for index in range(len(self.shards))]
+        for temporary, path in zip(self.shards, final):
+            temporary.rename(path)
+        return final
+
+
+def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: bool = False,
+                   on_bad_record: str = "error", license: str = "unknown", synthetic: bool | None = None,
+                   max_shard_size: str | int = datasets.config.MAX_SHARD_SIZE) -> dict:
+    """Write the Hub repository of the raw data in `data_dir` to `output_dir`, all or nothing.
+
+    Returns a summary: records per config and split, and skipped bad records (with on_bad_record="skip").
+    `synthetic=None` reads it from the data: a README.md in `data_dir` whose first line says SYNTHETIC.
+    """
+    data_dir, output_dir = Path(data_dir), Path(output_dir)
+    files = detect_layout(data_dir)
+    if synthetic is None:
+        readme = data_dir / "README.md"
+        synthetic = readme.is_file() and "SYNTHETIC" in readme.read_text(encoding="utf-8").splitlines()[0]
+    with atomic_directory(output_dir, overwrite=overwrite) as staging:
+        infos, stats, report = _write_parquet(files, staging, on_bad_record, convert_file_size_to_int(max_shard_size))
+        _write_card(staging, infos, stats, license=license, synthetic=synthetic)
+    return {"records": {name: dict(stats[name].split_sizes) for name in CONFIG_NAMES},
+            "skipped": dict(report.skipped)}
+
+
+def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, max_shard_size: int):
+    """One pass over the raw files, streaming each config's selection into its Parquet shards."""
+    report, stats = ReadReport(), {name: ConfigStats() for name in CONFIG_NAMES}
+    infos = {name: datasets.DatasetInfo(features=configs.features(name), config_name=name,
+                                        splits=datasets.SplitDict(), download_size=0, dataset_size=0)
+             for name in CONFIG_NAMES}
+    progress = tqdm(desc="Reading raw records", unit=" records")
+    for split, path in files.items():
+        writers = {}
+        for name in CONFIG_NAMES:
+            (staging / name).mkdir(exist_ok=True)
+            writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
+        for batch in read_batches(path, split, report, on_bad_record):
+            for name, writer in writers.items():
+                table = configs.select(batch, name)
+                writer.write(table)
+                stats[name].update(split, table, name)
+            progress.update(batch.num_rows)
+        for name, writer in writers.items():
+            _record_split(infos[name], split, writer)
+    progress.close()
+    return infos, stats, report
+
+
+def _record_split(info: datasets.DatasetInfo, split: str, writer: ShardedParquetWriter) -> None:
+    """Close a split's writer and add it to the config's info; an empty split (unloadable) is left out."""
+    shards = writer.close()
+    if shards:
+        info.splits.add(datasets.SplitInfo(name=split, num_bytes=writer.num_bytes, num_examples=writer.num_examples,
+                                           dataset_name="ruqtopics"))
+        info.download_size += sum(path.stat().st_size for path in shards)
+        info.dataset_size += writer.num_bytes
+
+
+def _size_category(total: int) -> str:
+    for bound, name in [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")]:
+        if total < bound:
+            return name
+    return "1M<n<10M"
+
+
+def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthetic: bool) -> None:
+    total = sum(stats[name].split_sizes.total() for name in ("single_label", "multi_label"))
+    card_data = DatasetCardData(
+        language=["ru"], license=license, pretty_name="RuQTopics", multilinguality="monolingual",
+        task_categories=["text-classification"],
+        task_ids=["topic-classification", "multi-class-classification", "multi-label-classification"],
+        size_categories=[_size_category(total)], source_datasets=["original"],
+        annotations_creators=["found"], language_creators=["found"],
+        tags=["synthetic-sample"] if synthetic else [])
+    DatasetInfosDict(infos).to_dataset_card_data(card_data)
+    MetadataConfigs({name: {"data_files": [{"split": split, "path": f"{name}/{split}-*"} for split in info.splits],
+                            **({"default": True} if name == DEFAULT_CONFIG else {})}
+                     for name, info in infos.items()}).to_dataset_card_data(card_data)
+    card = DatasetCard.from_template(card_data, template_path=str(TEMPLATE), synthetic=synthetic,
+                                     **_card_tables(stats), citation=_CITATION)
+    card.save(staging / "README.md")
+
+
+def _card_tables(stats: dict) -> dict:
+    """Values for the card template: split sizes, class distribution and length statistics."""
+    topics = all_topics()
+    return {
+        "configs": [{"name": name, "description": configs.DESCRIPTIONS[name], "sizes": stats[name].split_sizes,
+                     "num_classes": len(for_config(name))} for name in CONFIG_NAMES],
+        "classes": [{"id": i, "name": topics.names[i], "english": topics.english[i],
+                     "single": int(stats["single_label"].class_counts[i]),
+                     "multi": int(stats["multi_label"].class_counts[i])} for i in range(len(topics))],
+        "lengths": [{"config": name, "field": field_name,
+                     "median": histogram_quantile(histogram, 0.5), "p1": histogram_quantile(histogram, 0.01),
+                     "p99": histogram_quantile(histogram, 0.99)}
+                    for name in CONFIG_NAMES
+                    for field_name, histogram in (("question", stats[name].question_words),
+                                                  ("answer", stats[name].answer_words))],
+    }
+
+
+MODELS_HEADING = "## Models trained on this dataset"
+
+
+def link_models(dataset_dir: str | Path, model_repo_ids: list[str]) -> None:
+    """List the release's model repositories in the dataset card (replacing an earlier list)."""
+    path = Path(dataset_dir) / "README.md"
+    card = DatasetCard.load(path)
+    text = card.text
+    if MODELS_HEADING in text:
+        start = text.index(MODELS_HEADING)
+        end = text.find("\n## ", start + len(MODELS_HEADING))
+        text = text[:start] + (text[end + 1:] if end >= 0 else "")
+    section = MODELS_HEADING + "\n\n" + "".join(f"- [{repo_id}](https://huggingface.co/{repo_id})\n"
+                                                for repo_id in model_repo_ids) + "\n"
+    anchor = text.find("## Citation")
+    card.text = text[:anchor] + section + text[anchor:] if anchor >= 0 else text + "\n" + section
+    atomic_write_text(path, str(card))

@@ -1,0 +1,50 @@
+"""The three RuQTopics dataset configs: their features, and how each selects its records.
+
+`select` works on Arrow batches of canonical records (see `raw.py`), so the builder and the Hub export
+apply exactly the same selection.
+"""
+
+from __future__ import annotations
+
+import datasets
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
+
+DESCRIPTIONS = {
+    "single_label": "Questions with exactly one of the 76 topics.",
+    "multi_label": "Questions with two or more of the 76 topics.",
+    "massive_aligned": "Single-label questions of the six topics that match MASSIVE scenarios "
+                       "(music, cooking, news, transport, weather, social).",
+}
+
+
+def features(config_name: str) -> datasets.Features:
+    labels = for_config(config_name).class_label()
+    label = datasets.List(labels) if config_name == "multi_label" else labels
+    return datasets.Features({"id": datasets.Value("string"), "question": datasets.Value("string"),
+                              "answer": datasets.Value("string"), label_column(config_name): label})
+
+
+def _remap_to(config_name: str) -> np.ndarray:
+    """For each of the 76 class ids, its id in the config's label set, or -1 if the config lacks it."""
+    topics, target = all_topics(), for_config(config_name)
+    return np.array([target.id_of(name) if name in target else -1 for name in topics.names])
+
+
+def select(batch: pa.RecordBatch | pa.Table, config_name: str) -> pa.Table:
+    """The records of `config_name` in a batch of canonical records, with the config's label column."""
+    if config_name not in CONFIG_NAMES:
+        raise ValueError(f"config must be one of {', '.join(CONFIG_NAMES)}; got {config_name!r}")
+    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    counts = pc.list_value_length(table["labels"])
+    text = table.select(["id", "question", "answer"])
+    if config_name == "multi_label":
+        return text.filter(pc.greater_equal(counts, 2)).append_column("labels", table["labels"].filter(
+            pc.greater_equal(counts, 2)))
+    single = pc.equal(counts, 1)
+    label = _remap_to(config_name)[pc.list_flatten(table["labels"].filter(single)).to_numpy()]
+    text, keep = text.filter(single), label >= 0
+    return text.filter(pa.array(keep)).append_column("label", pa.array(label[keep], pa.int64()))

@@ -1,0 +1,263 @@
+"""Reading raw RuQTopics data: the canonical JSON Lines layout and DeepPavlov's tab-separated layout.
+
+Both readers yield Arrow record batches with the canonical columns `id`, `question`, `answer`, `labels`
+(a list of class ids into the 76 topics), so the builder and the Hub export share one parser.
+
+Every problem names the file, the line and what is wrong. `on_bad_record="skip"` skips records whose own
+content is bad (and counts them); unreadable files and records repeated across the data always fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+
+from ruqtopics_kit.dataset.labels import all_topics
+
+SPLITS = ("train", "validation", "test")
+CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
+DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
+DEEPPAVLOV_LABEL_SEPARATOR = ";"
+BATCH_SIZE = 10_000
+
+CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("answer", pa.string()),
+                              ("labels", pa.list_(pa.int64()))])
+
+OnBadRecord = Literal["error", "skip"]
+
+
+class RawDataError(ValueError):
+    """A problem in the raw data, located by file and line."""
+
+    def __init__(self, path: str | Path, line: int | None, problem: str):
+        self.path, self.line, self.problem = str(path), line, problem
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+class _SeenIndex:
+    """Sorted 64-bit keys with where each was first seen: about 17 bytes a record, whatever the data size."""
+
+    def __init__(self):
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.where = np.empty(0, dtype=np.int64)  # file number << 32 | line
+        self.split = np.empty(0, dtype=np.int8)
+
+    def first_seen(self, keys: np.ndarray) -> np.ndarray:
+        """For each key, the position of its first sighting in this index, or -1."""
+        positions = np.searchsorted(self.keys, keys)
+        found = positions < len(self.keys)
+        found[found] = self.keys[positions[found]] == keys[found]
+        return np.where(found, positions, -1)
+
+    def add(self, keys: np.ndarray, where: np.ndarray, split: int) -> None:
+        """Add keys not seen before (the first of repeats within `keys`)."""
+        keys, first = np.unique(keys, return_index=True)
+        new = self.first_seen(keys) < 0
+        order = np.argsort(np.concatenate([self.keys, keys[new]]), kind="stable")
+        self.keys = np.concatenate([self.keys, keys[new]])[order]
+        self.where = np.concatenate([self.where, where[first][new]])[order]
+        self.split = np.concatenate([self.split, np.full(new.sum(), split, dtype=np.int8)])[order]
+
+
+def _hash64(texts: list[str]) -> np.ndarray:
+    return np.array([int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+                     for text in texts], dtype=np.uint64)
+
+
+@dataclass
+class ReadReport:
+    """What reading skipped, and the guard against records repeated across files and splits.
+
+    Ids and questions are kept as 64-bit hashes, so memory stays flat; two different ids sharing a hash
+    (odds about 1e-8 for the full dataset) would be reported as a duplicate, never missed.
+    """
+
+    skipped: Counter = field(default_factory=Counter)
+    _files: list[str] = field(default_factory=list)
+    _splits: list[str] = field(default_factory=list)
+    _ids: _SeenIndex = field(default_factory=_SeenIndex)
+    _questions: _SeenIndex = field(default_factory=_SeenIndex)
+
+    def claim(self, path: Path, split: str, ids: list[str], questions: list[str], lines: list[int]) -> None:
+        """Fail on an id seen before, or a question text already seen in another split."""
+        if str(path) not in self._files:
+            self._files.append(str(path))
+        if split not in self._splits:
+            self._splits.append(split)
+        where = (self._files.index(str(path)) << 32) | np.asarray(lines, dtype=np.int64)
+        split_number = self._splits.index(split)
+        id_keys, question_keys = _hash64(ids), _hash64([" ".join(q.split()) for q in questions])
+        self._check_ids(path, id_keys, ids, lines)
+        self._check_questions(path, split, question_keys, ids, lines)
+        self._ids.add(id_keys, where, split_number)
+        self._questions.add(question_keys, where, split_number)
+
+    def _location(self, where: int) -> str:
+        return f"{Path(self._files[where >> 32]).name}:{where & 0xFFFFFFFF}"
+
+    def _check_ids(self, path: Path, keys: np.ndarray, ids: list[str], lines: list[int]) -> None:
+        seen = self._ids.first_seen(keys)
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        repeats_in_batch = np.setdiff1d(np.arange(len(keys)), first) if (counts > 1).any() else []
+        clashes = sorted([(i, self._location(int(self._ids.where[seen[i]]))) for i in np.flatnonzero(seen >= 0)]
+                         + [(i, f"{Path(path).name}:{lines[ids.index(ids[i])]}") for i in repeats_in_batch])
+        if clashes:
+            i, location = clashes[0]
+            raise RawDataError(path, lines[i], f"duplicate id {ids[i]!r}, first seen at {location}")
+
+    def _check_questions(self, path: Path, split: str, keys: np.ndarray, ids: list[str], lines: list[int]) -> None:
+        seen = self._questions.first_seen(keys)
+        for i in np.flatnonzero(seen >= 0):
+            other = self._splits[self._questions.split[seen[i]]]
+            if other != split:
+                location = self._location(int(self._questions.where[seen[i]]))
+                raise RawDataError(path, lines[i], f"record {ids[i]!r} is in split {split!r} but its question "
+                                                   f"text is also in split {other!r} at {location}")
+
+
+def detect_layout(data_dir: str | Path) -> dict[str, Path]:
+    """The raw files of each split in `data_dir`: canonical `*.jsonl` first, else DeepPavlov `*.csv`."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"data_dir {str(data_dir)!r} is not a directory")
+    for layout in (CANONICAL_FILES, DEEPPAVLOV_FILES):
+        if (data_dir / layout["train"]).exists():
+            missing = [name for name in layout.values() if not (data_dir / name).exists()]
+            if missing:
+                raise FileNotFoundError(f"{data_dir}: found {layout['train']} but not {', '.join(missing)}")
+            return {split: data_dir / name for split, name in layout.items()}
+    raise FileNotFoundError(f"{data_dir} holds neither the canonical layout ({', '.join(CANONICAL_FILES.values())}) "
+                            f"nor DeepPavlov's ({', '.join(DEEPPAVLOV_FILES.values())})")
+
+
+def read_batches(path: str | Path, split: str, report: ReadReport,
+                 on_bad_record: OnBadRecord = "error") -> Iterator[pa.RecordBatch]:
+    """Validated canonical record batches from one raw file (JSON Lines or DeepPavlov TSV)."""
+    path = Path(path)
+    parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
+    columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
+    lines: list[int] = []
+    for line, row in parse(path, split):
+        try:
+            record = _validated(row)
+        except ValueError as problem:
+            if on_bad_record == "error":
+                raise RawDataError(path, line, str(problem)) from None
+            report.skipped[str(problem).split(":")[0]] += 1
+            continue
+        lines.append(line)
+        for name, value in record.items():
+            columns[name].append(value)
+        if len(lines) == BATCH_SIZE:
+            yield _claimed_batch(report, path, split, columns, lines)
+            columns, lines = {name: [] for name in CANONICAL_SCHEMA.names}, []
+    if lines:
+        yield _claimed_batch(report, path, split, columns, lines)
+
+
+def _claimed_batch(report: ReadReport, path: Path, split: str, columns: dict, lines: list[int]) -> pa.RecordBatch:
+    report.claim(path, split, columns["id"], columns["question"], lines)
+    return pa.RecordBatch.from_pydict(columns, schema=CANONICAL_SCHEMA)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered lines of a UTF-8 file, decoded one line at a time so that an error names its exact line."""
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise RawDataError(path, None, f"cannot be read ({error.strerror})") from None
+    with handle:
+        for line_no, raw_line in enumerate(handle, start=1):
+            try:
+                yield line_no, raw_line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise RawDataError(path, line_no, f"is not valid UTF-8 ({error.reason} at byte {error.start})") from None
+
+
+def _jsonl_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
+    for line_no, text in _lines(path):
+        if not text.strip():
+            continue
+        if not text.endswith("\n") and not text.rstrip().endswith("}"):
+            raise RawDataError(path, line_no, "line is truncated (the file ends inside a record)")
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RawDataError(path, line_no, f"not valid JSON ({error.msg}, column {error.colno})") from None
+        if not isinstance(row, dict):
+            raise RawDataError(path, line_no, f"expected a JSON object, got {type(row).__name__}")
+        yield line_no, row
+
+
+def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
+    """DeepPavlov's TSV: `text` and `label_id` (class id), or `label`/`labels` (names), `;` between labels."""
+    lines = _lines(path)
+    try:
+        _, header_line = next(lines)
+    except StopIteration:
+        raise RawDataError(path, 1, "empty file: expected a header line") from None
+    header = next(csv.reader([header_line], delimiter="\t"))
+    label_column = next((name for name in ("label_id", "labels", "label") if name in header), None)
+    if "text" not in header or label_column is None:
+        raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
+                                    f"got {header}")
+    for line_no, text in lines:
+        if not text.strip():
+            continue
+        values = next(csv.reader([text], delimiter="\t"))
+        if len(values) != len(header):
+            raise RawDataError(path, line_no, f"expected {len(header)} tab-separated fields, got {len(values)}")
+        row = dict(zip(header, values))
+        cells = [cell.strip() for cell in row[label_column].split(DEEPPAVLOV_LABEL_SEPARATOR) if cell.strip()]
+        labels: list = cells
+        if label_column == "label_id":
+            if not all(cell.lstrip("-").isdigit() for cell in cells):
+                raise RawDataError(path, line_no, f"label_id must be integers separated by ';', got {row[label_column]!r}")
+            labels = [int(cell) for cell in cells]
+        yield line_no, {"id": row.get("id") or f"{split}-{line_no}", "question": row["text"],
+                        "answer": row.get("answer", ""), "labels": labels}
+
+
+def _validated(row: dict) -> dict:
+    """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
+    missing = [key for key in ("id", "question", "labels") if key not in row]
+    if missing:
+        raise ValueError(f"missing field: {', '.join(missing)}")
+    record_id, question, answer = row["id"], row["question"], row.get("answer", "")
+    if not isinstance(record_id, (str, int)) or isinstance(record_id, bool) or str(record_id) == "":
+        raise ValueError(f"bad id: expected a non-empty string or integer, got {record_id!r}")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
+    if not isinstance(answer, str):
+        raise ValueError(f"bad answer: record {record_id!r} has a {type(answer).__name__}, expected a string")
+    return {"id": str(record_id), "question": question, "answer": answer,
+            "labels": _label_ids(row["labels"], record_id)}
+
+
+def _label_ids(labels: object, record_id: object) -> list[int]:
+    topics = all_topics()
+    if not isinstance(labels, list) or not labels:
+        raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
+    ids = []
+    for label in labels:
+        if isinstance(label, bool) or not isinstance(label, (str, int)):
+            raise ValueError(f"bad label: record {record_id!r} has label {label!r}")
+        if isinstance(label, int) and not 0 <= label < len(topics):
+            raise ValueError(f"unknown label_id: record {record_id!r} has {label}, expected 0..{len(topics) - 1}")
+        if isinstance(label, str) and label not in topics:
+            raise ValueError(f"unknown class: record {record_id!r} has {label!r}, which is not one of the "
+                             f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
+        ids.append(label if isinstance(label, int) else topics.id_of(label))
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"repeated label: record {record_id!r} lists a class twice: {labels!r}")
+    return ids

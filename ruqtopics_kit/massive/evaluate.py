@@ -1,0 +1,335 @@
+"""Score a RuQTopics classifier on the MASSIVE scenarios that match RuQTopics classes, locale by locale.
+
+    python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR
+        [--locales all|ru-RU,en-US,...] [--split test|dev|train] [--mapping NAME|FILE] [--batch-size 64]
+        [--max-length 128] [--bootstrap 10000] [--seed 0] [--device auto|cpu|cuda]
+        [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card]
+
+From Python (the release command does this): `evaluate_model(model, massive, output_dir, **options)`, with the
+options of `EvaluationConfig`; it returns the table of results.csv and the content of results.json.
+
+Classes are matched by NAME: the mapping file turns each MASSIVE scenario (or intent) into a RuQTopics class
+name, and the model's `config.json` `id2label` says which logit is which class, so six-class and 76-class models
+(and any label order) work alike. `accuracy` and `macro_f1` take the argmax over the mapped classes' logits only;
+a model with other classes as well also gets `accuracy_full_argmax` and `macro_f1_full_argmax`, the argmax over
+all its logits, where predicting another class counts as an error. Macro-F1 averages over the mapped classes.
+Everything is written to a temporary folder that becomes `--output-dir` only when the whole run succeeded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ruqtopics_kit import __version__
+from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
+from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
+from ruqtopics_kit.massive.inference import (PRECISIONS, check_precision, encode, load_classifier, predict_logits, resolve_autocast,
+                                resolve_device)
+from ruqtopics_kit.massive.locales import check_locales, massive_locales
+from ruqtopics_kit.massive.report import argmax_scores, write_results
+
+RESULTS_SCHEMA = "ruqtopics-massive-results/1"
+TASK_NAME = "RuQTopicsMassiveScenario"
+FULL_ARGMAX = "_full_argmax"
+DEFAULT_LABEL = re.compile(r"LABEL_\d+")
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    model: str  # model folder (train.py output) or Hub model id
+    massive: str  # official archive, its folder, a Hub-copy folder, or a Hub dataset id
+    output_dir: str
+    locales: str | Sequence[str] = "all"  # "all": every locale of the copy; or codes ("ru-RU,en-US" or a list)
+    split: str = "test"  # MASSIVE partition: test | dev | train
+    mapping: str = DEFAULT_MAPPING  # bundled mapping name or a JSON file
+    batch_size: int = 64
+    max_length: int = 128  # tokens after truncation; MASSIVE utterances are far shorter
+    bootstrap: int = 10_000  # resamples for the 95% interval of accuracy
+    seed: int = 0  # with the locale, seeds each locale's bootstrap
+    device: str = "auto"  # auto (CUDA when available), cpu, cuda, cuda:N
+    dtype: str = "auto"  # autocast: auto (bf16 where native, else float32), float32 or bfloat16
+    overwrite_output_dir: bool = False
+    update_model_card: bool = False  # add per-locale accuracies to the model folder's README.md
+    progress: bool = True
+
+    def __post_init__(self):
+        for name, minimum in (("batch_size", 1), ("max_length", 4), ("bootstrap", 1)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+        check_precision(self.dtype)
+        if self.split not in SPLITS:
+            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {self.split!r}")
+        self.locale_list  # noqa: B018 - validates the locale codes
+
+    @property
+    def locale_list(self) -> list[str] | None:
+        """The requested locale codes, or None for every locale of the copy."""
+        codes = self.locales.split(",") if isinstance(self.locales, str) else list(self.locales)
+        codes = [code.strip() for code in codes if code.strip()]
+        if codes == ["all"]:
+            return None
+        if not codes:
+            raise ValueError(f"locales must be 'all' or locale codes such as 'ru-RU,en-US'; got {self.locales!r}")
+        return check_locales(codes)
+
+
+@dataclass
+class EvaluationResult:
+    output_dir: Path
+    table: pd.DataFrame  # results.csv
+    summary: dict  # results.json
+
+
+@dataclass(frozen=True)
+class ModelClasses:
+    """The model's class names by logit, and the logits of the classes the mapping evaluates."""
+
+    names: tuple[str, ...]
+    evaluated: np.ndarray  # model ids of the mapping's classes, in the mapping's order
+
+    @property
+    def has_others(self) -> bool:
+        return len(self.names) > len(self.evaluated)
+
+
+@dataclass(frozen=True)
+class LocaleSelection:
+    """The utterances of one locale that the mapping covers, with their classes."""
+
+    texts: list[str]
+    classes: list[str]
+    n_outside_mapping: int
+
+
+def evaluate_model(model: str | Path, massive: str | Path, output_dir: str | Path, **options) -> EvaluationResult:
+    """Evaluate `model` on `massive` and write every output to `output_dir`; see `EvaluationConfig` for options."""
+    return run(EvaluationConfig(model=str(model), massive=str(massive), output_dir=str(output_dir), **options))
+
+
+def run(config: EvaluationConfig) -> EvaluationResult:
+    started = time.perf_counter()
+    # ---- cheap checks first: nothing heavy runs for a run that would fail at the end
+    mapping = load_mapping(config.mapping)
+    if Path(config.output_dir).exists() and not config.overwrite_output_dir:
+        raise FileExistsError(f"output_dir {config.output_dir!r} already exists; pass --overwrite-output-dir "
+                              f"(overwrite_output_dir=True) to replace it")
+    device = resolve_device(config.device)
+    autocast_dtype = resolve_autocast(config.dtype, device)
+    classes = model_classes(config.model, mapping)
+    card = load_model_card(config.model) if config.update_model_card else None
+    # ---- data
+    massive = read_massive(config.massive, split=config.split, locales=config.locale_list)
+    if mapping.intents and not massive.has_intents:
+        raise ValueError(f"mapping {mapping.name!r} maps intents ({', '.join(mapping.intents)}) but {massive.kind} "
+                         f"copies carry only scenarios; use the official archive or AmazonScience/massive")
+    selections = {code: select_mapped(records, mapping, code, config.split)
+                  for code, records in massive.records.items()}
+    # ---- inference and scores
+    tokenizer, model = load_classifier(config.model, device)
+    logits = _logits_by_locale(tokenizer, model, selections, config, device, autocast_dtype)
+    scores = _scores_by_locale(logits, selections, classes, config)
+    # ---- outputs, all at once
+    rows = _result_rows(config, mapping, massive, selections, scores)
+    summary = _summary(config, mapping, massive, classes, selections, rows, model, device, autocast_dtype,
+                       elapsed=time.perf_counter() - started)
+    with atomic_directory(config.output_dir, overwrite=config.overwrite_output_dir) as staging:
+        write_results(staging, rows, _class_counts(selections, mapping), summary)
+        if card is not None:
+            add_massive_results(card, rows, massive_kind=massive.kind, version=massive.version, split=config.split,
+                                mapping=mapping.name, revision=massive.revision, model_name=Path(config.model).name)
+    if card is not None:
+        save_model_card(card, config.model)
+    return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), summary)
+
+
+def model_classes(model: str, mapping: Mapping) -> ModelClasses:
+    """The model's classes from its config, checked: named (not LABEL_0...), unique, covering the mapping."""
+    from transformers import AutoConfig
+
+    id2label = {int(key): name for key, name in (AutoConfig.from_pretrained(model).id2label or {}).items()}
+    if not id2label or all(DEFAULT_LABEL.fullmatch(str(name)) for name in id2label.values()):
+        raise ValueError(f"model {model!r} has no class names: the id2label of its config.json is "
+                         f"{'missing' if not id2label else 'the default LABEL_0, LABEL_1, ...'}; classes are mapped "
+                         f"by name, so save the model with id2label={{0: 'музыка', ...}} (train.py does)")
+    if sorted(id2label) != list(range(len(id2label))):
+        raise ValueError(f"model {model!r}: id2label keys must be 0..{len(id2label) - 1}; got {sorted(id2label)}")
+    names = tuple(id2label[i] for i in range(len(id2label)))
+    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+    if repeated:
+        raise ValueError(f"model {model!r}: class name(s) {', '.join(map(repr, repeated))} appear more than once "
+                         f"in id2label")
+    missing = [name for name in mapping.classes if name not in names]
+    if missing:
+        raise ValueError(f"model {model!r} has no class {', '.join(map(repr, missing))}, which mapping "
+                         f"{mapping.name!r} needs; its {len(names)} classes are {', '.join(map(repr, names))}")
+    return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]))
+
+
+def select_mapped(records, mapping: Mapping, locale: str, split: str) -> LocaleSelection:
+    texts, classes = [], []
+    for record in records:
+        name = mapping.class_of(record.scenario, record.intent)
+        if name is not None:
+            texts.append(record.utt)
+            classes.append(name)
+    if not texts:
+        raise ValueError(f"locale {locale}: none of its {len(records)} {split} utterances falls in the scenarios of "
+                         f"mapping {mapping.name!r} ({', '.join(sorted(mapping.scenarios))})")
+    return LocaleSelection(texts, classes, len(records) - len(texts))
+
+
+def _logits_by_locale(tokenizer, model, selections: dict[str, LocaleSelection], config: EvaluationConfig,
+                      device, autocast_dtype) -> dict[str, np.ndarray]:
+    """Every locale's logits from ONE length-sorted pass over all locales (one progress bar, least padding)."""
+    sequences, bounds = [], {}
+    for code, selection in selections.items():
+        start = len(sequences)
+        sequences += encode(tokenizer, selection.texts, config.max_length)
+        bounds[code] = (start, len(sequences))
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    logits = predict_logits(model, sequences, pad_id=pad_id, batch_size=config.batch_size, device=device,
+                            autocast_dtype=autocast_dtype, progress=config.progress,
+                            description=f"MASSIVE {config.split}, {len(bounds)} locales")
+    return {code: logits[start:end] for code, (start, end) in bounds.items()}
+
+
+def _scores_by_locale(logits: dict[str, np.ndarray], selections: dict[str, LocaleSelection], classes: ModelClasses,
+                      config: EvaluationConfig) -> dict[str, dict[str, float]]:
+    from ruqtopics_kit.metrics import load_topic_metric
+
+    metric = load_topic_metric(multi_label=False)
+    scores = {}
+    for code, locale_logits in logits.items():
+        references = np.array([classes.names.index(name) for name in selections[code].classes])
+        # seeded by (seed, locale): a locale's interval does not depend on which other locales ran
+        rng = np.random.default_rng([config.seed, zlib.crc32(code.encode())])
+        restricted = classes.evaluated[locale_logits[:, classes.evaluated].argmax(axis=1)]
+        scores[code] = argmax_scores(metric, restricted, references, classes.evaluated, resamples=config.bootstrap,
+                                     rng=rng)
+        if classes.has_others:
+            scores[code] |= argmax_scores(metric, locale_logits.argmax(axis=1), references, classes.evaluated,
+                                          resamples=config.bootstrap, rng=rng, suffix=FULL_ARGMAX)
+    return scores
+
+
+def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit,
+                 selections: dict[str, LocaleSelection], scores: dict[str, dict]) -> list[dict]:
+    rows = []
+    for code, selection in selections.items():
+        locale = massive_locales()[code]
+        rows.append({"model": config.model, "mapping": mapping.name, "split": config.split,
+                     "massive_version": massive.version, "locale": code, "language": locale.language,
+                     "languages": locale.language_tag, "n_utterances": len(selection.texts), **scores[code],
+                     "n_outside_mapping": selection.n_outside_mapping,
+                     "n_mmnlu22_skipped": massive.held_out[code]})
+    return rows
+
+
+def _class_counts(selections: dict[str, LocaleSelection], mapping: Mapping) -> list[dict]:
+    counts = []
+    for code, selection in selections.items():
+        per_class = Counter(selection.classes)
+        counts += [{"locale": code, "class": name, "n": per_class[name]} for name in mapping.classes]
+    return counts
+
+
+def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, classes: ModelClasses,
+             selections: dict[str, LocaleSelection], rows: list[dict], model, device, autocast_dtype, *,
+             elapsed: float) -> dict:
+    """results.json: run metadata, then MTEB-shaped entries (hf_subset, languages, main_score, metrics)."""
+    import datasets
+    import evaluate
+    import torch
+    import transformers
+
+    n_classes = len(classes.evaluated)
+    metrics = {"accuracy": f"argmax over the logits of the {n_classes} mapped classes",
+               "accuracy_ci": f"95% percentile bootstrap of accuracy, {config.bootstrap} resamples, seeded by seed "
+                              f"{config.seed} and the locale",
+               "macro_f1": f"F1 averaged over the {n_classes} mapped classes"}
+    if classes.has_others:
+        metrics["accuracy_full_argmax"] = (f"argmax over all {len(classes.names)} logits; predicting a class "
+                                           f"outside the mapped ones counts as an error")
+    entries = []
+    for row in rows:
+        counts = Counter(selections[row["locale"]].classes)
+        entries.append({"hf_subset": row["locale"], "languages": [row["languages"]], "main_score": row["accuracy"],
+                        **{key: value for key, value in row.items()
+                           if key not in ("model", "mapping", "split", "massive_version", "locale", "languages")},
+                        "class_counts": {name: counts[name] for name in mapping.classes}})
+    return {
+        "schema": RESULTS_SCHEMA, "task_name": TASK_NAME, "kit_version": __version__, "main_score": "accuracy",
+        "evaluation_time_s": round(elapsed, 3),
+        "model": {"name_or_path": config.model, "num_labels": len(classes.names),
+                  "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others},
+        "massive": {"source": massive.source, "kind": massive.kind, "version": massive.version,
+                    "revision": massive.revision, "split": config.split, "locales": list(selections),
+                    "mmnlu22_skipped": sum(massive.held_out.values())},
+        "mapping": mapping.as_dict(),
+        "metrics": metrics,
+        "config": {**{key: value for key, value in asdict(config).items() if key not in ("model", "massive")},
+                   "locales": config.locale_list or "all", "device": str(device),
+                   "autocast": str(autocast_dtype).removeprefix("torch.") if autocast_dtype else None,
+                   "attn_implementation": getattr(model.config, "_attn_implementation", None)},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
+                     "datasets": datasets.__version__, "evaluate": evaluate.__version__},
+        "scores": {config.split: entries},
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evaluate_massive.py", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", required=True, help="model folder (train.py output) or Hub model id")
+    parser.add_argument("--massive", required=True,
+                        help="amazon-massive-dataset-1.x.tar.gz, its extracted folder, a folder laid out like a Hub "
+                             "copy, or a Hub dataset id (AmazonScience/massive, mteb/amazon_massive_scenario)")
+    parser.add_argument("--locales", default="all",
+                        help="'all' (every locale of the copy, the default) or a list such as ru-RU,en-US")
+    parser.add_argument("--split", default="test", choices=SPLITS, help="MASSIVE partition (default: test)")
+    parser.add_argument("--mapping", default=DEFAULT_MAPPING,
+                        help=f"scenario-to-class mapping: {', '.join(bundled_mappings())} or a JSON file "
+                             f"(default: {DEFAULT_MAPPING}, INFERRED; see ruqtopics_kit/data/massive_mappings)")
+    parser.add_argument("--batch-size", type=int, default=64, help="utterances per forward pass (default: 64)")
+    parser.add_argument("--max-length", type=int, default=128, help="tokens kept per utterance (default: 128)")
+    parser.add_argument("--bootstrap", type=int, default=10_000,
+                        help="bootstrap resamples for the 95%% accuracy interval (default: 10000)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
+    parser.add_argument("--dtype", default="auto", choices=PRECISIONS,
+                        help="autocast precision: auto (bfloat16 where the device computes it natively: a CUDA GPU "
+                             "with bf16, a CPU with AVX512-BF16 or AMX; else float32), float32 (the reference "
+                             "scores, on any machine), or bfloat16")
+    parser.add_argument("--output-dir", required=True, help="folder for the results; written only on success")
+    parser.add_argument("--overwrite-output-dir", action="store_true", help="replace an existing --output-dir")
+    parser.add_argument("--update-model-card", action="store_true",
+                        help="add the per-locale accuracies to the model-index of the model folder's README.md")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(build_parser().parse_args(argv))
+    progress = not args.pop("no_progress")
+    try:
+        result = evaluate_model(progress=progress, **args)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print((result.output_dir / "results.md").read_text(encoding="utf-8"))
+    print(f"wrote {result.output_dir}" + (f"; updated {Path(args['model']) / 'README.md'}"
+                                          if args["update_model_card"] else ""))
+    return 0

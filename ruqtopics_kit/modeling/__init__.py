@@ -1,0 +1,1 @@
+"""Backbones and classifiers: the paper's backbone registry, loading a model, the tiny test backbone."""

@@ -1,0 +1,196 @@
+"""The end-to-end release: raw data to Hub-ready dataset and model repositories and a report.
+
+    python -m ruqtopics_kit release --sample --output-dir release
+    python -m ruqtopics_kit release --data-dir RAW --massive MASSIVE --grid configs/paper --output-dir DIR \
+        [--push --org ORG]
+
+Steps, each skipped when it already finished with the same inputs (see `steps.py`), so a rerun after a
+crash continues where it stopped; an interrupted training run resumes from its last checkpoint:
+
+1. export the dataset repository (`DIR/hub/ruqtopics`);
+2. with `--sample`, build a tiny BERT backbone from the sample text (`DIR/work/tiny-backbone`);
+3. train each config of the grid (`DIR/hub/<config name>`, one Hub model repository each);
+4. evaluate each single-label model on MASSIVE (`DIR/massive/<config name>`) and add the per-locale
+   results to its model card;
+5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
+6. link the cards (the dataset card lists the models) and write `DIR/report.md`;
+7. with `--push`, upload every repository folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ruqtopics_kit import __version__
+from ruqtopics_kit.core.hub import upload_folder
+from ruqtopics_kit.dataset.export import export_dataset, link_models
+from ruqtopics_kit.dataset.raw import detect_layout
+from ruqtopics_kit.release.report import write_report
+from ruqtopics_kit.release.steps import Steps, fingerprint_files
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DATA = ROOT / "data" / "sample"
+SAMPLE_MASSIVE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
+SAMPLE_GRID = ROOT / "configs" / "sample"
+DATASET_NAME = "ruqtopics"
+MASSIVE_CONFIGS = ("single_label", "massive_aligned")  # the paper evaluates single-label models on MASSIVE
+
+
+@dataclass
+class Release:
+    data_dir: Path
+    massive: Path | str
+    grid: list[Path]
+    output_dir: Path
+    org: str = "ruqtopics"
+    push: bool = False
+    sample: bool = False
+    backbone: str | None = None  # overrides every config's backbone (the sample uses the tiny one)
+    massive_options: dict = field(default_factory=dict)
+
+    @property
+    def hub_dir(self) -> Path:
+        return self.output_dir / "hub"
+
+    @property
+    def dataset_dir(self) -> Path:
+        return self.hub_dir / DATASET_NAME
+
+    def repo_id(self, name: str) -> str:
+        return f"{self.org}/{name}"
+
+
+def config_name_of(config_file: Path) -> str:
+    """The dataset config a training YAML uses (`config:` key; single_label when absent)."""
+    values = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
+    return values.get("config", "single_label")
+
+
+def run_release(release: Release, log=print) -> Path:
+    """Run every step of `release`; return the path of the report."""
+    steps = Steps(release.output_dir / ".release", log=log)
+    raw_files = list(detect_layout(release.data_dir).values())
+    dataset_key = steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__},
+                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True))
+    backbone, backbone_key = release.backbone, release.backbone
+    if release.sample:
+        backbone = str(release.output_dir / "work" / "tiny-backbone")
+        backbone_key = steps.run("backbone", {"sample": fingerprint_files(raw_files)},
+                                 lambda: _build_sample_backbone(release.data_dir, Path(backbone)))
+    models = {}
+    for config_file in release.grid:
+        name = config_file.stem
+        inputs = {"config": config_file.read_text(encoding="utf-8"), "dataset": dataset_key,
+                  "backbone": backbone_key, "dataset_repo": release.repo_id(DATASET_NAME)}
+        models[name] = steps.run(f"train/{name}", inputs, lambda: _train(release, config_file, name, backbone))
+    massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)
+    evaluated = [name for name, path in zip(models, release.grid) if config_name_of(path) in MASSIVE_CONFIGS]
+    for name in evaluated:
+        inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
+        models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name))
+        steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name))
+    link_models(release.dataset_dir, [release.repo_id(name) for name in models])
+    report = write_report(release, list(models), evaluated)
+    log(f"report: {report}")
+    if release.push:
+        for folder in [release.dataset_dir] + [release.hub_dir / name for name in models]:
+            repo_type = "dataset" if folder == release.dataset_dir else "model"
+            steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
+                      lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
+                                                commit_message="Release (python -m ruqtopics_kit release)")))
+    return report
+
+
+def _build_sample_backbone(data_dir: Path, output: Path) -> None:
+    from ruqtopics_kit.core.atomic import atomic_directory
+    from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone
+
+    texts = []
+    for path in detect_layout(data_dir).values():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            texts += [record["question"], record.get("answer", "")]
+    with atomic_directory(output, overwrite=True) as staging:
+        build_tiny_backbone(texts, staging, vocab_size=3000)
+
+
+def _train(release: Release, config_file: Path, name: str, backbone: str | None) -> None:
+    """Train in a child process (a clean accelerate state per model); resume if an earlier run crashed."""
+    output = release.hub_dir / name
+    command = [sys.executable, str(ROOT / "train.py"), "--config-file", str(config_file),
+               "--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
+               "--output-dir", str(output)]
+    if backbone:
+        command += ["--backbone", backbone]
+    if (output / "checkpoints").is_dir():
+        command += ["--resume-from-checkpoint", "latest"]
+    elif output.exists():
+        command += ["--overwrite-output-dir"]
+    subprocess.run(command, check=True)
+
+
+def _evaluate(release: Release, name: str) -> None:
+    from ruqtopics_kit.massive.evaluate import evaluate_model
+
+    evaluate_model(release.hub_dir / name, release.massive, release.output_dir / "massive" / name,
+                   overwrite_output_dir=True, update_model_card=True, **release.massive_options)
+
+
+def _analyse(release: Release, name: str) -> None:
+    """Run the correlation analysis; when the data admit none (e.g. the same score in every locale), write
+    the reason where the report looks for it instead of failing the whole release."""
+    import analysis
+    from ruqtopics_kit.core.atomic import atomic_directory
+
+    output = release.output_dir / "analysis" / name
+    try:
+        analysis.run(release.output_dir / "massive" / name / "results.csv", output,
+                     overwrite=True, allow_missing_locales=release.sample)
+    except analysis.AnalysisInputError as reason:
+        with atomic_directory(output, overwrite=True) as staging:
+            (staging / "not_computed.txt").write_text(f"{reason}\n", encoding="utf-8")
+
+
+def parse_args(argv: list[str] | None = None) -> Release:
+    parser = argparse.ArgumentParser(prog="ruqtopics release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sample", action="store_true",
+                        help="use the bundled synthetic sample, the bundled MASSIVE sample, configs/sample and a "
+                             "tiny backbone built on the fly (the README's first command)")
+    parser.add_argument("--data-dir", type=Path, help="raw RuQTopics data (canonical JSON Lines or DeepPavlov TSV)")
+    parser.add_argument("--massive", help="MASSIVE: official archive or folder, a Hub copy's folder, or a Hub id")
+    parser.add_argument("--grid", type=Path, nargs="+",
+                        help="training configs: YAML files or folders of them (default with --sample: configs/sample)")
+    parser.add_argument("--backbone", help="use this backbone for every config (a Hub id or local folder)")
+    parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
+    parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")
+    parser.add_argument("--org", default="ruqtopics", help="Hub organisation or user of the repositories")
+    parser.add_argument("--locales", default="all", help="MASSIVE locales to evaluate (default: all)")
+    args = parser.parse_args(argv)
+    if args.sample:
+        args.data_dir = args.data_dir or SAMPLE_DATA
+        args.massive = args.massive or str(SAMPLE_MASSIVE)
+        args.grid = args.grid or [SAMPLE_GRID]
+    missing = [flag for flag, value in (("--data-dir", args.data_dir), ("--massive", args.massive),
+                                        ("--grid", args.grid)) if not value]
+    if missing:
+        parser.error(f"{', '.join(missing)} required (or --sample for the bundled sample)")
+    grid = sorted(p for entry in args.grid for p in (entry.glob("*.yaml") if entry.is_dir() else [entry]))
+    if not grid:
+        parser.error(f"--grid {' '.join(map(str, args.grid))} holds no YAML config")
+    return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
+                   org=args.org, push=args.push, sample=args.sample, backbone=args.backbone,
+                   massive_options={"locales": args.locales})
+
+
+def main(argv: list[str] | None = None) -> int:
+    report = run_release(parse_args(argv))
+    print(f"\nDone. The report is at {report}")
+    return 0

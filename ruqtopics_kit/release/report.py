@@ -1,0 +1,103 @@
+"""`report.md` of a release: every number is read from the files the release steps wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+from huggingface_hub import DatasetCard
+
+from ruqtopics_kit.core.atomic import atomic_write_text
+
+SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bundled synthetic RuQTopics and MASSIVE "
+                     "samples and a tiny randomly initialised backbone. It shows that the pipeline works end to "
+                     "end; its numbers say nothing about the paper's findings.\n")
+
+
+def write_report(release, models: list[str], evaluated: list[str]) -> Path:
+    out = release.output_dir
+    lines = ["# RuQTopics release report", ""]
+    if release.sample:
+        lines += [SYNTHETIC_WARNING]
+    lines += _dataset_section(release) + _models_section(release, models)
+    for name in evaluated:
+        lines += _massive_section(release, name) + _analysis_section(release, name)
+    path = out / "report.md"
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    return path
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub Markdown table; floats with 4 decimals, numbers right-aligned."""
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return "" if value != value else f"{value:.4f}"  # NaN: the model has no such metric
+        return str(value)
+
+    align = ["---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns]
+    rows = [" | ".join(map(str, frame.columns)), " | ".join(align)]
+    rows += [" | ".join(cell(v) for v in record) for record in frame.itertuples(index=False)]
+    return "\n".join(f"| {row} |" for row in rows)
+
+
+def _link(release, target: Path) -> str:
+    return Path(os.path.relpath(target, release.output_dir)).as_posix()
+
+
+def _dataset_section(release) -> list[str]:
+    card = DatasetCard.load(release.dataset_dir / "README.md")
+    lines = ["## Dataset", "", f"Repository folder: [`{_link(release, release.dataset_dir)}`]"
+             f"({_link(release, release.dataset_dir / 'README.md')}) (Hub id `{release.repo_id('ruqtopics')}`).", "",
+             "| config | train | validation | test |", "|---|---:|---:|---:|"]
+    for info in sorted(card.data.dataset_info, key=lambda entry: entry["config_name"]):
+        sizes = {split["name"]: split["num_examples"] for split in info["splits"]}
+        lines.append(f"| `{info['config_name']}` | {sizes.get('train', 0)} | {sizes.get('validation', 0)} | "
+                     f"{sizes.get('test', 0)} |")
+    return lines + [""]
+
+
+def _flat_metrics(results: dict, prefix: str = "") -> dict[str, float]:
+    flat = {}
+    for key, value in results.items():
+        if isinstance(value, dict):
+            flat.update(_flat_metrics(value, f"{prefix}{key}_"))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _models_section(release, models: list[str]) -> list[str]:
+    lines = ["## Models", "", "Test-split metrics from each model's `all_results.json`.", ""]
+    rows = []
+    for name in models:
+        folder = release.hub_dir / name
+        metrics = _flat_metrics(json.loads((folder / "all_results.json").read_text(encoding="utf-8")))
+        test = {key: value for key, value in metrics.items() if key.startswith("test_")}
+        rows.append({"model": f"[`{name}`]({_link(release, folder / 'README.md')})",
+                     **{key.removeprefix("test_"): float(value) for key, value in sorted(test.items())}})
+    return lines + [markdown_table(pd.DataFrame(rows)), ""]
+
+
+def _massive_section(release, name: str) -> list[str]:
+    folder = release.output_dir / "massive" / name
+    table = pd.read_csv(folder / "results.csv").sort_values("accuracy", ascending=False)
+    columns = [c for c in ("locale", "n_utterances", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1",
+                           "accuracy_full_argmax") if c in table]
+    return [f"## MASSIVE: `{name}`", "",
+            f"Per-locale results on the six matching scenarios ([`results.csv`]({_link(release, folder / 'results.csv')})).",
+            "", markdown_table(table[columns]), "",
+            f"![accuracy per locale]({_link(release, folder / 'accuracy.png')})", ""]
+
+
+def _analysis_section(release, name: str) -> list[str]:
+    folder = release.output_dir / "analysis" / name
+    if (folder / "not_computed.txt").exists():
+        reason = (folder / "not_computed.txt").read_text(encoding="utf-8").strip()
+        return [f"## Correlation analysis: `{name}`", "", f"Not computed: {reason}", ""]
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    table = (folder / "correlations.md").read_text(encoding="utf-8").split("\n", 1)[1].strip()
+    plots = [f"![{stem}]({_link(release, folder / (stem + '.png'))})"
+             for stem in ("score_vs_size", "score_vs_genetic_distance") if (folder / f"{stem}.png").exists()]
+    return [f"## Correlation analysis: `{name}` ({summary['n_locales']} locales)", "", table, "", *plots, ""]

@@ -1,0 +1,162 @@
+"""The model card of a trained RuQTopics classifier: huggingface_hub `ModelCard` from `model_cards/template.md`.
+
+The YAML header carries a `model-index` with the test-split scores (`EvalResult`s, plain floats) and sets
+`model_name`, so `ModelCard.load` round-trips it and other tools (evaluate_massive.py) can add results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from huggingface_hub import DatasetCard, EvalResult, ModelCard, ModelCardData
+
+from ruqtopics_kit.dataset.builder import _CITATION
+from ruqtopics_kit.dataset.labels import LabelSet
+from ruqtopics_kit.modeling.backbones import Backbone
+
+if TYPE_CHECKING:
+    from ruqtopics_kit.training.config import TrainingConfig
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "template.md"
+SYNTHETIC_TAG = "synthetic-sample"  # what hub_export puts in the card of the bundled sample
+EXAMPLE = {"question": "Какой фильм посмотреть вечером?",
+           "answer": "Посмотрите новый сериал: отзывы хорошие, актёры известные."}
+
+# metric key -> (EvalResult metric_type, display name, metric_args)
+METRICS = {
+    "accuracy": ("accuracy", "Accuracy", None),
+    "micro_f1": ("f1", "Micro F1", {"average": "micro"}),
+    "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
+    "subset_accuracy": ("exact_match", "Subset accuracy", None),
+}
+# Options that do not belong in a reproduction recipe (where to write, how to publish, how to resume).
+NOT_IN_RECIPE = {"output_dir", "overwrite_output_dir", "resume_from_checkpoint", "push_to_hub", "hub_model_id",
+                 "hub_private", "report_to", "logging_steps", "checkpoints_total_limit"}
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """What the card describes: the run's config and outcome."""
+
+    config: TrainingConfig
+    labels: LabelSet
+    backbone: Backbone
+    results: dict  # all_results.json
+    dataset_repo_id: str
+
+    @property
+    def model_name(self) -> str:
+        return (self.config.hub_model_id or self.config.output_dir.rstrip("/")).rsplit("/", 1)[-1]
+
+    @property
+    def repo_id(self) -> str:
+        return self.config.hub_model_id or f"<org>/{self.model_name}"
+
+
+def dataset_repo_id(config: TrainingConfig) -> str:
+    """The dataset's Hub id for the card: --dataset-repo-id, else --dataset (a Hub id or a folder's name)."""
+    if config.dataset_repo_id:
+        return config.dataset_repo_id
+    return Path(config.dataset).name if Path(config.dataset).is_dir() else config.dataset
+
+
+def is_synthetic(dataset: str) -> bool:
+    """Whether a local dataset folder is the kit's synthetic sample (its card says so)."""
+    card = Path(dataset) / "README.md"
+    return card.is_file() and SYNTHETIC_TAG in (DatasetCard.load(card).data.tags or [])
+
+
+def eval_results(model: TrainedModel) -> list[EvalResult]:
+    """The test scores as model-index entries (floats cast: numpy scalars would break the YAML)."""
+    test = model.results.get("test") or {}
+    return [EvalResult(task_type="text-classification", task_name="Topic classification",
+                       dataset_type=model.dataset_repo_id, dataset_name="RuQTopics",
+                       dataset_config=model.config.config, dataset_split="test", metric_type=METRICS[key][0],
+                       metric_name=METRICS[key][1], metric_args=METRICS[key][2], metric_value=float(test[key]))
+            for key in METRICS if key in test]
+
+
+def build_model_card(model: TrainedModel) -> ModelCard:
+    config, results = model.config, model.results
+    tags = ["ruqtopics", "topic-classification", "multi-label-classification" if config.multi_label else
+            "single-label-classification"]
+    synthetic = is_synthetic(config.dataset)
+    card_data = ModelCardData(
+        model_name=model.model_name, language=["ru"], library_name="transformers",
+        pipeline_tag="text-classification", tags=tags + ([SYNTHETIC_TAG] if synthetic else []),
+        datasets=[model.dataset_repo_id], base_model=model.backbone.hub_id,
+        metrics=sorted({METRICS[key][0] for key in METRICS if key in (results.get("test") or {})}),
+        eval_results=eval_results(model) or None)
+    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **_template_values(model, synthetic))
+
+
+def _template_values(model: TrainedModel, synthetic: bool) -> dict:
+    config, results = model.config, model.results
+    reads = {"question": "questions", "answer": "answers", "question_answer": "question-answer pairs"}
+    pair = config.text_mode == "question_answer"
+    example = ({"text": EXAMPLE["question"], "text_pair": EXAMPLE["answer"]} if pair
+               else EXAMPLE["answer" if config.text_mode == "answer" else "question"])
+    truncation = (f', truncation="only_second", max_length={results["run"]["max_length"]}' if pair else
+                  f", truncation=True, max_length={results['run']['max_length']}" if config.text_mode == "answer"
+                  else "")
+    return dict(
+        synthetic=synthetic, model_name=model.model_name, repo_id=model.repo_id,
+        backbone_description=_backbone_description(model.backbone),
+        dataset_url=(f"https://huggingface.co/datasets/{model.dataset_repo_id}" if "/" in model.dataset_repo_id
+                     else "https://arxiv.org/abs/2306.07797"),
+        dataset_config=config.config, reads=reads[config.text_mode], num_labels=len(model.labels),
+        multi_label=config.multi_label, threshold=results.get("decision_threshold"), text_mode=config.text_mode,
+        example_input=repr(example) if pair else f'"{example}"', truncation=truncation,
+        results_table=_results_table(results), best_metric=config.best_metric.replace("_", "-"),
+        best_step=results["best_step"], completed_steps=results["completed_steps"],
+        stopped_early=results["stopped_early"], training_table=_training_table(model),
+        training_yaml=yaml.safe_dump(_recipe(model), allow_unicode=True, sort_keys=False),
+        classes=list(zip(range(len(model.labels)), model.labels.names, model.labels.english, strict=True)),
+        max_length=results["run"]["max_length"], multilingual="multilingual" in (model.backbone.source or ""),
+        citation=_CITATION.strip())
+
+
+def _recipe(model: TrainedModel) -> dict:
+    """The options that retrain this model, with the dataset by its Hub id."""
+    recipe = {k: v for k, v in model.config.to_dict().items() if k not in NOT_IN_RECIPE and v is not None}
+    recipe["dataset"] = model.dataset_repo_id if "/" in model.dataset_repo_id else recipe["dataset"]
+    recipe.pop("dataset_repo_id", None)
+    return recipe
+
+
+def _backbone_description(backbone: Backbone) -> str:
+    if backbone.hub_id:
+        described = f" ({backbone.description})" if backbone.description else ""
+        return f"[{backbone.hub_id}](https://huggingface.co/{backbone.hub_id}){described}"
+    return f"A local backbone (`{Path(backbone.source).name}`)"
+
+
+def _results_table(results: dict) -> list[dict]:
+    splits = {split: results.get(split) or {} for split in ("validation", "test")}
+    names = [key for key in (*METRICS, "loss") if any(key in scores for scores in splits.values())]
+    return [{"name": METRICS[key][1] if key in METRICS else "Loss",
+             **{split: f"{scores[key]:.4f}" if key in scores else "-" for split, scores in splits.items()}}
+            for key in names]
+
+
+def _training_table(model: TrainedModel) -> list[tuple[str, str]]:
+    config, run = model.config, model.results["run"]
+    warmup = (f"{config.warmup_steps} steps" if config.warmup_steps else
+              f"{config.warmup_ratio:g} of the steps" if config.warmup_ratio else "none")
+    return [
+        ("backbone", model.backbone.hub_id or config.backbone),
+        ("text mode", f"{config.text_mode}, at most {run['max_length']} tokens"),
+        ("training examples", f"{run['train_examples']:,}"),
+        ("batch", f"{config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "
+                  f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']}"),
+        ("optimizer", f"AdamW, lr {config.learning_rate:g}, betas ({config.adam_beta1:g}, {config.adam_beta2:g}), "
+                      f"weight decay {config.weight_decay:g}"),
+        ("schedule", f"{config.lr_scheduler_type}, warmup {warmup}, {run['max_steps']} optimizer steps planned"),
+        ("early stopping", f"patience {config.early_stopping_patience} evaluations on validation "
+                           f"{config.best_metric}" if config.early_stopping_patience else "off"),
+        ("mixed precision", run["mixed_precision"]),
+        ("seed", str(config.seed)),
+    ]

@@ -1,0 +1,158 @@
+"""`python -m analysis` end to end on a synthetic 51-locale results file."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import __main__ as cli
+from analysis import plots
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "analysis" / "results_51.csv"
+REPO = Path(__file__).resolve().parents[2]
+OUTPUTS = [
+    "correlations.csv",
+    "correlations.md",
+    "correlations.tex",
+    "score_vs_genetic_distance.png",
+    "score_vs_genetic_distance.svg",
+    "score_vs_size.png",
+    "score_vs_size.svg",
+    "summary.json",
+]
+
+
+def reject_nan(constant):
+    raise ValueError(f"non-strict JSON constant {constant}")
+
+
+def test_cli_end_to_end(tmp_path):
+    output = tmp_path / "analysis"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "--results",
+            str(FIXTURE),
+            "--output-dir",
+            str(output),
+            "--n-bootstrap",
+            "200",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "51 locales: Spearman rho(accuracy, articles_2020_08^0.7) = " in completed.stdout
+    assert sorted(p.name for p in output.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis"]  # no staging directory left
+
+    table = pd.read_csv(output / "correlations.csv")
+    assert list(table.columns) == [
+        "predictor",
+        "method",
+        "controls",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "n",
+        "note",
+    ]
+    assert set(table["predictor"]) == {"size", "genetic", "syntactic", "geographic", "featural"}
+    assert (table["n"] == 51).all()
+    headline = table[(table["predictor"] == "size") & (table["method"] == "spearman")].iloc[0]
+    assert 0.5 < headline["statistic"] < 1 and headline["ci_low"] < headline["statistic"] < headline["ci_high"]
+
+    summary = json.loads((output / "summary.json").read_text(encoding="utf-8"), parse_constant=reject_nan)
+    assert summary["n_locales"] == 51 and sorted(summary["files"]) == OUTPUTS
+    assert summary["absent_from_mbert"] == {"treatment": "zero", "locales": ["am-ET", "km-KH"]}
+    assert ["zh-CN", "zh-TW"] in summary["ties"]["size"] and ["am-ET", "km-KH"] in summary["ties"]["size"]
+    assert summary["versions"]["distances"]["library"] == "urielplus"
+    assert math.isclose(summary["correlations"][0]["statistic"], headline["statistic"])
+
+    markdown = (output / "correlations.md").read_text(encoding="utf-8")
+    assert "| Predictor | Statistic | Value | 95% CI | p | n |" in markdown
+    assert "| articles_2020_08^0.7 | Spearman ρ | " in markdown
+    assert "am-ET, km-KH): pretraining size set to 0" in markdown and "zh-CN = zh-TW" in markdown
+    latex = (output / "correlations.tex").read_text(encoding="utf-8")
+    assert r"\toprule" in latex and r"articles\_2020\_08\^{}0.7 & Spearman $\rho$ & " in latex
+    assert (output / "score_vs_size.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "<svg" in (output / "score_vs_genetic_distance.svg").read_text(encoding="utf-8")
+
+
+def test_pearson_on_log_size_by_hand(tmp_path):
+    """Four locales whose log(1 + size) is 0, 1, 2, 3 (exponent 1): r = 0.8 and, with 2 degrees of freedom,
+    p = 1 - r; the ranks give Spearman 0.8 as well."""
+    locales = ["ru-RU", "pl-PL", "de-DE", "ja-JP"]
+    sizes = pd.DataFrame({"locale": locales, "articles_x": [math.expm1(k) for k in range(4)], "in_mbert": "yes"})
+    sizes.to_csv(tmp_path / "sizes.csv", index=False)
+    pd.DataFrame({"locale": locales, "accuracy": [0.1, 0.3, 0.2, 0.4]}).to_csv(tmp_path / "results.csv", index=False)
+    assert (
+        cli.main(
+            [
+                "--results",
+                str(tmp_path / "results.csv"),
+                "--output-dir",
+                str(tmp_path / "out"),
+                "--sizes",
+                str(tmp_path / "sizes.csv"),
+                "--exponent",
+                "1",
+                "--allow-missing-locales",
+                "--n-bootstrap",
+                "50",
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(tmp_path / "out" / "correlations.csv").set_index(["predictor", "method"])
+    assert table.loc[("size", "pearson_log1p"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])
+    assert table.loc[("size", "spearman"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])
+    # genetic distance (0, 0.53, 0.87, 1.0) ranks these locales exactly as size does
+    assert table.loc[("size", "partial_spearman"), "note"] == (
+        "undefined: genetic ranks the 4 locales exactly as size does"
+    )
+
+
+def test_non_empty_output_dir_needs_overwrite(tmp_path, capsys):
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "old.txt").write_text("keep me")
+    arguments = ["--results", str(FIXTURE), "--output-dir", str(output), "--n-bootstrap", "50"]
+    with pytest.raises(SystemExit) as exited:
+        cli.main(arguments)
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert "is not empty" in error and "--overwrite" in error
+    assert [p.name for p in output.iterdir()] == ["old.txt"]
+    assert cli.main([*arguments, "--overwrite"]) == 0
+    assert sorted(p.name for p in output.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+    def broken_save(figure, directory, stem):
+        (directory / f"{stem}.png").write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(plots, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        cli.main(["--results", str(FIXTURE), "--output-dir", str(tmp_path / "out"), "--n-bootstrap", "50"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_flags_exit_with_usage(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["--results", str(FIXTURE), "--output-dir", str(tmp_path / "o"), "--size-proxy", "pages"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'pages'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["--results", str(tmp_path / "missing.csv"), "--output-dir", str(tmp_path / "o")])
+    assert "does not exist" in capsys.readouterr().err

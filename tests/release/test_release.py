@@ -1,0 +1,88 @@
+"""The end-to-end release on the bundled sample (a smaller grid), resumed after a crash, then pushed."""
+
+import json
+import shutil
+
+import datasets
+import pandas as pd
+import pytest
+import scipy.stats
+from huggingface_hub import DatasetCard, ModelCard
+from transformers import pipeline
+
+from conftest import ROOT
+from ruqtopics_kit.release import pipeline as release_module
+from ruqtopics_kit.release.pipeline import parse_args, run_release
+
+pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) trains two models
+
+
+def test_every_folder_loads_back(sample_release):
+    release, report, _ = sample_release
+    six = datasets.load_dataset(str(release.dataset_dir), "massive_aligned")
+    assert six["train"].features["label"].names[0] == "музыка"
+    classify = pipeline("text-classification", model=str(release.hub_dir / "tiny-massive_aligned-question"))
+    assert classify("Какую песню послушать?")[0]["label"] in six["train"].features["label"].names
+    results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
+    assert sorted(results["locale"]) == ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
+    correlations = pd.read_csv(release.output_dir / "analysis" / "tiny-massive_aligned-question" / "correlations.csv")
+    size = correlations.set_index(["predictor", "method"]).loc[("size", "spearman")]
+    sizes = pd.read_csv(ROOT / "analysis" / "data" / "wiki_sizes.csv").set_index("locale")["articles_2020_08"]
+    expected = scipy.stats.spearmanr(results["accuracy"], sizes.loc[results["locale"]].to_numpy())
+    assert size["n"] == 6 and size["statistic"] == pytest.approx(expected.statistic)
+    assert not (release.output_dir / "massive" / "tiny-multi_label-question").exists()  # not a MASSIVE model
+
+
+def test_report_numbers_come_from_the_run(sample_release):
+    release, report, _ = sample_release
+    text = report.read_text(encoding="utf-8")
+    test = json.loads((release.hub_dir / "tiny-massive_aligned-question" / "all_results.json").read_text())["test"]
+    assert f"{test['accuracy']:.4f}" in text
+    results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
+    ru = results.set_index("locale").loc["ru-RU", "accuracy"]
+    assert f"| ru-RU | 150 | {ru:.4f} |" in text
+    assert "Synthetic sample" in text and "accuracy.png" in text
+
+
+def test_cards_link_each_other_and_parse(sample_release):
+    release, _, _ = sample_release
+    dataset_card = DatasetCard.load(release.dataset_dir / "README.md")
+    assert "acme/tiny-massive_aligned-question" in dataset_card.text
+    model_card = ModelCard.load(release.hub_dir / "tiny-massive_aligned-question" / "README.md")
+    assert "acme/ruqtopics" in (model_card.data.datasets or [])
+    locales = {result.dataset_config for result in model_card.data.eval_results}
+    assert {"ru-RU", "en-US"} <= locales
+
+
+def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(sample_release):
+    release, _, _ = sample_release
+    shutil.rmtree(release.output_dir / "analysis")
+    (release.output_dir / ".release" / "analysis__tiny-massive_aligned-question.json").unlink()
+    logs = []
+    run_release(release, log=logs.append)
+    assert "[skip] dataset: done with the same inputs" in logs
+    assert "[skip] train/tiny-massive_aligned-question: done with the same inputs" in logs
+    assert "[run]  analysis/tiny-massive_aligned-question" in logs
+    assert (release.output_dir / "analysis" / "tiny-massive_aligned-question" / "correlations.csv").exists()
+
+
+def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch):
+    release, _, _ = sample_release
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.fake")
+    monkeypatch.setenv("HF_TOKEN", "hf_fake")
+    release.push = True
+    try:
+        run_release(release, log=lambda line: None)
+    finally:
+        release.push = False
+    assert "README.md" in fake_hub.files("acme/ruqtopics", "dataset")
+    files = fake_hub.files("acme/tiny-massive_aligned-question", "model")
+    assert {"README.md", "model.safetensors", "config.json"} <= files
+    assert not [name for name in files if name.startswith("checkpoints/")]
+
+
+def test_release_needs_data_unless_sample(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        release_module.parse_args(["--output-dir", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--data-dir, --massive, --grid required (or --sample" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+"""The model card train.py writes: loadable, model-index with the test scores, usage, glosses, extendable."""
+
+import numpy as np
+import pytest
+from huggingface_hub import ModelCard
+
+from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.massive.card import add_massive_results
+from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id, is_synthetic
+from ruqtopics_kit.modeling.backbones import resolve_backbone
+from ruqtopics_kit.training.config import parse_args
+
+RUN = {"max_length": 128, "num_processes": 2, "effective_batch_size": 128, "max_steps": 5000,
+       "train_examples": 361560, "mixed_precision": "bf16"}
+
+
+def trained(*options: str, test: dict | None = None, threshold=None, backbone="rubert-base-conversational"):
+    config = parse_args(["--backbone", backbone, "--dataset", "ruqtopics/ruqtopics", "--output-dir",
+                         "out/rubert-base-single_label-question", *options])
+    labels = massive_aligned() if config.config == "massive_aligned" else all_topics()
+    test = test or {"accuracy": np.float64(0.8512), "macro_f1": np.float32(0.7101), "loss": 0.52}
+    results = {"validation": dict(test), "test": test, "best_step": 4000, "completed_steps": 5000,
+               "stopped_early": True, "run": RUN, **({"decision_threshold": threshold} if threshold else {})}
+    return TrainedModel(config, labels, resolve_backbone(config.backbone), results, dataset_repo_id(config))
+
+
+def test_the_card_round_trips_with_the_test_scores_as_plain_floats(tmp_path):
+    card = build_model_card(trained())
+    card.save(tmp_path / "README.md")
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "numpy" not in text and "!!python" not in text
+    loaded = ModelCard.load(tmp_path / "README.md")
+    assert loaded.data.model_name == "rubert-base-single_label-question"
+    assert loaded.data.base_model == "DeepPavlov/rubert-base-cased-conversational"
+    assert loaded.data.datasets == ["ruqtopics/ruqtopics"] and loaded.data.pipeline_tag == "text-classification"
+    scores = {(r.metric_name, r.dataset_split, r.dataset_config): r.metric_value for r in loaded.data.eval_results}
+    assert scores == {("Accuracy", "test", "single_label"): 0.8512,
+                      ("Macro F1", "test", "single_label"): pytest.approx(0.7101)}
+    assert all(type(r.metric_value) is float for r in loaded.data.eval_results)
+    assert "| 61 | самолёты | aircraft |" in text  # Russian label, English gloss
+    assert 'pipeline("text-classification", model="<org>/rubert-base-single_label-question")' in text
+    assert "training stopped early" in text and "dataset: ruqtopics/ruqtopics" in text
+    assert "output_dir" not in text.split("```yaml")[1]  # the recipe leaves out where to write
+
+
+def test_multi_label_usage_shows_all_scores_and_the_threshold():
+    card = build_model_card(trained("--config", "multi_label", "--hub-model-id", "org/multi", threshold=0.35,
+                                    test={"micro_f1": 0.61, "macro_f1": 0.4, "subset_accuracy": 0.2, "loss": 0.05}))
+    text = str(card)
+    assert 'pipeline("text-classification", model="org/multi")' in text
+    assert "top_k=None" in text and 's["score"] >= 0.35' in text and "decision_threshold" in text
+    assert {r.metric_name for r in card.data.eval_results} == {"Micro F1", "Macro F1", "Subset accuracy"}
+
+
+def test_question_answer_usage_is_a_sentence_pair_truncating_the_answer():
+    text = str(build_model_card(trained("--text-mode", "question_answer")))
+    assert "'text_pair':" in text and 'truncation="only_second", max_length=128' in text
+
+
+def test_a_card_without_test_scores_still_has_a_model_name():
+    model = trained()
+    model.results["test"] = None
+    card = build_model_card(model)
+    assert card.data.model_name and not card.data.eval_results
+
+
+def test_massive_results_can_be_added_later_and_the_test_scores_stay(tmp_path):
+    build_model_card(trained()).save(tmp_path / "README.md")
+    card = ModelCard.load(tmp_path / "README.md")
+    add_massive_results(card, [{"locale": "ru-RU", "accuracy": np.float64(0.84)}], massive_kind="official",
+                        version="1.1", split="test", mapping="default", revision=None, model_name="ignored")
+    card.save(tmp_path / "README.md")
+    results = ModelCard.load(tmp_path / "README.md").data.eval_results
+    assert {r.dataset_name for r in results} == {"RuQTopics", "MASSIVE 1.1 (scenarios mapped to RuQTopics: default)"}
+
+
+def test_the_synthetic_sample_is_flagged(exported_sample, tmp_path):
+    assert is_synthetic(str(exported_sample)) and not is_synthetic(str(tmp_path))
+    model = trained()
+    synthetic = TrainedModel(model.config.__class__(**{**model.config.to_dict(), "dataset": str(exported_sample)}),
+                             model.labels, model.backbone, model.results, "org/ruqtopics")
+    card = build_model_card(synthetic)
+    assert "synthetic-sample" in card.data.tags and "SYNTHETIC sample" in str(card)

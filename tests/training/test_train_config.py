@@ -1,0 +1,104 @@
+"""train.py's options: command line, YAML config files, checks, what is recorded (never the token)."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from ruqtopics_kit.modeling.backbones import registry, resolve_backbone
+from ruqtopics_kit.training.config import TrainingConfig, build_parser, parse_args
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = ["--backbone", "mbert-cased", "--dataset", "org/ruqtopics", "--output-dir", "out"]
+
+
+def write_yaml(tmp_path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_and_every_option_has_help():
+    config = parse_args(REQUIRED)
+    assert (config.config, config.text_mode, config.learning_rate, config.checkpointing_steps) == \
+        ("single_label", "question", 2e-5, "epoch")
+    assert config.best_metric == "accuracy" and config.greater_is_better
+    for action in build_parser()._actions:
+        assert action.help, f"{action.option_strings} has no help"
+
+
+def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path):
+    path = write_yaml(tmp_path, "backbone: rubert-base-conversational\ndataset: org/ruqtopics\noutput-dir: out\n"
+                                "learning_rate: 3e-5\nper-device-train-batch-size: 64\npush_to_hub: false\n"
+                                "checkpointing_steps: 500\nconfig: multi_label\nmax_length: null\n")
+    config = parse_args(["--config-file", str(path), "--learning-rate", "1e-4"])
+    assert config.backbone == "rubert-base-conversational" and config.per_device_train_batch_size == 64
+    assert config.learning_rate == 1e-4  # command line over file; "3e-5" (a YAML string) would parse too
+    assert config.checkpointing_steps == 500 and config.config == "multi_label" and config.best_metric == "micro_f1"
+    assert parse_args(["--config-file", str(path)]).learning_rate == 3e-5
+    assert parse_args(["--config-file", str(path), "--checkpointing-steps", "none"]).checkpointing_steps is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("learning_rat: 1e-5\n", "unknown option 'learning_rat'; did you mean 'learning_rate'"),
+    ("push_to_hub: 'yes'\n", "option 'push_to_hub' must be true or false; got 'yes'"),
+    ("text_mode: both\n", "argument --text-mode: invalid choice: 'both'"),
+    ("seed: [1, 2]\n", "option 'seed' takes a single value"),
+])
+def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message):
+    path = write_yaml(tmp_path, text)
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--config-file", str(path), *REQUIRED])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--dataset", "d", "--output-dir", "o"], "--backbone required (on the command line or in --config-file)"),
+    ([*REQUIRED, "--learning-rate", "0"], "learning_rate must be > 0; got 0.0"),
+    ([*REQUIRED, "--per-device-train-batch-size", "0"], "per_device_train_batch_size must be a positive integer"),
+    ([*REQUIRED, "--warmup-ratio", "0.1", "--warmup-steps", "10"], "give warmup_ratio or warmup_steps, not both"),
+    ([*REQUIRED, "--metric-for-best-model", "micro_f1"],
+     "metric_for_best_model for config 'single_label' must be one of accuracy, macro_f1, loss; got 'micro_f1'"),
+    ([*REQUIRED, "--push-to-hub"], "--push-to-hub needs --hub-model-id ORG/NAME"),
+    ([*REQUIRED, "--checkpointing-steps", "often"], "expected a positive integer, 'epoch' or 'none'; got 'often'"),
+    ([*REQUIRED, "--overwrite-output-dir", "--resume-from-checkpoint", "latest"], "pass one of them"),
+])
+def test_bad_options_are_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit):
+        parse_args(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_the_token_is_never_recorded():
+    config = parse_args([*REQUIRED, "--hub-token", "hf_secret_123", "--push-to-hub", "--hub-model-id", "org/m"])
+    assert config.hub_token == "hf_secret_123"
+    assert "hf_secret_123" not in repr(config) + str(config.to_dict()) + str(config.identity())
+
+
+def test_identity_covers_what_changes_the_model_only():
+    base = parse_args(REQUIRED)
+    assert base.identity() == dataclasses.replace(base, output_dir="elsewhere", report_to="none",
+                                                  checkpointing_steps=10).identity()
+    assert base.identity() != dataclasses.replace(base, learning_rate=3e-5).identity()
+
+
+def test_every_shipped_config_parses_and_names_a_registry_backbone():
+    configs = sorted((ROOT / "configs").rglob("*.yaml"))
+    assert len(configs) >= 16
+    for path in configs:
+        config = parse_args(["--config-file", str(path), *(["--output-dir", "out"] if "output_dir" not in
+                                                           path.read_text(encoding="utf-8") else [])])
+        assert isinstance(config, TrainingConfig)
+        assert path.stem.endswith(f"-{config.config}-{config.text_mode}"), path
+        if path.parent.name == "paper":
+            assert config.backbone in registry(), path
+
+
+def test_backbone_names_paths_and_hub_ids(tmp_path):
+    assert resolve_backbone("mbert-cased").source == "google-bert/bert-base-multilingual-cased"
+    assert resolve_backbone("DeepPavlov/rubert-base-cased-conversational").description  # registry by Hub id
+    assert resolve_backbone(str(tmp_path)).is_local
+    assert resolve_backbone("someone/some-bert").hub_id == "someone/some-bert"
+    for missing in (str(tmp_path / "nope"), "./nope", "a/b/c"):
+        with pytest.raises(FileNotFoundError, match="is not a directory. Expected a registry name"):
+            resolve_backbone(missing)

@@ -1,0 +1,124 @@
+"""train.py's parts without training: batch order, label checks, targets, scores and the threshold, progress."""
+
+from types import SimpleNamespace
+
+import datasets
+import numpy as np
+import pytest
+import torch
+from accelerate.data_loader import BatchSamplerShard
+from torch.utils.data import BatchSampler
+
+from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.training.checkpoints import Progress
+from ruqtopics_kit.training.config import parse_args
+from ruqtopics_kit.training.data import LengthGroupedSampler, check_label_names, multi_hot
+from ruqtopics_kit.training.evaluation import THRESHOLDS, Evaluator
+
+LENGTHS = np.random.default_rng(0).integers(5, 120, size=1000)
+
+
+def config(*extra: str):
+    return parse_args(["--backbone", "b", "--dataset", "d", "--output-dir", "o", *extra])
+
+
+# ---- batch order -------------------------------------------------------------------------------------------
+
+def test_the_order_is_a_seeded_permutation_that_changes_with_the_epoch():
+    sampler = LengthGroupedSampler(LENGTHS, group_size=32, seed=1)
+    first = list(sampler)
+    assert sorted(first) == list(range(len(LENGTHS))) and list(sampler) == first  # replayable
+    sampler.set_epoch(1)
+    assert list(sampler) != first
+    assert list(LengthGroupedSampler(LENGTHS, 32, seed=1)) == first
+    assert list(LengthGroupedSampler(LENGTHS, 32, seed=2)) != first
+
+
+def test_groups_hold_similar_lengths_and_the_longest_comes_first():
+    order = LengthGroupedSampler(LENGTHS, group_size=32, seed=0).order()
+    groups = [LENGTHS[order[i:i + 32]] for i in range(0, len(order), 32)]
+    random_groups = [LENGTHS[i:i + 32] for i in range(0, len(LENGTHS), 32)]
+    padding = sum(len(g) * g.max() - g.sum() for g in groups)
+    assert padding < 0.2 * sum(len(g) * g.max() - g.sum() for g in random_groups)
+    assert groups[0].max() == LENGTHS.max()
+    assert [len(g) for g in groups[:-1]] == [32] * (len(groups) - 1)  # the one short group is last
+
+
+def test_two_processes_see_together_what_one_process_sees_per_step():
+    """Per optimizer step, the batches accelerate deals to 2 processes are one process's batch of twice the size."""
+    one = list(BatchSampler(LengthGroupedSampler(LENGTHS, 32, seed=3), batch_size=32, drop_last=False))
+    shards = [list(BatchSamplerShard(BatchSampler(LengthGroupedSampler(LENGTHS, 32, seed=3), 16, False),
+                                     num_processes=2, process_index=rank)) for rank in (0, 1)]
+    for step, batch in enumerate(one[:-1]):
+        assert sorted(shards[0][step] + shards[1][step]) == sorted(batch)
+
+
+# ---- labels ------------------------------------------------------------------------------------------------
+
+def test_label_names_must_match_the_config_in_order():
+    topics = all_topics()
+    features = datasets.Features({"label": topics.class_label()})
+    check_label_names(features, config(), topics)
+    renamed = [name.replace("ё", "е") for name in topics.names]
+    with pytest.raises(ValueError, match="first difference at id 61: 'самолеты' instead of 'самолёты'"):
+        check_label_names(datasets.Features({"label": datasets.ClassLabel(names=renamed)}), config(), topics)
+    with pytest.raises(ValueError, match="6 names found, 76 expected"):
+        check_label_names(datasets.Features({"label": massive_aligned().class_label()}), config(), topics)
+    with pytest.raises(ValueError, match="expects a label column 'labels'; the dataset has columns label"):
+        check_label_names(features, config("--config", "multi_label"), topics)
+    multi = datasets.Features({"labels": datasets.List(topics.class_label())})
+    check_label_names(multi, config("--config", "multi_label"), topics)
+
+
+def test_multi_hot_targets_are_float32():
+    hot = multi_hot([[0, 2], [1]], 4)
+    assert hot.dtype == np.float32 and hot.tolist() == [[1, 0, 1, 0], [0, 1, 0, 0]]
+
+
+# ---- scores and the multi-label threshold ------------------------------------------------------------------
+
+class FixedLogits(torch.nn.Module):
+    """A "model" whose logits are in the batch: evaluation without training."""
+
+    def forward(self, logits, labels):
+        return SimpleNamespace(logits=logits)
+
+
+def evaluate(multi_label: bool, logits, labels, threshold=None):
+    accelerator = SimpleNamespace(is_main_process=True, gather_for_metrics=lambda tensors: tensors)
+    loader = [{"logits": torch.tensor(logits[i:i + 2], dtype=torch.float32), "labels": torch.tensor(labels[i:i + 2])}
+              for i in range(0, len(labels), 2)]
+    return Evaluator(accelerator, multi_label)(FixedLogits(), loader, threshold=threshold)
+
+
+def test_single_label_scores():
+    result = evaluate(False, [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0], [2.0, 0.0, 0.0]], [0, 1, 1, 0])
+    assert result.threshold is None
+    assert result.metrics["accuracy"] == 0.75 and result.metrics["macro_f1"] == pytest.approx((1 + 2 / 3 + 0) / 3)
+    assert result.metrics["loss"] > 0
+
+
+def test_the_threshold_is_chosen_on_the_data_and_then_kept():
+    probabilities = np.array([[0.9, 0.3], [0.35, 0.8], [0.2, 0.1], [0.7, 0.28]])
+    logits = np.log(probabilities / (1 - probabilities))
+    labels = [[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [1.0, 0.0]]
+    chosen = evaluate(True, logits, labels)
+    assert chosen.threshold == 0.3 and chosen.threshold in THRESHOLDS  # the lowest threshold with the best micro-F1
+    assert chosen.metrics["micro_f1"] == 1.0 and chosen.metrics["subset_accuracy"] == 1.0
+    fixed = evaluate(True, logits, labels, threshold=0.5)
+    assert fixed.threshold == 0.5 and fixed.metrics["micro_f1"] < 1.0
+
+
+# ---- early stopping ----------------------------------------------------------------------------------------
+
+def test_progress_tracks_the_best_evaluation_and_the_patience():
+    progress = Progress()
+    for step, accuracy in [(1, 0.5), (2, 0.6), (3, 0.6), (4, 0.55)]:
+        progress.completed_steps = step
+        progress.record({"accuracy": accuracy}, None, "accuracy", greater_is_better=True, patience=2)
+    assert (progress.best_step, progress.best_metric, progress.stopped_early) == (2, 0.6, True)
+    lower = Progress()
+    for step, loss in [(1, 2.0), (2, 1.0)]:
+        lower.completed_steps = step
+        lower.record({"loss": loss}, None, "loss", greater_is_better=False, patience=None)
+    assert lower.best_step == 2 and not lower.stopped_early
