@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.jsonio import json_ready, write_json
 
 from . import plots, report
 from .correlations import correlation_table
@@ -72,7 +73,7 @@ def run(results_csv, output_dir, **options) -> dict:
     summary = _summary(frame, table, results, sizes, options)
     with atomic_directory(output_dir, overwrite=True) as staging:  # emptiness was checked above
         _write_outputs(staging, frame, table, summary, options)
-    return report.json_ready(summary)
+    return json_ready(summary)
 
 
 def _options(options: dict) -> Options:
@@ -225,7 +226,7 @@ def _write_outputs(directory: Path, frame: pd.DataFrame, table: pd.DataFrame, su
     for stem, figure in figures.items():
         files += plots.save(figure, directory, stem)
     summary["files"] = files
-    report.write_json(summary, directory / "summary.json")
+    write_json(directory / "summary.json", summary)
 
 
 def _check_output_dir(output_dir: Path, overwrite: bool) -> None:

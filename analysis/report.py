@@ -1,13 +1,13 @@
-"""The correlation table as CSV, Markdown and LaTeX, and the machine-readable summary as strict JSON."""
+"""The correlation table as CSV, Markdown and LaTeX (the summary goes out as strict JSON through the core)."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+
+from ruqtopics_kit.core.tables import markdown_table
 
 # method -> (Markdown label, LaTeX label)
 METHOD_LABELS = {
@@ -44,14 +44,13 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def write_markdown(table: pd.DataFrame, summary: dict, path: Path) -> None:
+    cells = pd.DataFrame(_cells(table, summary["size"]["label"], latex=False), columns=list(HEADER))
     lines = [
         "# Per-locale score against pretraining size and linguistic distance",
         "",
         f"`{summary['metric']}` of {summary['n_locales']} locales from `{summary['inputs']['results']}`.",
         "",
-        "| " + " | ".join(HEADER) + " |",
-        "|" + "|".join(["---", "---", "---:", "---:", "---:", "---:"]) + "|",
-        *("| " + " | ".join(cells) + " |" for cells in _cells(table, summary["size"]["label"], latex=False)),
+        markdown_table(cells, text_align=["left", "left", "right", "right", "right", "right"]),
         "",
         *(f"- {note}" for note in summary["notes"]),
         "",
@@ -81,26 +80,6 @@ def write_latex(table: pd.DataFrame, summary: dict, path: Path) -> None:
         "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
-
-
-def write_json(summary: dict, path: Path) -> None:
-    """Strict JSON: NaN becomes null here, and any other non-finite number fails loudly."""
-    path.write_text(
-        json.dumps(json_ready(summary), indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
-    )
-
-
-def json_ready(value):
-    """Plain Python containers and numbers, with NaN as None."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[str, ...]]:

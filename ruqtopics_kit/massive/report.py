@@ -2,18 +2,20 @@
 
 - `results.csv`: one row per locale (model, mapping, split and MASSIVE version in every row);
 - `counts.csv`: utterances per locale and class;
-- `results.json`: strict JSON (no NaN), MTEB-shaped: run metadata, then per split a list of per-locale entries
+- `results.json`: strict JSON (NaN as null), MTEB-shaped: run metadata, then per split a list of per-locale entries
   with `hf_subset`, `languages`, `main_score` and every metric;
 - `results.md`: the table sorted by accuracy; `accuracy.png`: accuracy per locale with its 95% interval.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ruqtopics_kit.core.jsonio import strict_json
+from ruqtopics_kit.core.tables import markdown_table
 
 CI_LEVEL = 0.95
 
@@ -45,20 +47,16 @@ def write_results(folder: Path, rows: list[dict], counts: list[dict], summary: d
     frame.to_csv(folder / "results.csv", index=False, lineterminator="\n")
     pd.DataFrame(counts).to_csv(folder / "counts.csv", index=False, lineterminator="\n")
     (folder / "results.json").write_text(strict_json(summary), encoding="utf-8")
-    (folder / "results.md").write_text(markdown_table(frame, summary), encoding="utf-8")
+    (folder / "results.md").write_text(markdown_report(frame, summary), encoding="utf-8")
     plot_accuracy(frame, summary, folder / "accuracy.png")
-
-
-def strict_json(payload: dict) -> str:
-    """JSON that fails loudly on NaN or infinity instead of writing invalid `NaN` tokens."""
-    return json.dumps(payload, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def _by_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["accuracy", "locale"], ascending=[False, True], kind="stable")
 
 
-def markdown_table(frame: pd.DataFrame, summary: dict) -> str:
+def markdown_report(frame: pd.DataFrame, summary: dict) -> str:
+    """results.md: what was evaluated, then one row per locale, best accuracy first."""
     full = "accuracy_full_argmax" in frame
     classes = summary["model"]["classes_evaluated"]
     massive = summary["massive"]
@@ -70,17 +68,16 @@ def markdown_table(frame: pd.DataFrame, summary: dict) -> str:
              f"- classes ({len(classes)}): {', '.join(classes)}"]
     if full:
         lines.append(f"- full-argmax accuracy: {summary['metrics']['accuracy_full_argmax']}")
-    header = ["#", "locale", "language", "n", "accuracy", "95% CI", "macro-F1"]
-    header += ["full-argmax accuracy", "full-argmax macro-F1"] if full else []
-    alignment = ["---:", "---", "---"] + ["---:"] * (len(header) - 3)
-    lines += ["", "| " + " | ".join(header) + " |", "|" + "|".join(alignment) + "|"]
-    for rank, row in enumerate(_by_accuracy(frame).itertuples(index=False), start=1):
-        cells = [str(rank), row.locale, row.language, f"{row.n_utterances:,}", f"{row.accuracy:.3f}",
-                 f"{row.accuracy_ci_low:.3f}-{row.accuracy_ci_high:.3f}", f"{row.macro_f1:.3f}"]
-        if full:
-            cells += [f"{row.accuracy_full_argmax:.3f}", f"{row.macro_f1_full_argmax:.3f}"]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    ranked = _by_accuracy(frame)
+    table = pd.DataFrame({"#": range(1, len(ranked) + 1), "locale": ranked["locale"], "language": ranked["language"],
+                          "n": ranked["n_utterances"], "accuracy": ranked["accuracy"],
+                          "95% CI": [f"{low:.3f}-{high:.3f}" for low, high in
+                                     zip(ranked["accuracy_ci_low"], ranked["accuracy_ci_high"])],
+                          "macro-F1": ranked["macro_f1"]})
+    if full:
+        table["full-argmax accuracy"] = ranked["accuracy_full_argmax"]
+        table["full-argmax macro-F1"] = ranked["macro_f1_full_argmax"]
+    return "\n".join(lines + ["", markdown_table(table, floatfmt=".3f", intfmt=",")]) + "\n"
 
 
 def plot_accuracy(frame: pd.DataFrame, summary: dict, path: Path) -> None:

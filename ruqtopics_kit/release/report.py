@@ -10,6 +10,8 @@ import pandas as pd
 from huggingface_hub import DatasetCard
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.tables import markdown_table
+from ruqtopics_kit.dataset.raw import SPLITS
 
 SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bundled synthetic RuQTopics and MASSIVE "
                      "samples and a tiny randomly initialised backbone. It shows that the pipeline works end to "
@@ -29,19 +31,6 @@ def write_report(release, models: list[str], evaluated: list[str]) -> Path:
     return path
 
 
-def markdown_table(frame: pd.DataFrame) -> str:
-    """A GitHub Markdown table; floats with 4 decimals, numbers right-aligned."""
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return "" if value != value else f"{value:.4f}"  # NaN: the model has no such metric
-        return str(value)
-
-    align = ["---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns]
-    rows = [" | ".join(map(str, frame.columns)), " | ".join(align)]
-    rows += [" | ".join(cell(v) for v in record) for record in frame.itertuples(index=False)]
-    return "\n".join(f"| {row} |" for row in rows)
-
-
 def _link(release, target: Path) -> str:
     return Path(os.path.relpath(target, release.output_dir)).as_posix()
 
@@ -49,13 +38,12 @@ def _link(release, target: Path) -> str:
 def _dataset_section(release) -> list[str]:
     card = DatasetCard.load(release.dataset_dir / "README.md")
     lines = ["## Dataset", "", f"Repository folder: [`{_link(release, release.dataset_dir)}`]"
-             f"({_link(release, release.dataset_dir / 'README.md')}) (Hub id `{release.repo_id('ruqtopics')}`).", "",
-             "| config | train | validation | test |", "|---|---:|---:|---:|"]
+             f"({_link(release, release.dataset_dir / 'README.md')}) (Hub id `{release.repo_id('ruqtopics')}`).", ""]
+    rows = []
     for info in sorted(card.data.dataset_info, key=lambda entry: entry["config_name"]):
         sizes = {split["name"]: split["num_examples"] for split in info["splits"]}
-        lines.append(f"| `{info['config_name']}` | {sizes.get('train', 0)} | {sizes.get('validation', 0)} | "
-                     f"{sizes.get('test', 0)} |")
-    return lines + [""]
+        rows.append({"config": f"`{info['config_name']}`", **{split: sizes.get(split, 0) for split in SPLITS}})
+    return lines + [markdown_table(pd.DataFrame(rows)), ""]
 
 
 def _flat_metrics(results: dict, prefix: str = "") -> dict[str, float]:

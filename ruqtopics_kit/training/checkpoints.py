@@ -16,8 +16,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ruqtopics_kit.core.atomic import atomic_write_text
-from ruqtopics_kit.training.outputs import strict_json
+from ruqtopics_kit.core.jsonio import write_json
 
 STATE_FILE = "trainer_state.json"
 BEST_WEIGHTS = "best_model.safetensors"
@@ -97,7 +96,7 @@ def save_checkpoint(accelerator, output_dir: str | Path, progress: Progress, run
     accelerator.save_state(str(staging))
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
-        atomic_write_text(staging / STATE_FILE, strict_json({"progress": asdict(progress), "run": run}))
+        write_json(staging / STATE_FILE, {"progress": asdict(progress), "run": run})
         if target.exists():  # a replay after resuming from an older checkpoint
             shutil.rmtree(target)
         staging.rename(target)

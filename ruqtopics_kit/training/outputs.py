@@ -9,13 +9,12 @@ that has it with this run's options is a finished run.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 from enum import Enum
 from pathlib import Path
 
-from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.jsonio import strict_json, write_json
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
@@ -54,22 +53,7 @@ def start_output_dir(config: TrainingConfig) -> None:
     if config.overwrite_output_dir and folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder / ARGS_FILE, strict_json(config.to_dict()))
-
-
-def strict_json(value) -> str:
-    """JSON with NaN and infinities as null (strict JSON readers reject NaN)."""
-    return json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def _finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(item) for item in value]
-    return value
+    write_json(folder / ARGS_FILE, config.to_dict())
 
 
 def write_repository(config: TrainingConfig, model, tokenizer, card, results: dict) -> Path:

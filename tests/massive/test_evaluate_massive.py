@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 import torch
 from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
+from table_helpers import markdown_rows
 
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive.card import load_model_card
 from ruqtopics_kit.massive.inference import predict_logits, resolve_device
-from ruqtopics_kit.massive.report import accuracy_interval, strict_json
+from ruqtopics_kit.massive.report import accuracy_interval
 from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
@@ -102,8 +103,6 @@ def test_results_json_is_strict_and_mteb_shaped(models, tmp_path):
     assert ru["class_counts"] == dict.fromkeys(SIX, 25)
     assert {"accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1", "accuracy_full_argmax",
             "macro_f1_full_argmax"} <= set(ru)
-    with pytest.raises(ValueError, match="not JSON compliant"):
-        strict_json({"accuracy": float("nan")})
 
 
 def test_a_76_class_model_gets_both_argmax_variants_clearly_named(models, tmp_path):
@@ -219,10 +218,10 @@ def test_an_existing_output_dir_needs_overwrite(models, tmp_path):
 @pytest.mark.parametrize("option, value, message", [
     ("batch_size", 0, "batch_size must be an integer >= 1; got 0"),
     ("bootstrap", 2.5, "bootstrap must be an integer >= 1; got 2.5"),
-    ("split", "validation", "split must be one of test, dev, train; got 'validation'"),
+    ("split", "validation", "The 'split' parameter must be one of 'test', 'dev', 'train'. Got 'validation' instead."),
     ("locales", "ru-RU,xx-XX", r"unknown MASSIVE locale\(s\) 'xx-XX'"),
     ("locales", " , ", "locales must be 'all' or locale codes"),
-    ("dtype", "float16", "dtype must be one of auto, float32, bfloat16; got 'float16'")])
+    ("dtype", "float16", "The 'dtype' parameter must be one of 'auto', 'float32', 'bfloat16'. Got 'float16'")])
 def test_options_are_validated_up_front(option, value, message):
     with pytest.raises(ValueError, match=message):
         EvaluationConfig(model="m", massive="x", output_dir="o", **{option: value})
@@ -327,4 +326,5 @@ def test_the_command_line_prints_the_table(models, tmp_path, capsys):
     assert main(["--model", str(models["six_music"]), "--massive", str(SAMPLE), "--output-dir", str(tmp_path / "o"),
                  "--locales", "ru-RU,en-US", "--bootstrap", "200", "--no-progress"]) == 0
     printed = capsys.readouterr().out
-    assert "| 1 | en-US | English | 150 | 0.167 |" in printed and f"wrote {tmp_path / 'o'}" in printed
+    assert ["1", "en-US", "English", "150", "0.167"] in [row[:5] for row in markdown_rows(printed)]
+    assert f"wrote {tmp_path / 'o'}" in printed

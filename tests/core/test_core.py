@@ -1,0 +1,56 @@
+"""The core's one home for each shared fact: strict JSON, Markdown tables, option errors, the citation."""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from table_helpers import markdown_rows
+
+from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
+from ruqtopics_kit.core.jsonio import strict_json, write_json
+from ruqtopics_kit.core.paper import CITATION
+from ruqtopics_kit.core.tables import markdown_table
+from ruqtopics_kit.metrics import TOPIC_CLASSIFICATION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_strict_json_writes_every_non_finite_number_as_null(tmp_path):
+    value = {"nan": float("nan"), "inf": [float("inf"), -np.inf], 3: (np.float32(0.5), np.int64(7), np.bool_(True))}
+    text = strict_json(value)
+    assert json.loads(text, parse_constant=pytest.fail) == {"nan": None, "inf": [None, None], "3": [0.5, 7, True]}
+    assert text.endswith("}\n") and "Ü" in strict_json({"name": "Ü"})  # UTF-8, not \\u escapes
+    write_json(tmp_path / "out" / "x.json", value)
+    assert (tmp_path / "out" / "x.json").read_text(encoding="utf-8") == text
+
+
+def test_markdown_tables_align_numbers_right_and_leave_missing_values_empty():
+    frame = pd.DataFrame({"model": ["a", "b"], "accuracy": [0.5, np.nan], "n": [1200, 3]})
+    text = markdown_table(frame, intfmt=",")
+    assert text.splitlines()[1] == "|:--------|-----------:|------:|"
+    assert markdown_rows(text) == [["model", "accuracy", "n"], ["a", "0.5000", "1,200"], ["b", "", "3"]]
+
+
+def test_markdown_tables_of_formatted_text_keep_the_text_as_it_is():
+    frame = pd.DataFrame({"p": ["0.100", "2.998e-11"], "n": ["51", "6"]})
+    text = markdown_table(frame, text_align=["right", "left"])
+    assert markdown_rows(text) == [["p", "n"], ["0.100", "51"], ["2.998e-11", "6"]]
+    assert text.splitlines()[1] == "|----------:|:----|"
+
+
+def test_choices_are_checked_with_one_message_shape():
+    assert check_choice("split", "test", ("test", "dev")) == "test"
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "The 'split' parameter must be one of 'test', 'dev' (or a file). Got 'val' instead.")):
+        check_choice("split", "val", ("test", "dev"), note="(or a file)")
+    assert issubclass(InvalidParameterError, ValueError)
+
+
+def test_one_citation_everywhere():
+    metric = (TOPIC_CLASSIFICATION / "topic_classification.py").read_text(encoding="utf-8")
+    assert f'_CITATION = """\\\n{CITATION}"""' in metric  # evaluate loads the metric file alone: a checked copy
+    assert f"```bibtex\n{CITATION}```" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "Zapiski Nauchnykh Seminarov POMI" in CITATION and "arXiv:2306.07797" in CITATION
