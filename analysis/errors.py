@@ -1,22 +1,17 @@
 """Errors raised at the public boundary of `analysis`.
 
-Both derive from ValueError, so `except ValueError` in a caller keeps working (the scikit-learn convention).
-Messages say what was expected, what was received, and how to fix it.
+Options follow the kit's convention (`ruqtopics_kit.core.errors`, scikit-learn's): `InvalidParameterError` and
+`check_choice` are the core's. Both errors derive from ValueError, so `except ValueError` in a caller keeps
+working. Messages say what was expected, what was received, and how to fix it.
 """
 
+from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 
-class InvalidParameterError(ValueError, TypeError):
-    """An option of `analysis.run` (or a CLI flag) has a value outside its allowed set."""
+__all__ = ["AnalysisInputError", "InvalidParameterError", "check_choice", "format_locales"]
 
 
 class AnalysisInputError(ValueError):
     """A results, sizes or distances file cannot be used as it is; the message names the file and locales."""
-
-
-def check_choice(name: str, value, choices) -> None:
-    if value not in choices:
-        allowed = ", ".join(repr(c) for c in choices)
-        raise InvalidParameterError(f"The {name!r} parameter must be one of {allowed}. Got {value!r} instead.")
 
 
 def format_locales(locales) -> str:

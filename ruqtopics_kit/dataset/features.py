@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
+from ruqtopics_kit.dataset.labels import all_topics, check_config_name, for_config, label_column
 
 DESCRIPTIONS = {
     "single_label": "Questions with exactly one of the 76 topics.",
@@ -36,8 +36,7 @@ def _remap_to(config_name: str) -> np.ndarray:
 
 def select(batch: pa.RecordBatch | pa.Table, config_name: str) -> pa.Table:
     """The records of `config_name` in a batch of canonical records, with the config's label column."""
-    if config_name not in CONFIG_NAMES:
-        raise ValueError(f"config must be one of {', '.join(CONFIG_NAMES)}; got {config_name!r}")
+    check_config_name(config_name)
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
     counts = pc.list_value_length(table["labels"])
     text = table.select(["id", "question", "answer"])

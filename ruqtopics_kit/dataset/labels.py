@@ -12,6 +12,7 @@ from pathlib import Path
 
 import datasets
 
+from ruqtopics_kit.core.errors import check_choice
 LABELS_FILE = Path(__file__).resolve().parents[1] / "data" / "labels.json"
 
 CONFIG_NAMES = ("single_label", "multi_label", "massive_aligned")
@@ -70,10 +71,13 @@ def massive_aligned() -> LabelSet:
     return LabelSet(tuple(names), tuple(topics.english[topics.id_of(n)] for n in names))
 
 
+def check_config_name(config_name: str) -> str:
+    return check_choice("config_name", config_name, CONFIG_NAMES)
+
+
 def for_config(config_name: str) -> LabelSet:
     """The label set a dataset config classifies into."""
-    if config_name not in CONFIG_NAMES:
-        raise ValueError(f"config must be one of {', '.join(CONFIG_NAMES)}; got {config_name!r}")
+    check_config_name(config_name)
     return massive_aligned() if config_name == "massive_aligned" else all_topics()
 
 

@@ -8,6 +8,8 @@ truncated; that example is then encoded as the (truncated) question alone, witho
 
 from __future__ import annotations
 
+from ruqtopics_kit.core.errors import check_choice
+
 TEXT_MODES = ("question", "answer", "question_answer")
 
 # Default --max-length per mode (facts.md section 4: 32 tokens for questions, up to 128 with answers).
@@ -15,9 +17,7 @@ DEFAULT_MAX_LENGTH = {"question": 32, "answer": 128, "question_answer": 128}
 
 
 def check_text_mode(text_mode: str) -> str:
-    if text_mode not in TEXT_MODES:
-        raise ValueError(f"text mode must be one of {', '.join(TEXT_MODES)}; got {text_mode!r}")
-    return text_mode
+    return check_choice("text_mode", text_mode, TEXT_MODES)
 
 
 def encode(tokenizer, questions: list[str], answers: list[str], text_mode: str, max_length: int) -> dict:

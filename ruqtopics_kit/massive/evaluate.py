@@ -33,6 +33,7 @@ import pandas as pd
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
 from ruqtopics_kit.massive.inference import (PRECISIONS, check_precision, encode, load_classifier, predict_logits, resolve_autocast,
@@ -70,8 +71,7 @@ class EvaluationConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
                 raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
         check_precision(self.dtype)
-        if self.split not in SPLITS:
-            raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {self.split!r}")
+        check_choice("split", self.split, SPLITS)
         self.locale_list  # noqa: B018 - validates the locale codes
 
     @property

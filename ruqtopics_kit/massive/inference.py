@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.precision import has_native_bf16
 
 
@@ -38,9 +39,7 @@ PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 def check_precision(precision: str) -> str:
-    if precision not in PRECISIONS:
-        raise ValueError(f"dtype must be one of {', '.join(PRECISIONS)}; got {precision!r}")
-    return precision
+    return check_choice("dtype", precision, PRECISIONS)
 
 
 def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:

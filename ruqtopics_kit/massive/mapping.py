@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.dataset.labels import all_topics
 from ruqtopics_kit.massive.records import SCENARIOS
 
@@ -53,9 +54,7 @@ def load_mapping(name_or_path: str | Path = DEFAULT_MAPPING) -> Mapping:
     """A bundled mapping by name, or a mapping file by path."""
     path = Path(name_or_path)
     if not path.is_file():
-        if str(name_or_path) not in bundled_mappings():
-            raise ValueError(f"mapping must be one of {', '.join(bundled_mappings())} or a path to a JSON file; "
-                             f"got {str(name_or_path)!r}, which is neither")
+        check_choice("mapping", str(name_or_path), bundled_mappings(), note="or a path to a JSON file")
         path = MAPPINGS_DIR / f"{name_or_path}.json"
     try:
         body = json.loads(path.read_text(encoding="utf-8"))

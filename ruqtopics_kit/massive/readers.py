@@ -34,6 +34,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
 from ruqtopics_kit.massive.records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
 
@@ -53,8 +54,7 @@ def read_massive(source: str | Path, *, split: str = "test", locales: Sequence[s
 
     `source` is an official archive, a folder (official or Hub-copy layout) or a Hub dataset id.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
+    check_choice("split", split, SPLITS)
     wanted = None if locales is None else check_locales(list(locales))
     path = Path(source)
     if path.is_file():

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
@@ -205,9 +206,8 @@ def validate(config: TrainingConfig) -> None:
                          f"and warmup_steps={config.warmup_steps}")
     if config.max_length is not None and config.max_length < 8:
         raise ValueError(f"max_length must be at least 8 tokens; got {config.max_length}")
-    if config.best_metric not in METRICS[config.multi_label]:
-        raise ValueError(f"metric_for_best_model for config {config.config!r} must be one of "
-                         f"{', '.join(METRICS[config.multi_label])}; got {config.best_metric!r}")
+    check_choice("metric_for_best_model", config.best_metric, METRICS[config.multi_label],
+                 note=f"for config {config.config!r}")
     if config.overwrite_output_dir and config.resume_from_checkpoint == "latest":
         raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
                          "resume from; pass one of them")

@@ -22,7 +22,8 @@ def decoded_segments(tokenizer, encoded: dict, row: int) -> tuple[list[int], lis
 
 def test_every_mode_has_a_default_max_length():
     assert set(DEFAULT_MAX_LENGTH) == set(TEXT_MODES)
-    with pytest.raises(ValueError, match="text mode must be one of question, answer, question_answer; got 'both'"):
+    with pytest.raises(ValueError, match="The 'text_mode' parameter must be one of 'question', 'answer', "
+                                         "'question_answer'. Got 'both' instead."):
         check_text_mode("both")
 
 

@@ -58,7 +58,8 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
     ([*REQUIRED, "--per-device-train-batch-size", "0"], "per_device_train_batch_size must be a positive integer"),
     ([*REQUIRED, "--warmup-ratio", "0.1", "--warmup-steps", "10"], "give warmup_ratio or warmup_steps, not both"),
     ([*REQUIRED, "--metric-for-best-model", "micro_f1"],
-     "metric_for_best_model for config 'single_label' must be one of accuracy, macro_f1, loss; got 'micro_f1'"),
+     "The 'metric_for_best_model' parameter must be one of 'accuracy', 'macro_f1', 'loss' for config "
+     "'single_label'. Got 'micro_f1' instead."),
     ([*REQUIRED, "--push-to-hub"], "--push-to-hub needs --hub-model-id ORG/NAME"),
     ([*REQUIRED, "--checkpointing-steps", "often"], "expected a positive integer, 'epoch' or 'none'; got 'often'"),
     ([*REQUIRED, "--overwrite-output-dir", "--resume-from-checkpoint", "latest"], "pass one of them"),
