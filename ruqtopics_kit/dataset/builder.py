@@ -14,23 +14,12 @@ from typing import Literal
 
 import datasets
 
+from ruqtopics_kit.core.paper import CITATION, PAPER_URL
 from ruqtopics_kit.dataset import features as configs
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES
 from ruqtopics_kit.dataset.raw import SPLITS, ReadReport, detect_layout, read_batches
 
 logger = datasets.utils.logging.get_logger(__name__)
-
-_CITATION = """\
-@article{karpov2023ruqtopics,
-  title   = {Monolingual and Cross-Lingual Knowledge Transfer for Topic Classification},
-  author  = {Karpov, Dmitry and Burtsev, Mikhail},
-  journal = {Zapiski Nauchnykh Seminarov POMI},
-  volume  = {529},
-  pages   = {54--71},
-  year    = {2023},
-  note    = {arXiv:2306.07797}
-}
-"""
 
 
 @dataclass
@@ -53,7 +42,7 @@ class RuQTopics(datasets.GeneratorBasedBuilder):
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(description=self.config.description, features=configs.features(self.config.name),
-                                    citation=_CITATION, homepage="https://arxiv.org/abs/2306.07797")
+                                    citation=CITATION, homepage=PAPER_URL)
 
     def _split_generators(self, dl_manager):
         if self.config.data_files:

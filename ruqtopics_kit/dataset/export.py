@@ -23,9 +23,9 @@ from datasets.utils.py_utils import convert_file_size_to_int
 from huggingface_hub import DatasetCard, DatasetCardData
 from tqdm.auto import tqdm
 
-from ruqtopics_kit.dataset import features as configs
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
-from ruqtopics_kit.dataset.builder import _CITATION
+from ruqtopics_kit.core.paper import CITATION
+from ruqtopics_kit.dataset import features as configs
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 
@@ -206,7 +206,7 @@ def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthe
                             **({"default": True} if name == DEFAULT_CONFIG else {})}
                      for name, info in infos.items()}).to_dataset_card_data(card_data)
     card = DatasetCard.from_template(card_data, template_path=str(TEMPLATE), synthetic=synthetic,
-                                     **_card_tables(stats), citation=_CITATION)
+                                     **_card_tables(stats), citation=CITATION)
     card.save(staging / "README.md")
 
 

@@ -26,12 +26,17 @@ Returns:
     multi_label: {"micro_f1": float, "macro_f1": float, "subset_accuracy": float}
 """
 
+# The kit's citation (ruqtopics_kit/core/paper.py), copied because evaluate loads this file on its own;
+# tests/core/test_core.py keeps the two equal.
 _CITATION = """\
 @article{karpov2023ruqtopics,
-  title={Monolingual and Cross-Lingual Knowledge Transfer for Topic Classification},
-  author={Karpov, Dmitry and Burtsev, Mikhail},
-  journal={arXiv preprint arXiv:2306.07797},
-  year={2023}
+  title   = {Monolingual and Cross-Lingual Knowledge Transfer for Topic Classification},
+  author  = {Karpov, Dmitry and Burtsev, Mikhail},
+  journal = {Zapiski Nauchnykh Seminarov POMI},
+  volume  = {529},
+  pages   = {54--71},
+  year    = {2023},
+  note    = {arXiv:2306.07797}
 }
 """
 
