@@ -22,8 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.locales import locale_table
 
-from .locales import DATA_DIR, locale_languages
+from .locales import DATA_DIR
 from .tables import index_by_locale, numeric_column, read_table, require_columns
 
 DISTANCE_KINDS = ("genetic", "syntactic", "geographic", "featural")
@@ -86,16 +87,16 @@ def check_language_names(languages: pd.DataFrame) -> None:
         if names[row.iso639_3] != row.language
     }
     if wrong:
-        raise ValueError(f"Language codes whose Glottolog name differs from locale_languages.csv: {wrong}.")
+        raise ValueError(f"Language codes whose Glottolog name differs from massive_locales.csv: {wrong}.")
 
 
 def compute_distances(locales=None) -> pd.DataFrame:
-    """Distances from Russian for `locales` (default: every locale in locale_languages.csv), with URIEL+."""
-    languages = locale_languages()
+    """Distances from Russian for `locales` (default: every locale of the locale table), with URIEL+."""
+    languages = locale_table()
     if locales is not None:
         languages = languages.loc[list(locales)]
     check_language_names(languages)
-    reference = locale_languages().at[REFERENCE_LOCALE, "uriel_code"]
+    reference = locale_table().at[REFERENCE_LOCALE, "uriel_code"]
     with _urielplus_quietly():
         from urielplus.urielplus import URIELPlus
 
@@ -121,10 +122,10 @@ def write_distances(frame: pd.DataFrame, path: Path = DISTANCES_FILE) -> None:
         "library": "urielplus",
         "version": version("urielplus"),
         "distance_metric": DISTANCE_METRIC,
-        "reference": {"locale": REFERENCE_LOCALE, "uriel_code": locale_languages().at[REFERENCE_LOCALE, "uriel_code"]},
+        "reference": {"locale": REFERENCE_LOCALE, "uriel_code": locale_table().at[REFERENCE_LOCALE, "uriel_code"]},
         "kinds": list(DISTANCE_KINDS),
         "decimals": DECIMALS,
-        "language_codes": "analysis/data/locale_languages.csv, column uriel_code",
+        "language_codes": "ruqtopics_kit/data/massive_locales.csv, column uriel_code",
         "command": "python -m analysis distances",
     }
     atomic_write_text(Path(path), frame.to_csv(index_label="locale", lineterminator="\n"))

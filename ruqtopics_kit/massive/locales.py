@@ -1,24 +1,11 @@
-"""The MASSIVE locales as data: `ruqtopics_kit/data/massive_locales.csv`, one row per locale of MASSIVE 1.1.
-
-Columns:
-- `locale`: MASSIVE's code (note `sl-SL`, not `sl-SI`);
-- `language`: the Glottolog name of the language, `iso639_3`: its ISO 639-3 code (individual language: Mandarin
-  is `cmn`, not `cmo`), both as in `analysis/data/locale_languages.csv`;
-- `script`: ISO 15924 script of MASSIVE's utterances (zh-CN `Hans`, zh-TW `Hant`);
-- `in_massive_1_0`: `yes` for the 51 locales of release 1.0, `no` for ca-ES (added in 1.1);
-- `mteb_subset`: the subset name of `mteb/amazon_massive_scenario` (two letters, except zh-CN and zh-TW;
-  empty for ca-ES, which that 1.0-based copy lacks).
-Sources: the MASSIVE 1.1 archive's file names (alexa/massive) and mteb's `MassiveScenarioClassification`.
-"""
+"""The MASSIVE locales (the kit's locale table, `ruqtopics_kit.core.locales`) as `Locale` records."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
-LOCALES_FILE = Path(__file__).resolve().parents[1] / "data" / "massive_locales.csv"
+from ruqtopics_kit.core.locales import locale_table
 
 
 @dataclass(frozen=True)
@@ -39,11 +26,9 @@ class Locale:
 @lru_cache(maxsize=None)
 def massive_locales() -> dict[str, Locale]:
     """Every MASSIVE 1.1 locale by code, in the file's (alphabetical) order."""
-    with open(LOCALES_FILE, encoding="utf-8", newline="") as handle:
-        return {row["locale"]: Locale(code=row["locale"], language=row["language"], iso639_3=row["iso639_3"],
-                                      script=row["script"], in_massive_1_0=row["in_massive_1_0"] == "yes",
-                                      mteb_subset=row["mteb_subset"] or None)
-                for row in csv.DictReader(handle)}
+    return {code: Locale(code=code, language=row.language, iso639_3=row.iso639_3, script=row.script,
+                         in_massive_1_0=row.massive_release == "1.0", mteb_subset=row.mteb_subset or None)
+            for code, row in locale_table().iterrows()}
 
 
 def locale_of_subset(name: str) -> str | None:

@@ -17,19 +17,20 @@ from analysis.distances import (
     load_provenance,
     provenance_path,
 )
-from analysis.locales import locale_languages, paper_locales
+from analysis.locales import paper_locales
 from analysis.sizes import DEFAULT_SIZES_FILE, load_sizes
+from ruqtopics_kit.core.locales import locale_table
 
 
 def test_paper_locales_are_the_51_of_massive_1_0():
     locales = paper_locales()
     assert len(locales) == 51
     assert "ca-ES" not in locales and "sl-SL" in locales and "sl-SI" not in locales
-    assert sorted(locale_languages().index) == sorted([*locales, "ca-ES"])
+    assert sorted(locale_table().index) == sorted([*locales, "ca-ES"])
 
 
 def test_every_language_code_names_the_language_the_table_says():
-    check_language_names(locale_languages())
+    check_language_names(locale_table())
 
 
 @pytest.mark.parametrize(
@@ -46,14 +47,14 @@ def test_every_language_code_names_the_language_the_table_says():
     ],
 )
 def test_language_of_locale(locale, code, name):
-    row = locale_languages().loc[locale]
+    row = locale_table().loc[locale]
     assert (row["iso639_3"], row["language"]) == (code, name)
     assert glottolog_names([code]) == {code: name}
 
 
 def test_the_name_check_catches_mtebs_cmo_for_mandarin():
     assert glottolog_names(["cmo"]) == {"cmo": "Central Mnong"}
-    wrong = locale_languages().loc[["zh-CN"]].assign(iso639_3="cmo")
+    wrong = locale_table().loc[["zh-CN"]].assign(iso639_3="cmo")
     with pytest.raises(ValueError, match="zh-CN.*cmo.*Mandarin Chinese.*Central Mnong"):
         check_language_names(wrong)
 
@@ -61,7 +62,7 @@ def test_the_name_check_catches_mtebs_cmo_for_mandarin():
 def test_shipped_sizes_table():
     sizes = load_sizes(DEFAULT_SIZES_FILE, "articles")
     assert sizes.column == "articles_2020_08"
-    assert sorted(sizes.sizes.index) == sorted(locale_languages().index)
+    assert sorted(sizes.sizes.index) == sorted(locale_table().index)
     assert sorted(sizes.in_mbert.index[~sizes.in_mbert]) == ["am-ET", "km-KH"]
     assert sizes.sizes["zh-CN"] == sizes.sizes["zh-TW"]  # one Wikipedia
     assert load_sizes(None, "bytes").column == "dump_bz2_bytes_2020_10_01"
@@ -70,7 +71,7 @@ def test_shipped_sizes_table():
 
 def test_cached_distances():
     distances = load_distances()
-    assert sorted(distances.index) == sorted(locale_languages().index)
+    assert sorted(distances.index) == sorted(locale_table().index)
     assert distances.loc["ru-RU", "genetic"] == 0.0
     genetic = distances["genetic"]
     assert genetic["pl-PL"] == genetic["sl-SL"] == pytest.approx(0.53, abs=0.005)

@@ -1,11 +1,11 @@
 """MASSIVE data shipped with the kit: locales, scenario mappings, and the synthetic sample archive."""
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
 
+from analysis.locales import paper_locales
 from ruqtopics_kit.dataset.labels import massive_aligned
 from ruqtopics_kit.massive import SCENARIOS, bundled_mappings, load_mapping, massive_locales
 from ruqtopics_kit.massive.locales import locale_of_subset, subset_names
@@ -32,10 +32,9 @@ def test_language_names_and_tags_mean_what_they_say(code, language, tag, subset)
     assert (locale.language, locale.language_tag, locale.mteb_subset) == (language, tag, subset)
 
 
-def test_locales_agree_with_the_analysis_package():
-    with open(ROOT / "analysis" / "data" / "locale_languages.csv", encoding="utf-8", newline="") as handle:
-        analysis = {row["locale"]: (row["iso639_3"], row["language"]) for row in csv.DictReader(handle)}
-    assert {code: (l.iso639_3, l.language) for code, l in massive_locales().items()} == analysis
+def test_the_analysis_reads_the_same_locale_table():
+    assert paper_locales() == sorted(code for code, locale in massive_locales().items() if locale.in_massive_1_0)
+    assert len(paper_locales()) == 51 and "ca-ES" in massive_locales()
 
 
 def test_hub_subset_names_resolve_to_locales():
@@ -95,8 +94,8 @@ def test_bad_mapping_files_are_named_with_the_problem(tmp_path, body, problem):
 
 
 def test_an_unknown_mapping_name_lists_the_bundled_ones():
-    with pytest.raises(ValueError, match=r"mapping must be one of default, extended, play_music, takeaway_email or "
-                                         r"a path to a JSON file; got 'wide'"):
+    with pytest.raises(ValueError, match=r"The 'mapping' parameter must be one of 'default', 'extended', "
+                                         r"'play_music', 'takeaway_email' or a path to a JSON file. Got 'wide'"):
         load_mapping("wide")
 
 
