@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import yaml
 from huggingface_hub import DatasetCard, EvalResult, ModelCard, ModelCardData
 
-from ruqtopics_kit.dataset.builder import _CITATION
+from ruqtopics_kit.core.paper import CITATION, PAPER_URL
 from ruqtopics_kit.dataset.labels import LabelSet
 from ruqtopics_kit.modeling.backbones import Backbone
 
@@ -32,9 +32,6 @@ METRICS = {
     "macro_f1": ("f1", "Macro F1", {"average": "macro"}),
     "subset_accuracy": ("exact_match", "Subset accuracy", None),
 }
-# Options that do not belong in a reproduction recipe (where to write, how to publish, how to resume).
-NOT_IN_RECIPE = {"output_dir", "overwrite_output_dir", "resume_from_checkpoint", "push_to_hub", "hub_model_id",
-                 "hub_private", "report_to", "logging_steps", "checkpoints_total_limit"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
         synthetic=synthetic, model_name=model.model_name, repo_id=model.repo_id,
         backbone_description=_backbone_description(model.backbone),
         dataset_url=(f"https://huggingface.co/datasets/{model.dataset_repo_id}" if "/" in model.dataset_repo_id
-                     else "https://arxiv.org/abs/2306.07797"),
+                     else PAPER_URL),
         dataset_config=config.config, reads=reads[config.text_mode], num_labels=len(model.labels),
         multi_label=config.multi_label, threshold=results.get("decision_threshold"), text_mode=config.text_mode,
         example_input=repr(example) if pair else f'"{example}"', truncation=truncation,
@@ -116,14 +113,14 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
         training_yaml=yaml.safe_dump(_recipe(model), allow_unicode=True, sort_keys=False),
         classes=list(zip(range(len(model.labels)), model.labels.names, model.labels.english, strict=True)),
         max_length=results["run"]["max_length"], multilingual="multilingual" in (model.backbone.source or ""),
-        citation=_CITATION.strip())
+        citation=CITATION.strip())
 
 
 def _recipe(model: TrainedModel) -> dict:
-    """The options that retrain this model, with the dataset by its Hub id."""
-    recipe = {k: v for k, v in model.config.to_dict().items() if k not in NOT_IN_RECIPE and v is not None}
+    """The options that retrain this model: its identity (the options marked `identity` in training/config.py;
+    where to write, how to publish and how to resume are not), with the dataset by its Hub id."""
+    recipe = {k: v for k, v in model.config.identity().items() if v is not None}
     recipe["dataset"] = model.dataset_repo_id if "/" in model.dataset_repo_id else recipe["dataset"]
-    recipe.pop("dataset_repo_id", None)
     return recipe
 
 

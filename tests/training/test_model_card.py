@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import yaml
 from huggingface_hub import ModelCard
 
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
@@ -41,6 +42,16 @@ def test_the_card_round_trips_with_the_test_scores_as_plain_floats(tmp_path):
     assert 'pipeline("text-classification", model="<org>/rubert-base-single_label-question")' in text
     assert "training stopped early" in text and "dataset: ruqtopics/ruqtopics" in text
     assert "output_dir" not in text.split("```yaml")[1]  # the recipe leaves out where to write
+
+
+def test_the_recipe_retrains_the_same_run(tmp_path):
+    """The card's YAML recipe is the run's identity: as a --config-file it gives a config with equal identity."""
+    model = trained("--learning-rate", "3e-5", "--hub-model-id", "org/x", "--report-to", "none")
+    recipe = str(build_model_card(model)).split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "config.yaml").write_text(recipe, encoding="utf-8")
+    again = parse_args(["--config-file", str(tmp_path / "config.yaml"), "--output-dir", str(tmp_path / "again")])
+    assert again.identity() == model.config.identity()
+    assert {"output_dir", "hub_model_id", "report_to", "dataset_repo_id"}.isdisjoint(yaml.safe_load(recipe))
 
 
 def test_multi_label_usage_shows_all_scores_and_the_threshold():
