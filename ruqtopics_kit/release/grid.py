@@ -1,13 +1,22 @@
 """Run train.py over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
 
     ruqtopics grid configs/paper --output-root runs/
+    ruqtopics grid configs/paper --output-root runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)
     ruqtopics grid configs/sample/*.yaml --output-root release/hub -- --backbone DIR --dataset DIR
     ruqtopics grid configs/paper --launch "accelerate launch --multi_gpu --num_processes 8"
 
-Each config trains into OUTPUT_ROOT/<config file name>. A run whose folder already holds all_results.json with
-the same options is skipped; a folder holding this run's checkpoints is resumed (`--resume-from-checkpoint
-latest`); a folder holding another run makes train.py refuse, and the grid goes on with the next config.
-Options after `--` go to every train.py call and override the YAML files.
+Each config trains into OUTPUT_ROOT/<config file name> and logs to OUTPUT_ROOT/<config file name>.log
+(appended to, so a resumed run keeps the log of its first part). A run whose folder already holds
+all_results.json with the same options is skipped; a folder holding this run's checkpoints is resumed
+(`--resume-from-checkpoint latest`); a folder holding another run makes train.py refuse, and the grid goes
+on with the other configs. Options after `--` go to every train.py call and override the YAML files.
+
+`--jobs N` runs N configs at once. They share the GPU(s) they see: a small-batch run leaves most of a GPU
+idle, which the others fill. On a CPU the cores are split: each run gets cores // N threads
+(OMP_NUM_THREADS and MKL_NUM_THREADS, unless OMP_NUM_THREADS is already set). A run's result does not
+depend on what runs beside it: with the same number of threads it is bitwise the run trained alone; with
+another thread count (alone with every core, say) sums may be split differently, which moves its weights and
+metrics in the last bits of float precision.
 """
 
 from __future__ import annotations
@@ -15,9 +24,12 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import os
 import shlex
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +46,10 @@ class GridRun:
     output_dir: Path
     status: str  # "finished" (skip), "resume" or "train"
     command: tuple[str, ...]
+
+    @property
+    def log_file(self) -> Path:
+        return self.output_dir.with_name(f"{self.output_dir.name}.log")
 
 
 def expand(entries: list[str]) -> list[Path]:
@@ -76,19 +92,63 @@ def _launcher(launch: str) -> list[str]:
     return [sys.executable] if launch == "python" else shlex.split(launch)
 
 
-def run_grid(runs: list[GridRun], *, dry_run: bool = False, log=print) -> list[GridRun]:
-    """Run every unfinished config; return the runs that failed."""
-    failed = []
+def threads_per_job(jobs: int) -> int:
+    """The CPU cores this process may use, split between `jobs` runs (at least one thread each)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // jobs)
+
+
+def job_environment(jobs: int) -> dict[str, str]:
+    """The environment of every train.py process: the CPU threads split between parallel runs."""
+    if jobs == 1 or "OMP_NUM_THREADS" in os.environ:
+        return dict(os.environ)
+    threads = str(threads_per_job(jobs))
+    return {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+
+
+def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=print) -> list[GridRun]:
+    """Run every unfinished config, `jobs` at a time, each logging to its own file; return the runs that failed."""
+    environment = job_environment(jobs)
+    threads = f" with {environment['OMP_NUM_THREADS']} CPU thread(s)" if "OMP_NUM_THREADS" in environment else ""
+    pending = {}
     for index, run in enumerate(runs, 1):
         prefix = f"[{index}/{len(runs)}] {run.config_file.name}"
         if run.status == "finished":
             log(f"{prefix}: finished in {run.output_dir}, skipped")
             continue
-        log(f"{prefix}: {'resuming' if run.status == 'resume' else 'training'} -> {shlex.join(run.command)}")
-        if not dry_run and subprocess.run(run.command).returncode != 0:
-            log(f"{prefix}: FAILED (see train.py's message above)")
-            failed.append(run)
+        log(f"{prefix}: {'resuming' if run.status == 'resume' else 'training'}{threads}, log {run.log_file} -> "
+            f"{shlex.join(run.command)}")
+        pending[prefix] = run
+    if dry_run:
+        return []
+    failed = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_train, run, environment): prefix for prefix, run in pending.items()}
+        for future in as_completed(futures):
+            prefix, run = futures[future], pending[futures[future]]
+            returncode, seconds = future.result()
+            if returncode == 0:
+                log(f"{prefix}: done in {seconds:.0f} s")
+            else:
+                log(f"{prefix}: FAILED (exit status {returncode}); the end of {run.log_file}:\n{_tail(run.log_file)}")
+                failed.append(run)
     return failed
+
+
+def _train(run: GridRun, environment: dict[str, str]) -> tuple[int, float]:
+    """One train.py process, its output appended to the run's log file; returns its exit status and duration."""
+    run.log_file.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(run.log_file, "a", encoding="utf-8") as log_file:
+        log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(run.command)}\n")
+        log_file.flush()
+        returncode = subprocess.run(run.command, stdout=log_file, stderr=subprocess.STDOUT, env=environment,
+                                    stdin=subprocess.DEVNULL).returncode
+    return returncode, time.perf_counter() - started
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    return "\n".join("    " + line for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,17 +163,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launch", default="python",
                         help="command that starts train.py, e.g. 'accelerate launch --num_processes 4' "
                              "(default: this Python)")
+    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help=(
+        "configs trained at once, sharing the GPU(s), or each with CPU cores // N threads (default: 1)"))
     parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
     args = parser.parse_args(own)
     try:
         runs = plan(expand(args.configs), args.output_root, extra, args.launch)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
-    failed = run_grid(runs, dry_run=args.dry_run)
+    failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run)
     if failed:
         print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.config_file.name for run in failed)}",
               file=sys.stderr)
     return 1 if failed else 0
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value!r}")
+    return int(value)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1", "subset_accuracy", "loss")}
 LOWER_IS_BETTER = {"loss"}
 
@@ -111,6 +112,13 @@ class TrainingConfig:
         "with bf16, a CPU with AVX512-BF16 or AMX), else no"))
     dataloader_num_workers: int = option(0, type=int, identity=False, group="optimisation", help=(
         "processes that pad batches while the model computes (worth 2-4 on a GPU; 0: the main process)"))
+    torch_compile: bool = option(False, type=bool, identity=False, group="optimisation", help=(
+        "torch.compile the model (through accelerate); batches are then padded to one of four lengths up to "
+        "--max-length, so that the compiled graphs are reused"))
+    torch_compile_backend: str = option("inductor", identity=False, metavar="BACKEND", group="optimisation",
+                                        help="torch.compile backend with --torch-compile")
+    torch_compile_mode: str = option("default", identity=False, group="optimisation", choices=COMPILE_MODES, help=(
+        "torch.compile mode with --torch-compile; reduce-overhead adds CUDA graphs on a GPU (one per batch shape)"))
     # ---- evaluation and early stopping
     eval_steps: int | None = option(type=int, group="evaluation", help=(
         "evaluate on the validation split every N optimizer steps (default: at the end of each epoch); "

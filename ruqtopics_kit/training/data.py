@@ -7,6 +7,8 @@ and the epoch alone, which makes a resumed run see exactly the batches of an uni
 
 from __future__ import annotations
 
+import math
+
 import datasets
 import numpy as np
 import torch
@@ -148,6 +150,30 @@ class LengthGroupedSampler(Sampler[int]):
             longest = int(np.argmax([self.lengths[g].max() for g in full]))
             full[0], full[longest] = full[longest], full[0]
         return np.concatenate(full + rest)
+
+
+def bucket_lengths(max_length: int, buckets: int = 4) -> tuple[int, ...]:
+    """`buckets` padded lengths up to `max_length`, multiples of 8 but the last (32 -> 8, 16, 24, 32)."""
+    return tuple(sorted({min(max_length, math.ceil(max_length * i / buckets / 8) * 8) for i in range(1, buckets + 1)}))
+
+
+class BucketPadding:
+    """`DataCollatorWithPadding` to the shortest of a few fixed lengths that holds the batch's longest example.
+
+    A compiled model is compiled again for each new input shape; with four lengths (and the last, shorter
+    batch) the shapes soon repeat, and on a GPU `reduce-overhead` records one CUDA graph per shape.
+    """
+
+    def __init__(self, tokenizer, max_length: int):
+        from transformers import DataCollatorWithPadding
+
+        self.lengths = bucket_lengths(max_length)
+        self.collators = {length: DataCollatorWithPadding(tokenizer, padding="max_length", max_length=length)
+                          for length in self.lengths}
+
+    def __call__(self, features: list[dict]) -> dict:
+        longest = max(len(feature["input_ids"]) for feature in features)
+        return self.collators[next(length for length in self.lengths if length >= longest)](features)
 
 
 def dataloaders(tokenized: datasets.DatasetDict, collator, config: TrainingConfig,

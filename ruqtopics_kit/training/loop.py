@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import ProjectConfiguration, parse_flag_from_env, set_seed
+from accelerate.utils import ProjectConfiguration, TorchDynamoPlugin, parse_flag_from_env, set_seed
 from tqdm.auto import tqdm
 
 from ruqtopics_kit.dataset.labels import LabelSet, for_config
@@ -32,7 +32,7 @@ from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
-from ruqtopics_kit.training.data import dataloaders, load_splits, tokenize
+from ruqtopics_kit.training.data import BucketPadding, dataloaders, load_splits, tokenize
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 
@@ -114,7 +114,9 @@ def make_accelerator(config: TrainingConfig) -> Accelerator:
         # We step the scheduler ourselves, once per optimizer step. Stepped "with the optimizer", accelerate
         # would step it num_processes times per optimizer step (split_batches=False), so a schedule sized
         # in optimizer steps would run N times too fast on N processes.
-        step_scheduler_with_optimizer=False)
+        step_scheduler_with_optimizer=False,
+        **({"dynamo_plugin": TorchDynamoPlugin(backend=config.torch_compile_backend, mode=config.torch_compile_mode)}
+           if config.torch_compile else {}))
 
 
 def resolve_mixed_precision(requested: str) -> str | None:
@@ -162,10 +164,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
         start_output_dir(config)
     accelerator.wait_for_everyone()
 
-    from transformers import DataCollatorWithPadding
-
-    on_gpu_mixed = accelerator.device.type == "cuda" and accelerator.mixed_precision in ("fp16", "bf16")
-    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if on_gpu_mixed else None)
+    collator = make_collator(config, accelerator, tokenizer, max_length)
     train_loader, eval_loaders = dataloaders(tokenized, collator, config, accelerator.num_processes)
     optimizer = make_optimizer(model, config)
     model, optimizer, train_loader, *prepared = accelerator.prepare(model, optimizer, train_loader,
@@ -181,6 +180,16 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     accelerator.init_trackers("ruqtopics", config=_tracker_config(config))
     return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
                    eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run)
+
+
+def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, max_length: int):
+    """Dynamic padding; a compiled model gets a few fixed lengths (each new shape costs a compilation)."""
+    from transformers import DataCollatorWithPadding
+
+    if config.torch_compile:
+        return BucketPadding(tokenizer, max_length)
+    on_gpu_mixed = accelerator.device.type == "cuda" and accelerator.mixed_precision in ("fp16", "bf16")
+    return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if on_gpu_mixed else None)
 
 
 def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int, plan: StepPlan,
@@ -361,7 +370,7 @@ def finish(session: Session) -> dict:
                "best_step": progress.best_step, "completed_steps": progress.completed_steps,
                "stopped_early": progress.stopped_early, "run": session.run}
     if accelerator.is_main_process:
-        model = accelerator.unwrap_model(session.model)
+        model = accelerator.unwrap_model(session.model, keep_torch_compile=False)  # no `_orig_mod.` prefixes
         if config.multi_label:
             model.config.decision_threshold = progress.best_threshold
         card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,

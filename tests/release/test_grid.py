@@ -3,7 +3,8 @@
 import shutil
 
 import pytest
-from train_helpers import ROOT, read_json
+import torch
+from train_helpers import ROOT, read_json, weights
 
 from ruqtopics_kit.release import grid
 
@@ -13,26 +14,56 @@ SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
 
 @pytest.fixture(scope="module")
 def trained_grid(tiny_backbone, exported_sample, tmp_path_factory):
-    """Two sample configs trained for 3 steps by the grid runner; returns (output root, train.py options)."""
+    """Two sample configs trained for 3 steps by the grid runner, two at a time, beside a third that fails;
+    returns (output root, configs, train.py options, the grid's printed output)."""
     root = tmp_path_factory.mktemp("grid")
     extra = ["--backbone", str(tiny_backbone), "--dataset", str(exported_sample), "--max-train-steps", "3",
              "--max-eval-samples", "32", "--report-to", "none", "--mixed-precision", "no"]
     configs = [str(SINGLE), str(SAMPLE_GRID / "tiny-multi_label-*.yaml")]  # a file and a glob
-    assert grid.main([*configs, "--output-root", str(root), "--", *extra]) == 0
-    return root, configs, extra
+    failing = root / "configs" / "failing.yaml"
+    failing.parent.mkdir()
+    shutil.copy(SINGLE, failing)
+    (root / "failing").mkdir()
+    (root / "failing" / "notes.txt").write_text("not a train.py run", encoding="utf-8")  # train.py refuses it
+    printed = []
+    failed = grid.run_grid(grid.plan(grid.expand([*configs, str(failing)]), root, extra, "python"), jobs=2,
+                           log=printed.append)
+    assert [run.config_file.name for run in failed] == ["failing.yaml"]
+    return root, configs, extra, "\n".join(printed)
 
 
 def test_the_grid_trains_each_config_and_skips_finished_runs(trained_grid, capsys):
-    root, configs, extra = trained_grid
+    root, configs, extra, printed = trained_grid
     for name, metric in (("tiny-single_label-question", "accuracy"), ("tiny-multi_label-question", "micro_f1")):
         assert metric in read_json(root / name / "all_results.json")["test"]
+        assert "model repository written to" in (root / f"{name}.log").read_text(encoding="utf-8")
     capsys.readouterr()
-    assert grid.main([*configs, "--output-root", str(root), "--", *extra]) == 0
+    assert grid.main([*configs, "--output-root", str(root), "--jobs", "2", "--", *extra]) == 0
     assert capsys.readouterr().out.count("skipped") == 2
 
 
+def test_a_failed_run_does_not_stop_the_others_and_its_log_is_shown(trained_grid):
+    root, _, _, printed = trained_grid
+    assert "is not empty and holds no training_args.json" in (root / "failing.log").read_text(encoding="utf-8")
+    assert "failing.yaml: FAILED (exit status 2)" in printed and "holds no training_args.json" in printed
+    assert (root / "failing" / "notes.txt").is_file() and not (root / "failing" / "all_results.json").exists()
+
+
+def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, tmp_path, monkeypatch):
+    """Bitwise, given the same CPU threads per run: two jobs at once change nothing in either run."""
+    root, configs, extra, printed = trained_grid
+    threads = grid.threads_per_job(2)
+    assert f"with {threads} CPU thread(s)" in printed
+    monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
+    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--", *extra]) == 0
+    alone, beside = tmp_path / SINGLE.stem, root / SINGLE.stem
+    expected, actual = weights(alone), weights(beside)
+    assert expected.keys() == actual.keys() and all(torch.equal(expected[k], actual[k]) for k in expected)
+    assert read_json(alone / "all_results.json")["test"] == read_json(beside / "all_results.json")["test"]
+
+
 def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
-    root, _, extra = trained_grid
+    root, _, extra, _ = trained_grid
     assert [run.status for run in grid.plan([SINGLE], root, extra, "python")] == ["finished"]
     copy = tmp_path / "root"
     shutil.copytree(root, copy)
