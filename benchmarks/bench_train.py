@@ -3,14 +3,19 @@
     python benchmarks/bench_train.py                         # CPU: BERT-small shape (4 x 512), the sample's epoch
     python benchmarks/bench_train.py --model-size base --steps 12
     python benchmarks/bench_train.py --device cuda --bf16 --model-size base --steps 300 --repeats 2   # GPU, + MFU
+    python benchmarks/bench_train.py --model-size tiny --modes question --sides "train.py,train.py (compiled)"
 
 Sides, each in a process of its own (so that its peak memory is its own), for each text mode:
 - `train.py`: `ruqtopics_kit.training.main` itself (length-grouped seeded batches, dynamic padding, SDPA, fused
   AdamW, bf16 through accelerate with --bf16, padding to a multiple of 8 on a GPU in mixed precision);
+- `train.py (compiled)`: the same with `--torch-compile` (inductor; `--compile-mode` passes a mode, e.g.
+  reduce-overhead for CUDA graphs), batches padded to four lengths;
 - `train.py (auto precision)`: the same with its default `--mixed-precision auto` (bf16 where the device computes
   it natively, e.g. a CPU with AVX512-BF16 or AMX); run only where that differs from the shared precision;
 - `Trainer (default)`: `Trainer(model, args, train_dataset, processing_class=tokenizer)` with default arguments
   apart from the shared ones (random batches, dynamic padding by DataCollatorWithPadding, fused AdamW);
+- `Trainer (torch_compile)`: the default Trainer with `torch_compile=True` (and `torch_compile_mode` from
+  `--compile-mode`): accelerate compiles the model with inductor; batches keep their dynamic padding;
 - `Trainer (group_by_length)`: the same with `train_sampling_strategy="group_by_length"` (transformers 5 replaced
   the old `group_by_length=True` flag with this option; it uses transformers' LengthGroupedSampler).
 Shared: the same randomly initialised BERT (weights do not change the speed) loaded with SDPA attention, the
@@ -19,8 +24,12 @@ shape of the real data), per-device batch, learning rate 2e-5 with a linear sche
 
 Timing: the clock starts after `--warmup` optimizer steps and stops after `--steps` (the time between two
 learning-rate-scheduler steps, which both sides take once per optimizer step; on a GPU the device is synchronised
-at those two points only). Evaluation, loading and tokenisation are outside the clock. "real tokens/s" counts
-non-padding tokens; "padding" is the share of computed tokens that were padding. "peak RSS" is the largest
+at those two points only). Evaluation, loading and tokenisation are outside the clock; compilation happens in
+the warm-up steps ("warm-up s": from the scheduler's creation to the clock's start), so give compiled sides
+enough of them to see every batch shape (on an epoch's last, shorter batch a compiled model compiles again). The
+samples and tokens timed are those of the batches that the training loop takes from accelerate's data loader
+while the clock runs (counted there, outside the model, which a compiled model would otherwise trace). "real
+tokens/s" counts non-padding tokens; "padding" is the share of computed tokens that were padding. "peak RSS" is the largest
 resident memory while the clock runs (sampled every millisecond; on CUDA also PyTorch's peak allocated GPU
 memory in that window); "process peak RSS" is the whole process's maximum, loading and (for train.py) the final
 evaluation and the written repository included.
@@ -33,11 +42,11 @@ embedding lookups are left out, and padding tokens count as waste, not work).
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import platform
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -51,8 +60,9 @@ SIZES = {"base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_he
          "small": {"hidden_size": 512, "num_hidden_layers": 4, "num_attention_heads": 8, "intermediate_size": 2048},
          "tiny": {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 512}}
 MODES = {"question": 32, "question_answer": 128}  # text mode -> max length (the paper configs' values)
-SIDES = ("train.py", "train.py (auto precision)", "Trainer (default)", "Trainer (group_by_length)")
-BASELINES = SIDES[2:]
+SIDES = ("train.py", "train.py (compiled)", "train.py (auto precision)", "Trainer (default)", "Trainer (torch_compile)",
+         "Trainer (group_by_length)")
+BASELINES = SIDES[3:]
 PEAK_BF16_TFLOPS = {"H200": 989.4, "H100": 989.4, "A100": 312.0, "L40S": 362.1, "L4": 121.0, "A10": 125.0}
 
 
@@ -91,7 +101,7 @@ class Clock:
         self.warmup, self.steps, self.device = warmup, steps, device
         self.scheduler_calls, self.measuring, self.times = 0, False, []
         self.samples, self.padded_tokens, self.real_tokens = 0, 0, []
-        self.peak_rss = 0
+        self.peak_rss, self.created = 0, None
 
     def _sample_rss(self) -> None:
         import psutil
@@ -113,14 +123,15 @@ class Clock:
 
     def install(self) -> None:
         import torch
-        from transformers import BertForSequenceClassification
+        from accelerate.data_loader import DataLoaderShard
 
-        clock, scheduler_step = self, torch.optim.lr_scheduler.LambdaLR.step
-        forward = BertForSequenceClassification.forward
+        clock, scheduler_step, iterate = self, torch.optim.lr_scheduler.LambdaLR.step, DataLoaderShard.__iter__
 
         def timed_step(scheduler, *args, **kwargs):
             result = scheduler_step(scheduler, *args, **kwargs)
             clock.scheduler_calls += 1  # the first call is the scheduler's construction
+            if clock.scheduler_calls == 1:
+                clock.created = time.perf_counter()
             if clock.scheduler_calls - 1 in (clock.warmup, clock.steps):
                 if clock.device == "cuda":
                     torch.cuda.synchronize()
@@ -132,27 +143,28 @@ class Clock:
                     clock.peak_gpu = torch.cuda.max_memory_allocated()
             return result
 
-        @functools.wraps(forward)  # Trainer reads the signature to keep the dataset's model columns
-        def counted_forward(model, *args, **kwargs):
-            if clock.measuring and model.training:
-                mask = kwargs["attention_mask"]
-                clock.samples += mask.shape[0]
-                clock.padded_tokens += mask.numel()
-                clock.real_tokens.append(mask.sum())  # stays on the device: no synchronisation per step
-            return forward(model, *args, **kwargs)
+        def counted_batches(loader):
+            for batch in iterate(loader):
+                if clock.measuring:  # the training loader's batches: nothing else is iterated while measuring
+                    mask = batch["attention_mask"]
+                    clock.samples += mask.shape[0]
+                    clock.padded_tokens += mask.numel()
+                    clock.real_tokens.append(mask.sum())  # stays on the device: no synchronisation per step
+                yield batch
 
         torch.optim.lr_scheduler.LambdaLR.step = timed_step
-        BertForSequenceClassification.forward = counted_forward
+        DataLoaderShard.__iter__ = counted_batches
 
     def report(self) -> dict:
         seconds = self.times[1] - self.times[0]
         real = int(sum(int(t) for t in self.real_tokens))
         memory = {"peak_gpu_gib": self.peak_gpu / 2**30} if self.device == "cuda" else {}
-        return {"seconds": seconds, "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
+        return {"seconds": seconds, "warmup_seconds": self.times[0] - self.created, "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
                 "padding": 1 - real / self.padded_tokens, "training_peak_rss_gib": self.peak_rss / 2**30, **memory}
 
 
-def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path, precision: str) -> str:
+def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path, precision: str,
+             compiled: bool) -> str:
     """Train with train.py; returns the mixed precision it resolved `precision` to."""
     from ruqtopics_kit.training import main
 
@@ -162,13 +174,14 @@ def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, ou
             "--checkpointing-steps", "none", "--eval-steps", str(args.steps), "--max-eval-samples", "64",
             "--logging-steps", str(10 * args.steps), "--report-to", "none", "--overwrite-output-dir",
             "--mixed-precision", precision, "--output-dir", str(output)]
+    argv += ["--torch-compile", "--torch-compile-mode", args.compile_mode] if compiled else []
     if main(argv) != 0:
         raise RuntimeError("train.py failed")
     return json.loads((output / "all_results.json").read_text(encoding="utf-8"))["run"]["mixed_precision"]
 
 
 def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path,
-                strategy: str) -> None:
+                strategy: str, compiled: bool) -> None:
     import datasets
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
 
@@ -189,7 +202,8 @@ def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path,
         output_dir=str(output), per_device_train_batch_size=args.batch_size, max_steps=args.steps,
         learning_rate=2e-5, lr_scheduler_type="linear", seed=42, bf16=args.bf16, use_cpu=args.device == "cpu",
         train_sampling_strategy=strategy, length_column_name="length", save_strategy="no", eval_strategy="no",
-        logging_strategy="no", report_to="none", disable_tqdm=True)
+        logging_strategy="no", report_to="none", disable_tqdm=True,
+        **({"torch_compile": True, "torch_compile_mode": args.compile_mode} if compiled else {}))
     Trainer(classifier, training_args, train_dataset=train, processing_class=tokenizer).train()
 
 
@@ -199,12 +213,14 @@ def child(args: argparse.Namespace) -> None:
     clock = Clock(args.warmup, args.steps, args.device)
     clock.install()
     output = args.workdir / "runs" / f"{SIDES.index(side)}-{mode}"
+    compiled = side.endswith(("(compiled)", "(torch_compile)"))
     if side.startswith("train.py"):
         precision = run_ours(args, mode, dataset, model, output, "auto" if side.endswith("precision)") else
-                             shared_precision(args))
+                             shared_precision(args), compiled)
     else:
         precision = shared_precision(args)
-        run_trainer(args, mode, dataset, model, output, "random" if side.endswith("(default)") else "group_by_length")
+        run_trainer(args, mode, dataset, model, output,
+                    "group_by_length" if side.endswith("(group_by_length)") else "random", compiled)
     result = {"side": side, "mode": mode, "precision": "fp32" if precision == "no" else precision, **clock.report(),
               "process_peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
     args.result_file.write_text(json.dumps(result), encoding="utf-8")
@@ -236,7 +252,8 @@ def sides(args: argparse.Namespace) -> list[str]:
     from ruqtopics_kit.core.precision import has_native_bf16
 
     same = ("bf16" if has_native_bf16(args.device) else "no") == shared_precision(args)
-    return [side for side in SIDES if not (same and side == "train.py (auto precision)")]
+    chosen = args.sides.split(",") if args.sides else SIDES
+    return [side for side in SIDES if side in chosen and not (same and side == "train.py (auto precision)")]
 
 
 def measure_all(args: argparse.Namespace) -> list[dict]:
@@ -265,22 +282,23 @@ def peak_tflops(args: argparse.Namespace) -> float | None:
 
 def table(results: list[dict], args: argparse.Namespace, parameters: int) -> str:
     peak = peak_tflops(args) if args.device == "cuda" and args.bf16 else None
-    columns = ["text mode", "side", "precision", "samples/s", "real tokens/s", "padding", "peak RSS GiB",
+    columns = ["text mode", "side", "precision", "samples/s", "real tokens/s", "padding", "warm-up s", "peak RSS GiB",
                "process peak RSS GiB"]
     columns += ["peak GPU GiB"] * (args.device == "cuda") + ["MFU"] * (peak is not None)
-    columns += [f"x {baseline}" for baseline in BASELINES]
+    baselines = [b for b in BASELINES if any(r["side"] == b for r in results)]
+    columns += [f"x {baseline}" for baseline in baselines]
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" if c in ("text mode", "side", "precision")
                                                                else "---:" for c in columns) + "|"]
     for result in results:
         row = [result["mode"], result["side"], result["precision"], f"{result['samples_per_s']:.1f}",
-               f"{result['real_tokens_per_s']:,.0f}", f"{result['padding']:.0%}",
+               f"{result['real_tokens_per_s']:,.0f}", f"{result['padding']:.0%}", f"{result['warmup_seconds']:.1f}",
                f"{result['training_peak_rss_gib']:.2f}", f"{result['process_peak_rss_gib']:.2f}"]
         if args.device == "cuda":
             row.append(f"{result['peak_gpu_gib']:.2f}")
         if peak is not None:
             row.append(f"{6 * parameters * result['real_tokens_per_s'] / (peak * 1e12):.1%}")
         row += [ratio(result, next(r for r in results if (r["mode"], r["side"]) == (result["mode"], baseline)))
-                for baseline in BASELINES]
+                for baseline in baselines]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
@@ -304,7 +322,21 @@ def describe(args: argparse.Namespace, parameters: int) -> str:
             f"{shape['num_hidden_layers']} layers x {shape['hidden_size']} ({args.model_size}), "
             f"{args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M parameters outside the embeddings. "
             f"Data: the sample's single_label train split (1,931 examples); batch {args.batch_size} per step, "
-            f"{args.steps} optimizer steps, timed after {args.warmup}; best of {args.repeats}.")
+            f"{args.steps} optimizer steps, timed after {args.warmup}; best of {args.repeats}"
+            f"{'' if args.compile_mode == 'default' else f'; torch.compile mode {args.compile_mode}'}.")
+
+
+def options_without_output(argv: list[str]) -> list[str]:
+    """The command line without --write-results (and its file), as the results file quotes it."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip and not arg.startswith("--"):
+            skip = False
+            continue
+        skip = arg == "--write-results"
+        if not skip:
+            kept.append(arg)
+    return kept
 
 
 def main() -> None:
@@ -315,13 +347,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60, help="optimizer steps (60 x 32: about the sample's epoch)")
     parser.add_argument("--warmup", type=int, default=3, help="steps before the clock starts")
     parser.add_argument("--modes", default=",".join(MODES), help="text modes to compare")
+    parser.add_argument("--sides", help=f"sides to run, comma-separated (default: all of {', '.join(SIDES)})")
+    parser.add_argument("--compile-mode", default="default", help="torch.compile mode of the compiled sides")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--bf16", action="store_true", help="bf16 mixed precision on every side")
     parser.add_argument("--peak-tflops", type=float, help="the GPU's peak dense bf16 TFLOP/s for MFU "
                                                           "(default: looked up from the device name)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per side and mode; the fastest is kept")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ruqtopics-bench-train"))
-    parser.add_argument("--write-results", action="store_true", help=f"write the table to {RESULTS_FILE.name}")
+    parser.add_argument("--write-results", nargs="?", type=Path, const=RESULTS_FILE, metavar="FILE",
+                        help=f"write the table to FILE (default: {RESULTS_FILE.name})")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -334,8 +369,8 @@ def main() -> None:
     report = f"{describe(args, parameters)}\n\n{table(results, args, parameters)}\n"
     print("\n" + report)
     if args.write_results:
-        command = "python benchmarks/bench_train.py " + " ".join(a for a in sys.argv[1:] if a != "--write-results")
-        RESULTS_FILE.write_text(f"# train.py vs transformers Trainer\n\n```\n{command.strip()}\n```\n\n{report}",
+        command = "python benchmarks/bench_train.py " + shlex.join(options_without_output(sys.argv[1:]))
+        args.write_results.write_text(f"# train.py vs transformers Trainer\n\n```\n{command.strip()}\n```\n\n{report}",
                                 encoding="utf-8")
 
 

@@ -23,6 +23,7 @@ from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
+COMPILE_BACKENDS = ("inductor", "cudagraphs", "aot_eager", "eager")  # torch._dynamo's own
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1", "subset_accuracy", "loss")}
 LOWER_IS_BETTER = {"loss"}
@@ -115,8 +116,8 @@ class TrainingConfig:
     torch_compile: bool = option(False, type=bool, identity=False, group="optimisation", help=(
         "torch.compile the model (through accelerate); batches are then padded to one of four lengths up to "
         "--max-length, so that the compiled graphs are reused"))
-    torch_compile_backend: str = option("inductor", identity=False, metavar="BACKEND", group="optimisation",
-                                        help="torch.compile backend with --torch-compile")
+    torch_compile_backend: str = option("inductor", identity=False, group="optimisation", choices=COMPILE_BACKENDS,
+                                        help="torch.compile backend with --torch-compile (aot_eager, eager: debugging)")
     torch_compile_mode: str = option("default", identity=False, group="optimisation", choices=COMPILE_MODES, help=(
         "torch.compile mode with --torch-compile; reduce-overhead adds CUDA graphs on a GPU (one per batch shape)"))
     # ---- evaluation and early stopping
@@ -219,6 +220,9 @@ def validate(config: TrainingConfig) -> None:
     if config.overwrite_output_dir and config.resume_from_checkpoint == "latest":
         raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
                          "resume from; pass one of them")
+    if config.torch_compile_mode != "default" and config.torch_compile_backend != "inductor":
+        raise ValueError(f"--torch-compile-mode {config.torch_compile_mode} is an inductor mode; got --torch-compile-backend "
+                         f"{config.torch_compile_backend}")
     if config.push_to_hub and not config.hub_model_id:
         raise ValueError("--push-to-hub needs --hub-model-id ORG/NAME")
     if config.hub_model_id and config.hub_model_id.count("/") != 1:

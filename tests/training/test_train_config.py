@@ -63,6 +63,8 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
     ([*REQUIRED, "--push-to-hub"], "--push-to-hub needs --hub-model-id ORG/NAME"),
     ([*REQUIRED, "--checkpointing-steps", "often"], "expected a positive integer, 'epoch' or 'none'; got 'often'"),
     ([*REQUIRED, "--overwrite-output-dir", "--resume-from-checkpoint", "latest"], "pass one of them"),
+    ([*REQUIRED, "--torch-compile", "--torch-compile-backend", "eager", "--torch-compile-mode", "reduce-overhead"],
+     "--torch-compile-mode reduce-overhead is an inductor mode; got --torch-compile-backend eager"),
 ])
 def test_bad_options_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit):
