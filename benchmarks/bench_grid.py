@@ -96,7 +96,7 @@ def describe(args: argparse.Namespace) -> str:
         f"{platform.processor() or 'CPU'}, {len(os.sched_getaffinity(0))} cores"
     shape = "the sample's tiny random BERT" if args.backbone_size == "sample" else \
         "random BERT {num_hidden_layers} layers x {hidden_size}".format(**SIZES[args.backbone_size])
-    return (f"Device: {device}; torch {torch.__version__}. Configs: {' '.join(args.configs)}; backbone: {shape}; "
+    return (f"Device: {device}; torch {torch.__version__}. Configs: {' '.join(os.path.relpath(c, ROOT) for c in args.configs)}; backbone: {shape}; "
             f"train.py options: {shlex.join(args.train_options) or '(none)'}; best of {args.repeats}.")
 
 

@@ -45,9 +45,10 @@ elif [[ -d .whl ]] && compgen -G ".whl/*.whl" >/dev/null; then
     export PYTHONPATH=/tmp/site
 fi
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-$PYTHON -c "import torch, transformers, accelerate, datasets, evaluate, psutil
+$PYTHON -c "import pyarrow, torch, transformers, accelerate, datasets, evaluate, psutil
 print('torch', torch.__version__, 'transformers', transformers.__version__, 'accelerate', accelerate.__version__,
-      'datasets', datasets.__version__, 'cuda', torch.cuda.is_available())" || exit 1
+      'datasets', datasets.__version__, 'pyarrow', pyarrow.__version__, 'cuda', torch.cuda.is_available())
+assert int(pyarrow.__version__.split('.')[0]) >= 24, 'datasets 5 needs pyarrow >= 24: carry a pyarrow wheel'" || exit 1
 nvidia-smi -L 2>/dev/null
 uptime
 
