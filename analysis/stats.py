@@ -8,6 +8,7 @@ corrects for ties in either variable.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,16 +56,26 @@ def partial_spearman(x, y, z) -> Correlation:
 
 
 def bootstrap_spearman_interval(x, y, *, n_resamples: int, seed: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval for Spearman's rho: resample locales (pairs) with replacement.
+    """Percentile bootstrap interval for Spearman's rho: `scipy.stats.bootstrap` resampling locales (pairs) with
+    replacement, all resamples drawn at once from `default_rng(seed)`.
 
-    Resamples in which either variable is constant have no rho and are left out."""
+    Resamples in which either variable is constant have no rho and are left out; scipy's own interval would be
+    NaN as soon as one of them occurs (as it does with a handful of locales), so the percentiles are taken here,
+    over scipy's bootstrap distribution."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(x), size=(n_resamples, len(x)))
-    rhos = _row_pearson(stats.rankdata(x[picks], axis=1), stats.rankdata(y[picks], axis=1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # the constant resamples, left out below
+        rhos = stats.bootstrap((x, y), _row_spearman, paired=True, vectorized=True, n_resamples=n_resamples,
+                               method="percentile", confidence_level=confidence,
+                               rng=np.random.default_rng(seed)).bootstrap_distribution
     tail = 100 * (1 - confidence) / 2
     low, high = np.percentile(rhos[np.isfinite(rhos)], [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _row_spearman(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Spearman's rho along `axis` of every resample of x with the same resample of y; NaN where one is constant."""
+    return _row_pearson(stats.rankdata(x, axis=axis), stats.rankdata(y, axis=axis))
 
 
 def _row_pearson(a: np.ndarray, b: np.ndarray) -> np.ndarray:

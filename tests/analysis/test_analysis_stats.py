@@ -100,14 +100,18 @@ def test_paper_p_value_from_rho_and_n():
     ]
 
 
-def test_bootstrap_interval_matches_a_plain_loop_and_is_reproducible():
+def test_bootstrap_interval_is_scipys_paired_bootstrap_and_is_reproducible():
     rng = np.random.default_rng(0)
     x = rng.normal(size=20)
     y = x + rng.normal(size=20)
     low, high = bootstrap_spearman_interval(x, y, n_resamples=300, seed=7)
-    picks = np.random.default_rng(7).integers(0, 20, size=(300, 20))
+    expected = scipy_stats.bootstrap((x, y), lambda a, b: scipy_stats.spearmanr(a, b).statistic, paired=True,
+                                     vectorized=False, n_resamples=300, method="percentile",
+                                     rng=np.random.default_rng(7)).confidence_interval
+    assert (low, high) == pytest.approx((expected.low, expected.high))
+    picks = np.random.default_rng(7).integers(0, 20, size=(300, 20))  # the same draws as before scipy did them
     rhos = np.array([scipy_stats.spearmanr(x[p], y[p]).statistic for p in picks])
-    assert (low, high) == pytest.approx(tuple(np.percentile(rhos[np.isfinite(rhos)], [2.5, 97.5])))
+    assert (low, high) == pytest.approx(tuple(np.percentile(rhos, [2.5, 97.5])))
     assert low < spearman(x, y).statistic < high
     assert bootstrap_spearman_interval(x, y, n_resamples=300, seed=7) == (low, high)
     assert bootstrap_spearman_interval(x, y, n_resamples=300, seed=8) != (low, high)
@@ -117,6 +121,11 @@ def test_bootstrap_leaves_out_resamples_with_a_constant_variable():
     # with 3 points, some resamples repeat one locale three times and have no rho
     low, high = bootstrap_spearman_interval([1, 2, 3], [1, 3, 2], n_resamples=200, seed=0)
     assert -1 <= low <= high <= 1
+    picks = np.random.default_rng(0).integers(0, 3, size=(200, 3))
+    with pytest.warns(scipy_stats.ConstantInputWarning):  # the resamples that repeat one locale three times
+        rhos = np.array([scipy_stats.spearmanr(np.array([1, 2, 3])[p], np.array([1, 3, 2])[p]).statistic
+                         for p in picks])
+    assert np.isnan(rhos).any() and (low, high) == tuple(np.percentile(rhos[np.isfinite(rhos)], [2.5, 97.5]))
 
 
 def test_monotone_trend_pools_ties_and_violators():
