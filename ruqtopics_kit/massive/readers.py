@@ -320,11 +320,12 @@ def _read_columns(path: Path, wanted: set[str]) -> tuple[dict[str, list], dict[s
 
 
 def _class_label_names(schema: pa.Schema) -> dict[str, list[str]]:
-    """ClassLabel names by column, from the schema metadata `huggingface` that `datasets` writes."""
-    raw = (schema.metadata or {}).get(b"huggingface")
-    features = json.loads(raw).get("info", {}).get("features", {}) if raw else {}
-    return {name: feature["names"] for name, feature in features.items()
-            if isinstance(feature, dict) and feature.get("_type") == "ClassLabel"}
+    """ClassLabel names by column: the Features that `datasets` wrote into the schema metadata, read back by
+    `datasets.Features.from_arrow_schema` (as `datasets`' own Parquet builder does)."""
+    from datasets import ClassLabel, Features
+
+    return {name: feature.names for name, feature in Features.from_arrow_schema(schema).items()
+            if isinstance(feature, ClassLabel)}
 
 
 def _names(columns: dict[str, list], class_names: dict[str, list[str]], column: str, path: Path,
