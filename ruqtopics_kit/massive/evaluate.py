@@ -25,7 +25,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -290,6 +290,11 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
     }
 
 
+def default_of(option: str):
+    """The default of an `EvaluationConfig` option: what the command line and the release offer too."""
+    return next(spec.default for spec in fields(EvaluationConfig) if spec.name == option)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evaluate_massive.py", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -297,19 +302,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--massive", required=True,
                         help="amazon-massive-dataset-1.x.tar.gz, its extracted folder, a folder laid out like a Hub "
                              "copy, or a Hub dataset id (AmazonScience/massive, mteb/amazon_massive_scenario)")
-    parser.add_argument("--locales", default="all",
-                        help="'all' (every locale of the copy, the default) or a list such as ru-RU,en-US")
-    parser.add_argument("--split", default="test", choices=SPLITS, help="MASSIVE partition (default: test)")
-    parser.add_argument("--mapping", default=DEFAULT_MAPPING,
+    parser.add_argument("--locales", default=default_of("locales"),
+                        help="'all' (every locale of the copy) or a list such as ru-RU,en-US (default: %(default)s)")
+    parser.add_argument("--split", default=default_of("split"), choices=SPLITS,
+                        help="MASSIVE partition (default: %(default)s)")
+    parser.add_argument("--mapping", default=default_of("mapping"),
                         help=f"scenario-to-class mapping: {', '.join(bundled_mappings())} or a JSON file "
-                             f"(default: {DEFAULT_MAPPING}, INFERRED; see ruqtopics_kit/data/massive_mappings)")
-    parser.add_argument("--batch-size", type=int, default=64, help="utterances per forward pass (default: 64)")
-    parser.add_argument("--max-length", type=int, default=128, help="tokens kept per utterance (default: 128)")
-    parser.add_argument("--bootstrap", type=int, default=10_000,
-                        help="bootstrap resamples for the 95%% accuracy interval (default: 10000)")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
-    parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
-    parser.add_argument("--dtype", default="auto", choices=PRECISIONS,
+                             f"(default: %(default)s, INFERRED; see ruqtopics_kit/data/massive_mappings)")
+    parser.add_argument("--batch-size", type=int, default=default_of("batch_size"),
+                        help="utterances per forward pass (default: %(default)s)")
+    parser.add_argument("--max-length", type=int, default=default_of("max_length"),
+                        help="tokens kept per utterance (default: %(default)s)")
+    parser.add_argument("--bootstrap", type=int, default=default_of("bootstrap"),
+                        help="bootstrap resamples for the 95%% accuracy interval (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=default_of("seed"), help="bootstrap seed (default: %(default)s)")
+    parser.add_argument("--device", default=default_of("device"),
+                        help="auto (CUDA when available), cpu, cuda or cuda:N (default: %(default)s)")
+    parser.add_argument("--dtype", default=default_of("dtype"), choices=PRECISIONS,
                         help="autocast precision: auto (bfloat16 where the device computes it natively: a CUDA GPU "
                              "with bf16, a CPU with AVX512-BF16 or AMX; else float32), float32 (the reference "
                              "scores, on any machine), or bfloat16")
