@@ -7,9 +7,11 @@
 
 Each config trains into OUTPUT_ROOT/<config file name> and logs to OUTPUT_ROOT/<config file name>.log
 (appended to, so a resumed run keeps the log of its first part). A run whose folder already holds
-all_results.json with the same options is skipped; a folder holding this run's checkpoints is resumed
-(`--resume-from-checkpoint latest`); a folder holding another run makes train.py refuse, and the grid goes
-on with the other configs. Options after `--` go to every train.py call and override the YAML files.
+all_results.json with the same options is skipped; a folder holding a started run (its checkpoints, or only its
+training_args.json when it stopped before the first checkpoint) is resumed (`--resume-from-checkpoint latest`,
+which starts afresh where there is no checkpoint); a folder holding another run makes train.py refuse, and the
+grid goes on with the other configs. Options after `--` go to every train.py call and override the YAML files.
+The release trains its models through the same planner.
 
 `--jobs N` runs N configs at once. They share the GPU(s) they see: a small-batch run leaves most of a GPU
 idle, which the others fill. On a CPU the cores are split: each run gets cores // N threads
@@ -34,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
-from ruqtopics_kit.training.config import identity_of, parse_args
-from ruqtopics_kit.training.outputs import RESULTS_FILE
+from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
+from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
 
 TRAIN = Path(__file__).resolve().parents[2] / "train.py"
 
@@ -46,6 +48,7 @@ class GridRun:
     output_dir: Path
     status: str  # "finished" (skip), "resume" or "train"
     command: tuple[str, ...]
+    config: TrainingConfig  # the options the run trains with (its YAML file and the extra options)
 
     @property
     def log_file(self) -> Path:
@@ -76,16 +79,20 @@ def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: 
             raise ValueError(f"{config_file}: invalid options (see the message above)") from None
         status = _status(config, output_dir)
         resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
-        runs.append(GridRun(config_file, output_dir, status, (*_launcher(launch), str(TRAIN), *argv, *resume)))
+        runs.append(GridRun(config_file, output_dir, status, (*_launcher(launch), str(TRAIN), *argv, *resume), config))
     return runs
 
 
 def _status(config, output_dir: Path) -> str:
-    results = output_dir / RESULTS_FILE
-    if results.is_file() and identity_of(json.loads(results.read_text(encoding="utf-8"))["run"]["config"]) == \
-            config.identity():
+    results, args = output_dir / RESULTS_FILE, output_dir / ARGS_FILE
+    if results.is_file() and identity_of(_read(results)["run"]["config"]) == config.identity():
         return "finished"
-    return "resume" if completed_checkpoints(output_dir) else "train"
+    started = args.is_file() and identity_of(_read(args)) == config.identity()
+    return "resume" if started or completed_checkpoints(output_dir) else "train"
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _launcher(launch: str) -> list[str]:

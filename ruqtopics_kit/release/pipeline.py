@@ -9,7 +9,8 @@ crash continues where it stopped; an interrupted training run resumes from its l
 
 1. export the dataset repository (`DIR/hub/ruqtopics`);
 2. with `--sample`, build a tiny BERT backbone from the sample text (`DIR/work/tiny-backbone`);
-3. train each config of the grid (`DIR/hub/<config name>`, one Hub model repository each);
+3. train each config of the grid (`DIR/hub/<config name>`, one Hub model repository each) through the grid
+   runner, which skips a finished run with the same options and resumes an interrupted one;
 4. evaluate each single-label model on MASSIVE (`DIR/massive/<config name>`) and add the per-locale
    results to its model card;
 5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
@@ -20,20 +21,18 @@ crash continues where it stopped; an interrupted training run resumes from its l
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.dataset.export import export_dataset, link_models
-from ruqtopics_kit.dataset.raw import detect_layout
+from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
+from ruqtopics_kit.massive.evaluate import default_of
+from ruqtopics_kit.release.grid import GridRun, plan, run_grid
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
+from ruqtopics_kit.training.outputs import RESULTS_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DATA = ROOT / "data" / "sample"
@@ -67,12 +66,6 @@ class Release:
         return f"{self.org}/{name}"
 
 
-def config_name_of(config_file: Path) -> str:
-    """The dataset config a training YAML uses (`config:` key; single_label when absent)."""
-    values = yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}
-    return values.get("config", "single_label")
-
-
 def run_release(release: Release, log=print) -> Path:
     """Run every step of `release`; return the path of the report."""
     steps = Steps(release.output_dir / ".release", log=log)
@@ -84,14 +77,10 @@ def run_release(release: Release, log=print) -> Path:
         backbone = str(release.output_dir / "work" / "tiny-backbone")
         backbone_key = steps.run("backbone", {"sample": fingerprint_files(raw_files)},
                                  lambda: _build_sample_backbone(release.data_dir, Path(backbone)))
-    models = {}
-    for config_file in release.grid:
-        name = config_file.stem
-        inputs = {"config": config_file.read_text(encoding="utf-8"), "dataset": dataset_key,
-                  "backbone": backbone_key, "dataset_repo": release.repo_id(DATASET_NAME)}
-        models[name] = steps.run(f"train/{name}", inputs, lambda: _train(release, config_file, name, backbone))
+    runs = _train(release, backbone, log)
+    models = {run.output_dir.name: fingerprint_files([run.output_dir / RESULTS_FILE]) for run in runs}
     massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)
-    evaluated = [name for name, path in zip(models, release.grid) if config_name_of(path) in MASSIVE_CONFIGS]
+    evaluated = [run.output_dir.name for run in runs if run.config.config in MASSIVE_CONFIGS]
     for name in evaluated:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
         models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name))
@@ -112,28 +101,26 @@ def _build_sample_backbone(data_dir: Path, output: Path) -> None:
     from ruqtopics_kit.core.atomic import atomic_directory
     from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone
 
-    texts = []
-    for path in detect_layout(data_dir).values():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            texts += [record["question"], record.get("answer", "")]
+    texts, report = [], ReadReport()
+    for split, path in detect_layout(data_dir).items():
+        for batch in read_batches(path, split, report):
+            for question, answer in zip(batch["question"].to_pylist(), batch["answer"].to_pylist(), strict=True):
+                texts += [question, answer]
     with atomic_directory(output, overwrite=True) as staging:
         build_tiny_backbone(texts, staging, vocab_size=3000)
 
 
-def _train(release: Release, config_file: Path, name: str, backbone: str | None) -> None:
-    """Train in a child process (a clean accelerate state per model); resume if an earlier run crashed."""
-    output = release.hub_dir / name
-    command = [sys.executable, str(ROOT / "train.py"), "--config-file", str(config_file),
-               "--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
-               "--output-dir", str(output)]
-    if backbone:
-        command += ["--backbone", backbone]
-    if (output / "checkpoints").is_dir():
-        command += ["--resume-from-checkpoint", "latest"]
-    elif output.exists():
-        command += ["--overwrite-output-dir"]
-    subprocess.run(command, check=True)
+def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
+    """Train every config of the grid through the grid runner (`grid.py`): one child process per model (a clean
+    accelerate state each), finished runs with the same options skipped, interrupted ones resumed."""
+    extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
+             *(["--backbone", backbone] if backbone else [])]
+    runs = plan(release.grid, release.hub_dir, extra, launch="python")
+    failed = run_grid(runs, log=log)
+    if failed:
+        raise RuntimeError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
+                           f"run's log is above); run the release again to resume")
+    return runs
 
 
 def _evaluate(release: Release, name: str) -> None:
@@ -172,7 +159,8 @@ def parse_args(argv: list[str] | None = None) -> Release:
     parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
     parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")
     parser.add_argument("--org", default="ruqtopics", help="Hub organisation or user of the repositories")
-    parser.add_argument("--locales", default="all", help="MASSIVE locales to evaluate (default: all)")
+    parser.add_argument("--locales", default=default_of("locales"),
+                        help="MASSIVE locales to evaluate (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA

@@ -73,8 +73,12 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     assert resume.command[:3] == ("accelerate", "launch", "--num_processes")
     # changed options never count as finished; train.py itself refuses to train over another run's folder
     assert grid.plan([SINGLE], root, [*extra, "--seed", "7"], "python")[0].status != "finished"
-    shutil.rmtree(copy / SINGLE.stem / "checkpoints")
+    shutil.rmtree(copy / SINGLE.stem / "checkpoints")  # stopped before its first checkpoint: starts afresh in place
+    assert grid.plan([SINGLE], copy, extra, "python")[0].status == "resume"
+    assert grid.plan([SINGLE], copy, [*extra, "--seed", "7"], "python")[0].status == "train"  # not this run
+    (copy / SINGLE.stem / "training_args.json").unlink()
     assert grid.plan([SINGLE], copy, extra, "python")[0].status == "train"
+    assert grid.plan([SINGLE], copy, extra, "python")[0].config.config == "single_label"
 
 
 def test_bad_grid_arguments_are_reported(tmp_path, capsys):
