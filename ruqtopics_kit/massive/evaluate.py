@@ -3,7 +3,7 @@
     python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR
         [--locales all|ru-RU,en-US,...] [--split test|dev|train] [--mapping NAME|FILE] [--batch-size 64]
         [--max-length 128] [--bootstrap 10000] [--seed 0] [--device auto|cpu|cuda]
-        [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card]
+        [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card] [--config-file FILE.yaml]
 
 From Python (the release command does this): `evaluate_model(model, massive, output_dir, **options)`, with the
 options of `EvaluationConfig`; it returns the table of results.csv and the content of results.json.
@@ -33,6 +33,7 @@ import pandas as pd
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
@@ -298,6 +299,7 @@ def default_of(option: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evaluate_massive.py", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_file_option(parser)
     parser.add_argument("--model", required=True, help="model folder (train.py output) or Hub model id")
     parser.add_argument("--massive", required=True,
                         help="amazon-massive-dataset-1.x.tar.gz, its extracted folder, a folder laid out like a Hub "
@@ -331,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(build_parser().parse_args(argv))
+    args = vars(parse_with_config_file(build_parser(), sys.argv[1:] if argv is None else argv))
     progress = not args.pop("no_progress")
     try:
         result = evaluate_model(progress=progress, **args)

@@ -2,7 +2,7 @@
 
     python -m ruqtopics_kit release --sample --output-dir release
     python -m ruqtopics_kit release --data-dir RAW --massive MASSIVE --grid configs/paper --output-dir DIR \
-        [--push --org ORG]
+        [--push --org ORG] [--config-file FILE.yaml]
 
 Steps, each skipped when it already finished with the same inputs (see `steps.py`), so a rerun after a
 crash continues where it stopped; an interrupted training run resumes from its last checkpoint:
@@ -21,10 +21,12 @@ crash continues where it stopped; an interrupted training run resumes from its l
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruqtopics_kit import __version__
+from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
@@ -148,6 +150,7 @@ def _analyse(release: Release, name: str) -> None:
 def parse_args(argv: list[str] | None = None) -> Release:
     parser = argparse.ArgumentParser(prog="ruqtopics release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_file_option(parser)
     parser.add_argument("--sample", action="store_true",
                         help="use the bundled synthetic sample, the bundled MASSIVE sample, configs/sample and a "
                              "tiny backbone built on the fly (the README's first command)")
@@ -161,7 +164,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
     parser.add_argument("--org", default="ruqtopics", help="Hub organisation or user of the repositories")
     parser.add_argument("--locales", default=default_of("locales"),
                         help="MASSIVE locales to evaluate (default: %(default)s)")
-    args = parser.parse_args(argv)
+    args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
         args.massive = args.massive or str(SAMPLE_MASSIVE)

@@ -2,7 +2,8 @@
 
 Each option is declared once, as a dataclass field with its help text; the argparse parser is built from
 the fields. `--config-file FILE.yaml` holds the same options (dashes or underscores); options given on the
-command line override the file; an unknown key in the file is an error naming the key. The resolved config
+command line override the file; an unknown key in the file is an error naming the key (`core.config_files`,
+as for every command with many options). The resolved config
 is written to `training_args.json` in the output directory and to every checkpoint, without the Hub token.
 """
 
@@ -10,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
@@ -245,8 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
             "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "
             "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
         epilog="Every option can also be set in --config-file; the command line wins.")
-    parser.add_argument("--config-file", type=Path, metavar="YAML",
-                        help="YAML file with any of the options below (names with dashes or underscores)")
+    add_config_file_option(parser)
     groups: dict[str, argparse._ArgumentGroup] = {}
     for spec in dataclasses.fields(TrainingConfig):
         meta = spec.metadata
@@ -265,47 +262,9 @@ def parse_args(argv: list[str] | None = None) -> TrainingConfig:
     """The config from the command line (and --config-file); argparse errors exit with status 2."""
     import sys
 
-    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    pre.add_argument("--config-file", type=Path)
-    config_file = pre.parse_known_args(argv)[0].config_file
-    try:
-        file_argv = yaml_to_argv(config_file) if config_file else []
-    except (ValueError, FileNotFoundError) as error:
-        parser.error(str(error))
-    namespace = vars(parser.parse_args(file_argv + argv))  # later occurrences win: the command line
-    namespace.pop("config_file")
+    namespace = vars(parse_with_config_file(parser, sys.argv[1:] if argv is None else list(argv)))
     try:
         return TrainingConfig(**namespace)
     except ValueError as error:
         parser.error(str(error))
-
-
-def yaml_to_argv(path: Path) -> list[str]:
-    """A YAML config file as command-line tokens, so that it goes through the same parsing and checks."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"--config-file {path} does not exist")
-    values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    if not isinstance(values, dict):
-        raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
-    fields = {f.name: f for f in dataclasses.fields(TrainingConfig)}
-    tokens = []
-    for key, value in values.items():
-        name = str(key).replace("-", "_")
-        if name not in fields:
-            close = difflib.get_close_matches(name, fields, n=1)
-            raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
-                                                                    "; see train.py --help for the options"))
-        flag = f"--{name.replace('_', '-')}"
-        if value is None:
-            continue
-        if fields[name].metadata["type"] is bool:
-            if not isinstance(value, bool):
-                raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
-            tokens.append(flag if value else f"--no-{flag[2:]}")
-        elif isinstance(value, (dict, list)):
-            raise ValueError(f"{path}: option {key!r} takes a single value; got {value!r}")
-        else:
-            tokens += [flag, str(value)]
-    return tokens

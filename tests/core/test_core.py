@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from table_helpers import markdown_rows
 
+from ruqtopics_kit.core.config_files import parse_with_config_file
 from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import strict_json, write_json
 from ruqtopics_kit.core.paper import CITATION
@@ -54,3 +55,25 @@ def test_one_citation_everywhere():
     assert f'_CITATION = """\\\n{CITATION}"""' in metric  # evaluate loads the metric file alone: a checked copy
     assert f"```bibtex\n{CITATION}```" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "Zapiski Nauchnykh Seminarov POMI" in CITATION and "arXiv:2306.07797" in CITATION
+
+
+def test_every_command_with_many_options_reads_the_same_yaml_config_files(tmp_path, capsys):
+    from ruqtopics_kit.massive.evaluate import build_parser as evaluation_parser
+    from ruqtopics_kit.release.pipeline import parse_args as release_args
+
+    evaluation = tmp_path / "evaluation.yaml"
+    evaluation.write_text("model: m\nmassive: x\noutput-dir: o\nbatch_size: 8\nupdate-model-card: true\n"
+                          "no_progress: false\nlocales: null\n", encoding="utf-8")
+    options = parse_with_config_file(evaluation_parser(), ["--config-file", str(evaluation), "--batch-size", "16"])
+    assert (options.model, options.batch_size, options.update_model_card, options.no_progress) == ("m", 16, True, False)
+    assert options.locales == "all" and not hasattr(options, "config_file")
+    release = tmp_path / "release.yaml"
+    release.write_text(f"sample: true\ngrid: [{ROOT / 'configs/sample/tiny-single_label-question.yaml'}]\n"
+                       f"output_dir: {tmp_path / 'out'}\norg: acme\n", encoding="utf-8")
+    planned = release_args(["--config-file", str(release), "--org", "other"])
+    assert planned.sample and planned.org == "other" and [p.name for p in planned.grid] == [
+        "tiny-single_label-question.yaml"]
+    evaluation.write_text("model: m\nbach_size: 8\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_info:
+        parse_with_config_file(evaluation_parser(), ["--config-file", str(evaluation)])
+    assert exit_info.value.code == 2 and "unknown option 'bach_size'; did you mean 'batch_size'" in capsys.readouterr().err

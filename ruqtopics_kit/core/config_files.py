@@ -1,0 +1,73 @@
+"""YAML config files for the commands with many options, one way for all of them (train, evaluate-massive, release).
+
+`--config-file FILE.yaml` holds the command's own options (names with dashes or underscores); options given on the
+command line override the file; an unknown key is an error naming it. The file is turned into command-line tokens
+placed before the real ones, so that its values go through the same parsing and checks (argparse keeps the last
+occurrence of an option: the command line's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+from pathlib import Path
+
+import yaml
+
+CONFIG_FILE_FLAG = "--config-file"
+
+
+def add_config_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(CONFIG_FILE_FLAG, type=Path, metavar="YAML",
+                        help="YAML file with any of the options below (names with dashes or underscores); "
+                             "options on the command line override it")
+
+
+def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`argv` parsed by `parser`, after the options of its `--config-file` if given; problems exit with status 2."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument(CONFIG_FILE_FLAG, type=Path)
+    config_file = pre.parse_known_args(argv)[0].config_file
+    try:
+        file_argv = yaml_to_argv(config_file, parser) if config_file else []
+    except (ValueError, OSError) as error:
+        parser.error(str(error))
+    namespace = parser.parse_args(file_argv + list(argv))
+    del namespace.config_file
+    return namespace
+
+
+def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
+    """A YAML config file as command-line tokens of `parser`."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist")
+    values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(values, dict):
+        raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
+    options = {action.dest: action for action in parser._actions  # argparse lists its options nowhere public
+               if action.option_strings and action.dest not in ("help", "config_file")}
+    tokens = []
+    for key, value in values.items():
+        name = str(key).replace("-", "_")
+        if name not in options:
+            close = difflib.get_close_matches(name, options, n=1)
+            raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                                    f"; see {parser.prog} --help for the options"))
+        if value is not None:
+            tokens += _tokens(path, key, value, options[name])
+    return tokens
+
+
+def _tokens(path: Path, key, value, action: argparse.Action) -> list[str]:
+    flag = next(option for option in action.option_strings if option.startswith("--"))
+    if isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0:
+        if not isinstance(value, bool):
+            raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
+        if isinstance(action, argparse.BooleanOptionalAction):
+            return [flag if value else f"--no-{flag[2:]}"]
+        return [flag] if value != action.default else []  # store_true / store_false: set only when not the default
+    if isinstance(value, list) and action.nargs in ("+", "*"):
+        return [flag, *map(str, value)]
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"{path}: option {key!r} takes a single value; got {value!r}")
+    return [flag, str(value)]
