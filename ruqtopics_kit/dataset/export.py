@@ -165,21 +165,20 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
     infos = {name: datasets.DatasetInfo(features=configs.features(name), config_name=name,
                                         splits=datasets.SplitDict(), download_size=0, dataset_size=0)
              for name in CONFIG_NAMES}
-    progress = tqdm(desc="Reading raw records", unit=" records")
-    for split, path in files.items():
-        writers = {}
-        for name in CONFIG_NAMES:
-            (staging / name).mkdir(exist_ok=True)
-            writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
-        for batch in read_batches(path, split, report, on_bad_record):
+    with tqdm(desc="Reading raw records", unit=" records") as progress:  # closed on an error too
+        for split, path in files.items():
+            writers = {}
+            for name in CONFIG_NAMES:
+                (staging / name).mkdir(exist_ok=True)
+                writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
+            for batch in read_batches(path, split, report, on_bad_record):
+                for name, writer in writers.items():
+                    table = configs.select(batch, name)
+                    writer.write(table)
+                    stats[name].update(split, table, name)
+                progress.update(batch.num_rows)
             for name, writer in writers.items():
-                table = configs.select(batch, name)
-                writer.write(table)
-                stats[name].update(split, table, name)
-            progress.update(batch.num_rows)
-        for name, writer in writers.items():
-            _record_split(infos[name], split, writer)
-    progress.close()
+                _record_split(infos[name], split, writer)
     return infos, stats, report
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
+import io
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,12 +22,14 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
+from ruqtopics_kit.core.jsonlines import parse_object, unencodable_text
 from ruqtopics_kit.dataset.labels import all_topics
 
 SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
 DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 DEEPPAVLOV_LABEL_SEPARATOR = ";"
+CLASS_ID = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also takes "²", which int() refuses
 BATCH_SIZE = 10_000
 
 CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("answer", pa.string()),
@@ -142,12 +145,18 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
 
 def read_batches(path: str | Path, split: str, report: ReadReport,
                  on_bad_record: OnBadRecord = "error") -> Iterator[pa.RecordBatch]:
-    """Validated canonical record batches from one raw file (JSON Lines or DeepPavlov TSV)."""
+    """Validated canonical record batches from one raw file (JSON Lines or DeepPavlov TSV).
+
+    A file without records (0 bytes, blank lines only, a TSV header only) is an error, and so is one whose
+    records were all skipped: either would silently make an empty split.
+    """
     path = Path(path)
     parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
     lines: list[int] = []
+    read = kept = 0
     for line, row in parse(path, split):
+        read += 1
         try:
             record = _validated(row)
         except ValueError as problem:
@@ -155,6 +164,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
                 raise RawDataError(path, line, str(problem)) from None
             report.skipped[str(problem).split(":")[0]] += 1
             continue
+        kept += 1
         lines.append(line)
         for name, value in record.items():
             columns[name].append(value)
@@ -163,6 +173,11 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
             columns, lines = {name: [] for name in CANONICAL_SCHEMA.names}, []
     if lines:
         yield _claimed_batch(report, path, split, columns, lines)
+    if not read:
+        raise RawDataError(path, None, f"holds no records, so the {split!r} split would be empty")
+    if not kept:
+        raise RawDataError(path, None, f"none of its {read} records is left after skipping bad ones, so the "
+                                       f"{split!r} split would be empty")
 
 
 def _claimed_batch(report: ReadReport, path: Path, split: str, columns: dict, lines: list[int]) -> pa.RecordBatch:
@@ -185,46 +200,94 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _jsonl_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
+    """JSON objects, one a line. The last line may lack its newline: a JSON object cut short never parses."""
     for line_no, text in _lines(path):
         if not text.strip():
             continue
-        if not text.endswith("\n") and not text.rstrip().endswith("}"):
-            raise RawDataError(path, line_no, "line is truncated (the file ends inside a record)")
         try:
-            row = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RawDataError(path, line_no, f"not valid JSON ({error.msg}, column {error.colno})") from None
-        if not isinstance(row, dict):
-            raise RawDataError(path, line_no, f"expected a JSON object, got {type(row).__name__}")
-        yield line_no, row
+            yield line_no, parse_object(text)
+        except ValueError as error:
+            truncated = not text.endswith("\n")
+            raise RawDataError(path, line_no, "line is truncated (the file ends inside a record)" if truncated
+                               else str(error)) from None
+
+
+# DeepPavlov reads these files with `pandas.read_csv(path, sep="\t")` (its basic_classification_reader), so
+# quoting is pandas' default: a field may be quoted with ", a quote inside it doubled, as `to_csv` writes.
+TSV_DIALECT = dict(delimiter="\t", quotechar='"', doublequote=True, lineterminator="\n", strict=True)
+QUOTING_PROBLEM = ("a field starts with a quote but is not quoted as pandas writes TSV, and pandas.read_csv "
+                   "(DeepPavlov's reader) would silently drop its quotes; quote the whole field and double the "
+                   "quotes inside, as pandas.to_csv(sep='\\t') does: \"\"\"Война и мир\"\" — кто автор?\"")
+
+
+def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(first line, fields) of each non-blank record of a TSV file, read as DeepPavlov (pandas) reads it.
+
+    A record is taken either verbatim (no field starts with a quote) or exactly as pandas writes it (fields
+    quoted where they must be); anything in between is an error instead of a guess. A file must end with a
+    newline: a last line without one may have been cut short, and a cut line can still look valid (label
+    `48` cut to `4`), so it is refused rather than read.
+    """
+    consumed: list[tuple[int, str]] = []  # the physical lines of the current record
+
+    def physical_lines():
+        for line_no, text in _lines(path):
+            consumed.append((line_no, text))
+            yield text
+
+    reader = csv.reader(physical_lines(), **TSV_DIALECT)
+    while True:
+        consumed.clear()
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise RawDataError(path, consumed[0][0] if consumed else None, QUOTING_PROBLEM) from None
+        line_no, raw = consumed[0][0], "".join(text for _, text in consumed)
+        if not raw.strip():
+            continue
+        if not raw.endswith("\n"):
+            raise RawDataError(path, consumed[-1][0], "the file does not end with a newline, so its last line may "
+                                                      "be cut short (a label 48 cut to 4 still looks valid); if "
+                                                      "the line is complete, end the file with a newline")
+        raw = raw.removesuffix("\n").removesuffix("\r")
+        if fields != raw.split("\t") and _as_pandas_writes(fields) != raw:
+            raise RawDataError(path, line_no, QUOTING_PROBLEM)
+        yield line_no, fields
+
+
+def _as_pandas_writes(fields: list[str]) -> str:
+    """One TSV record as `pandas.to_csv(sep="\t")` writes it (Python's csv writer, minimal quoting)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, **TSV_DIALECT).writerow(fields)
+    return buffer.getvalue().removesuffix("\n")
 
 
 def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
     """DeepPavlov's TSV: `text` and `label_id` (class id), or `label`/`labels` (names), `;` between labels."""
-    lines = _lines(path)
-    try:
-        _, header_line = next(lines)
-    except StopIteration:
-        raise RawDataError(path, 1, "empty file: expected a header line") from None
-    header = next(csv.reader([header_line], delimiter="\t"))
+    records = _tsv_records(path)
+    header = next(records, (1, None))[1]
+    if header is None:
+        raise RawDataError(path, 1, "empty file: expected a header line")
     label_column = next((name for name in ("label_id", "labels", "label") if name in header), None)
     if "text" not in header or label_column is None:
         raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
                                     f"got {header}")
-    for line_no, text in lines:
-        if not text.strip():
-            continue
-        values = next(csv.reader([text], delimiter="\t"))
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(repr, repeated))} more than once")
+    for line_no, values in records:
         if len(values) != len(header):
             raise RawDataError(path, line_no, f"expected {len(header)} tab-separated fields, got {len(values)}")
         row = dict(zip(header, values))
-        cells = [cell.strip() for cell in row[label_column].split(DEEPPAVLOV_LABEL_SEPARATOR) if cell.strip()]
-        labels: list = cells
+        labels: list = row[label_column].split(DEEPPAVLOV_LABEL_SEPARATOR)
         if label_column == "label_id":
-            if not all(cell.lstrip("-").isdigit() for cell in cells):
-                raise RawDataError(path, line_no, f"label_id must be integers separated by ';', got {row[label_column]!r}")
-            labels = [int(cell) for cell in cells]
-        yield line_no, {"id": row.get("id") or f"{split}-{line_no}", "question": row["text"],
+            if not all(CLASS_ID.fullmatch(cell) for cell in labels):
+                raise RawDataError(path, line_no, f"label_id must be integers (digits 0-9) separated by ';', "
+                                                  f"got {row[label_column]!r}")
+            labels = [int(cell) for cell in labels]
+        yield line_no, {"id": row["id"] if "id" in row else f"{split}-{line_no}", "question": row["text"],
                         "answer": row.get("answer", ""), "labels": labels}
 
 
@@ -234,13 +297,16 @@ def _validated(row: dict) -> dict:
     if missing:
         raise ValueError(f"missing field: {', '.join(missing)}")
     record_id, question, answer = row["id"], row["question"], row.get("answer", "")
-    if not isinstance(record_id, (str, int)) or isinstance(record_id, bool) or str(record_id) == "":
-        raise ValueError(f"bad id: expected a non-empty string or integer, got {record_id!r}")
+    if not isinstance(record_id, str) or not record_id:
+        raise ValueError(f"bad id: expected a non-empty string, got {record_id!r}")
     if not isinstance(question, str) or not question.strip():
         raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
     if not isinstance(answer, str):
         raise ValueError(f"bad answer: record {record_id!r} has a {type(answer).__name__}, expected a string")
-    return {"id": str(record_id), "question": question, "answer": answer,
+    problem = unencodable_text({"id": record_id, "question": question, "answer": answer})
+    if problem:
+        raise ValueError(f"unencodable text: record {record_id!r}: {problem}")
+    return {"id": record_id, "question": question, "answer": answer,
             "labels": _label_ids(row["labels"], record_id)}
 
 
@@ -250,6 +316,8 @@ def _label_ids(labels: object, record_id: object) -> list[int]:
         raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
     ids = []
     for label in labels:
+        if label == "":
+            raise ValueError(f"empty label: record {record_id!r} has an empty class name in {labels!r}")
         if isinstance(label, bool) or not isinstance(label, (str, int)):
             raise ValueError(f"bad label: record {record_id!r} has label {label!r}")
         if isinstance(label, int) and not 0 <= label < len(topics):
