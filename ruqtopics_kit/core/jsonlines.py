@@ -10,6 +10,7 @@ Every error is a `ValueError` whose message says what is wrong, for the caller t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 
 def parse_object(line: str | bytes) -> dict:
@@ -55,3 +56,19 @@ def unencodable(text: str) -> str | None:
         return (f"holds a lone surrogate {ascii(text[error.start])} at character {error.start + 1}, which is not "
                 f"Unicode text and cannot be written as UTF-8")
     return None
+
+
+def read_json_object(path: str | Path, required: tuple[str, ...] = ()) -> dict:
+    """The JSON object in the file at `path`, with the `required` keys; a ValueError naming the file if not."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: damaged, not valid UTF-8 ({error.reason} at byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: damaged, not valid JSON ({error.msg}, line {error.lineno} column "
+                         f"{error.colno})") from None
+    missing = [key for key in required if key not in value] if isinstance(value, dict) else None
+    if missing is None or missing:
+        raise ValueError(f"{path}: damaged, expected a JSON object with {', '.join(required) or 'keys'}; got "
+                         f"{type(value).__name__ if missing is None else 'one without ' + ', '.join(missing)}")
+    return value

@@ -13,6 +13,9 @@ name, and the model's `config.json` `id2label` says which logit is which class, 
 (and any label order) work alike. `accuracy` and `macro_f1` take the argmax over the mapped classes' logits only;
 a model with other classes as well also gets `accuracy_full_argmax` and `macro_f1_full_argmax`, the argmax over
 all its logits, where predicting another class counts as an error. Macro-F1 averages over the mapped classes.
+Argmax is a single-label model's decision rule: a multi-label model (config `problem_type`
+multi_label_classification, which predicts every class whose sigmoid passes its threshold) is refused, and
+results.json records the model's problem type and the scoring rule.
 Everything is written to a temporary folder that becomes `--output-dir` only when the whole run succeeded.
 """
 
@@ -40,12 +43,14 @@ from ruqtopics_kit.massive.card import add_massive_results, load_model_card, sav
 from ruqtopics_kit.massive.inference import (PRECISIONS, check_precision, encode, load_classifier, predict_logits, resolve_autocast,
                                 resolve_device)
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
+from ruqtopics_kit.modeling.backbones import load_config, resolve_backbone
 from ruqtopics_kit.massive.report import argmax_scores, write_results
 
 RESULTS_SCHEMA = "ruqtopics-massive-results/1"
 TASK_NAME = "RuQTopicsMassiveScenario"
 FULL_ARGMAX = "_full_argmax"
 DEFAULT_LABEL = re.compile(r"LABEL_\d+")
+MULTI_LABEL = "multi_label_classification"
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class ModelClasses:
 
     names: tuple[str, ...]
     evaluated: np.ndarray  # model ids of the mapping's classes, in the mapping's order
+    problem_type: str | None = None  # the config's; None (transformers' default) is single-label
 
     @property
     def has_others(self) -> bool:
@@ -157,10 +163,16 @@ def run(config: EvaluationConfig) -> EvaluationResult:
 
 
 def model_classes(model: str, mapping: Mapping) -> ModelClasses:
-    """The model's classes from its config, checked: named (not LABEL_0...), unique, covering the mapping."""
-    from transformers import AutoConfig
-
-    id2label = {int(key): name for key, name in (AutoConfig.from_pretrained(model).id2label or {}).items()}
+    """The model's classes from its config, checked: named (not LABEL_0...), unique, covering the mapping, and
+    single-label (MASSIVE is scored by argmax, which is not a multi-label model's decision rule)."""
+    config = load_config(resolve_backbone(model, option="--model"))
+    if config.problem_type == MULTI_LABEL:
+        threshold = getattr(config, "decision_threshold", None)
+        raise ValueError(f"model {model!r} is a multi-label classifier (problem_type {MULTI_LABEL}"
+                         f"{f', decision threshold {threshold}' if threshold is not None else ''}); MASSIVE scoring "
+                         f"takes one class per utterance by argmax, which is not its decision rule, so it is "
+                         f"refused: evaluate a single-label or massive_aligned model")
+    id2label = {int(key): name for key, name in (config.id2label or {}).items()}
     if not id2label or all(DEFAULT_LABEL.fullmatch(str(name)) for name in id2label.values()):
         raise ValueError(f"model {model!r} has no class names: the id2label of its config.json is "
                          f"{'missing' if not id2label else 'the default LABEL_0, LABEL_1, ...'}; classes are mapped "
@@ -176,7 +188,7 @@ def model_classes(model: str, mapping: Mapping) -> ModelClasses:
     if missing:
         raise ValueError(f"model {model!r} has no class {', '.join(map(repr, missing))}, which mapping "
                          f"{mapping.name!r} needs; its {len(names)} classes are {', '.join(map(repr, names))}")
-    return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]))
+    return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]), config.problem_type)
 
 
 def select_mapped(records, mapping: Mapping, locale: str, split: str) -> LocaleSelection:
@@ -275,6 +287,8 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
         "schema": RESULTS_SCHEMA, "task_name": TASK_NAME, "kit_version": __version__, "main_score": "accuracy",
         "evaluation_time_s": round(elapsed, 3),
         "model": {"name_or_path": config.model, "num_labels": len(classes.names),
+                  "problem_type": classes.problem_type or "single_label_classification",
+                  "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
                   "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others},
         "massive": {"source": massive.source, "kind": massive.kind, "version": massive.version,
                     "revision": massive.revision, "split": config.split, "locales": list(selections),

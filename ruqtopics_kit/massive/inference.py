@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.precision import has_native_bf16
+from ruqtopics_kit.modeling.backbones import load_tokenizer, load_trained_classifier, resolve_backbone
 
 
 def resolve_device(device: str) -> torch.device:
@@ -50,12 +51,10 @@ def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None
 
 
 def load_classifier(name_or_path: str, device: torch.device):
-    """The tokenizer and the model (in eval mode, on `device`) of a sequence-classification checkpoint."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-    model = AutoModelForSequenceClassification.from_pretrained(name_or_path)
-    return tokenizer, model.to(device).eval()
+    """The tokenizer and the model (in eval mode, on `device`) of a trained sequence classifier, checked by the
+    kit's one model loader (tokenizer files present, head matching the config, weights complete)."""
+    model = resolve_backbone(name_or_path, option="--model")
+    return load_tokenizer(model), load_trained_classifier(model).to(device).eval()
 
 
 def encode(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:

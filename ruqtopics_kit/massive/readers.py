@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.jsonlines import parse_object, unencodable, unencodable_text
 from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
 from ruqtopics_kit.massive.records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
 
@@ -104,22 +105,28 @@ def _version_of(name: str) -> str | None:
 # ---- the official JSON Lines ---------------------------------------------------------------------------------
 
 def _json_objects(lines: Iterable[bytes], where: str) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for every non-blank line; anything but a JSON object is an error naming the line."""
+    """(line number, object) for every non-blank line; anything but a JSON object with unique keys is an error
+    naming the line, and so is a file without any."""
+    found = False
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            raise MassiveDataError(f"{where}, line {number}", _describe(error)) from None
-        if not isinstance(row, dict):
-            raise MassiveDataError(f"{where}, line {number}", f"expected a JSON object, got {type(row).__name__}")
+            row = parse_object(line)
+        except ValueError as error:
+            raise MassiveDataError(f"{where}, line {number}", str(error)) from None
+        found = True
         yield number, row
+    if not found:
+        raise MassiveDataError(where, "holds no records (an empty file)")
 
 
 def _official_records(lines: Iterable[bytes], where: str, locale: str, split: str) -> tuple[list[MassiveRecord], int]:
-    """The records of `split` in one `<locale>.jsonl`, and the number of MMNLU-22 records skipped."""
-    records, held_out = [], 0
+    """The records of `split` in one `<locale>.jsonl`, and the number of MMNLU-22 records skipped.
+
+    An id is unique in its locale's file (whatever the partition): a repeated one is an error, not counted twice.
+    """
+    records, held_out, first_line = [], 0, {}
     for number, row in _json_objects(lines, where):
         if row.get("partition") == HELD_OUT_PARTITION:
             held_out += 1
@@ -128,8 +135,14 @@ def _official_records(lines: Iterable[bytes], where: str, locale: str, split: st
             record = _official_record(row, locale)
         except ValueError as error:
             raise MassiveDataError(f"{where}, line {number}", str(error)) from None
+        if record.id in first_line:
+            raise MassiveDataError(f"{where}, line {number}", f"duplicate id {record.id!r}, first seen on line "
+                                                             f"{first_line[record.id]}")
+        first_line[record.id] = number
         if record.partition == split:
             records.append(record)
+    if not records:
+        raise MassiveDataError(where, f"holds no {split!r} records")
     return records, held_out
 
 
@@ -142,16 +155,11 @@ def _official_record(row: dict, locale: str) -> MassiveRecord:
     if row["partition"] not in SPLITS:
         raise ValueError(f"unknown partition {row['partition']!r}; expected one of {', '.join(SPLITS)} "
                          f"or {HELD_OUT_PARTITION}")
+    problem = unencodable_text({key: row[key] for key in OFFICIAL_FIELDS})
+    if problem:
+        raise ValueError(problem)
     return MassiveRecord(row["id"], locale, row["partition"], _check_scenario(row["scenario"]), row["intent"],
                          row["utt"])
-
-
-def _describe(error: ValueError) -> str:
-    if isinstance(error, json.JSONDecodeError):
-        return f"not valid JSON ({error.msg}, column {error.colno})"
-    if isinstance(error, UnicodeDecodeError):
-        return f"not valid UTF-8 ({error.reason} at byte {error.start})"
-    return str(error)
 
 
 def _official_split(source: str, kind: str, version: str | None, split: str,
@@ -256,8 +264,9 @@ def _read_hub_copy(root: Path, split: str, wanted: list[str] | None, *, source: 
     kind = _hub_copy_kind(next(iter(in_split.values()))[0])
     records = {}
     for locale in _selected(in_split, wanted, str(root)):
+        first_seen: dict[str, str] = {}  # id -> where, over all files of the locale's split
         records[locale] = [record for path in in_split[locale]
-                           for record in _hub_copy_records(path, kind, locale, split)]
+                           for record in _hub_copy_records(path, kind, locale, split, first_seen)]
     return MassiveSplit(source=source, kind=kind, version=HUB_COPY_VERSIONS[kind], split=split, records=records,
                         has_intents=kind == AMAZON_SCIENCE)
 
@@ -274,12 +283,16 @@ def _hub_copy_kind(path: Path) -> str:
 
 def _columns_of(path: Path) -> list[str]:
     if path.suffix == ".parquet":
-        return pq.read_schema(path).names
+        try:
+            return pq.read_schema(path).names
+        except (pa.ArrowException, OSError) as error:
+            raise MassiveDataError(str(path), f"is not a readable Parquet file ({error})") from None
     with open(path, "rb") as handle:
         return list(next(_json_objects(handle, str(path)), (0, {}))[1])
 
 
-def _hub_copy_records(path: Path, kind: str, locale: str, split: str) -> list[MassiveRecord]:
+def _hub_copy_records(path: Path, kind: str, locale: str, split: str,
+                      first_seen: dict[str, str]) -> list[MassiveRecord]:
     columns, class_names = _read_columns(path, HUB_COPY_COLUMNS[kind] | {"label_text"})
     missing = HUB_COPY_COLUMNS[kind] - set(columns)
     if missing:
@@ -291,27 +304,39 @@ def _hub_copy_records(path: Path, kind: str, locale: str, split: str) -> list[Ma
     else:
         scenarios = _names(columns, class_names, "label", path, fallback="label_text")
         intents, texts = [None] * len(scenarios), columns["text"]
+    if not texts:
+        raise MassiveDataError(str(path), "holds no records (an empty file)")
     records = []
     for row, (record_id, scenario, intent, text) in enumerate(zip(columns["id"], scenarios, intents, texts), 1):
         try:
-            records.append(MassiveRecord(str(record_id), locale, split, _check_scenario(scenario), intent,
-                                         _text(text)))
+            records.append(MassiveRecord(_string("id", record_id), locale, split, _check_scenario(scenario), intent,
+                                         _string("utterance", text)))
         except ValueError as error:
             raise MassiveDataError(f"{path}, row {row}", str(error)) from None
+        if record_id in first_seen:
+            raise MassiveDataError(f"{path}, row {row}", f"duplicate id {record_id!r} in locale {locale}, first "
+                                                         f"seen at {first_seen[record_id]}")
+        first_seen[record_id] = f"{path.name} row {row}"
     return records
 
 
-def _text(value: object) -> str:
+def _string(name: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"utterance is {type(value).__name__}, not a string")
+        raise ValueError(f"{name} is {type(value).__name__}, not a string")
+    problem = unencodable(value)
+    if problem:
+        raise ValueError(f"{name} {problem}")
     return value
 
 
 def _read_columns(path: Path, wanted: set[str]) -> tuple[dict[str, list], dict[str, list[str]]]:
     """Columns of a Parquet or JSON Lines file as lists, and the ClassLabel names a Parquet file carries."""
     if path.suffix == ".parquet":
-        schema = pq.read_schema(path)
-        table = pq.read_table(path, columns=[name for name in schema.names if name in wanted])
+        try:
+            schema = pq.read_schema(path)
+            table = pq.read_table(path, columns=[name for name in schema.names if name in wanted])
+        except (pa.ArrowException, OSError) as error:
+            raise MassiveDataError(str(path), f"is not a readable Parquet file ({error})") from None
         return {name: table.column(name).to_pylist() for name in table.column_names}, _class_label_names(schema)
     with open(path, "rb") as handle:
         rows = [row for _, row in _json_objects(handle, str(path))]

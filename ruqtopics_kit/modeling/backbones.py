@@ -1,9 +1,16 @@
-"""Backbones: the paper's registry (data in `data/backbones.json`), resolving a name, loading a classifier.
+"""Backbones and trained classifiers: the paper's registry (data in `data/backbones.json`), and the one way the
+kit loads a model (training, MASSIVE evaluation and the release all come through here).
 
-`--backbone` takes a registry short name (`rubert-base-conversational`, ...), a local directory, or a Hub id.
-A path-like string (`./x`, `/x`, `~/x`, `a/b/c`) that is not a directory is an error at once; an `org/name`
-string that is not a local directory is taken as a Hub id, and a failure to load it (offline, typo, private)
-is reported with what was tried.
+`--backbone` (or `--model`) takes a registry short name (`rubert-base-conversational`, ...), a local directory,
+or a Hub id. A path-like string (`./x`, `/x`, `~/x`, `a/b/c`) that is not a directory is an error at once; an
+`org/name` string that is not a local directory is taken as a Hub id, and a failure to load it (offline, typo,
+private) is reported with the id.
+
+What transformers would let through is refused with a `ModelLoadError` naming the folder and the problem:
+- a folder without tokenizer files (transformers 5 builds a tokenizer of special tokens only: every word [UNK]);
+- weights that are cut short or corrupt (the file is named);
+- a trained classifier whose config names more or fewer classes than its head has outputs, or whose weights
+  lack tensors (they would be initialised at random).
 """
 
 from __future__ import annotations
@@ -28,6 +35,11 @@ class Backbone:
     is_local: bool
     description: str | None = None
     max_position_embeddings: int | None = None
+    option: str = "--backbone"  # the command-line option that named it, for messages
+
+    @property
+    def label(self) -> str:
+        return f"{self.option} {self.name!r}"
 
     @property
     def hub_id(self) -> str | None:
@@ -41,22 +53,27 @@ def registry() -> dict[str, dict]:
     return json.loads(BACKBONES_FILE.read_text(encoding="utf-8"))["backbones"]
 
 
-def resolve_backbone(name: str) -> Backbone:
-    """The backbone that `--backbone name` means; raises for a path-like name that does not exist."""
+class ModelLoadError(ValueError):
+    """A model or backbone that cannot be used as it is; the message names it and says why, on one line."""
+
+
+def resolve_backbone(name: str, option: str = "--backbone") -> Backbone:
+    """The model that `option name` means; raises for a path-like name that is not a directory."""
     if name in registry():
         entry = registry()[name]
-        return Backbone(name, entry["hub_id"], False, entry["description"], entry["max_position_embeddings"])
+        return Backbone(name, entry["hub_id"], False, entry["description"], entry["max_position_embeddings"], option)
     path = Path(name).expanduser()
     if path.is_dir():
-        return Backbone(name, str(path), True)
-    if _looks_like_a_path(name):
+        return Backbone(name, str(path), True, option=option)
+    if _looks_like_a_path(name) or path.exists():
+        what = "is a file, not a model directory" if path.exists() else "does not exist"
         raise FileNotFoundError(
-            f"--backbone {name!r} is not a directory. Expected a registry name "
+            f"{option} {name!r}: {path} {what}. Expected a registry name "
             f"({', '.join(registry())}), a local model directory, or a Hub id such as "
             f"'DeepPavlov/rubert-base-cased-conversational'.")
     by_hub_id = {entry["hub_id"]: entry for entry in registry().values()}
     entry = by_hub_id.get(name, {})
-    return Backbone(name, name, False, entry.get("description"), entry.get("max_position_embeddings"))
+    return Backbone(name, name, False, entry.get("description"), entry.get("max_position_embeddings"), option)
 
 
 def _looks_like_a_path(name: str) -> bool:
@@ -66,41 +83,101 @@ def _looks_like_a_path(name: str) -> bool:
 
 
 def load_tokenizer(backbone: Backbone):
+    """The backbone's tokenizer, refused if it was not saved with it (a tokenizer built from nothing)."""
     from transformers import AutoTokenizer
 
-    return _from_pretrained(AutoTokenizer, backbone)
+    tokenizer = _from_pretrained(AutoTokenizer, backbone)
+    files = sorted(set(type(tokenizer).vocab_files_names.values()))
+    if backbone.is_local and not any((Path(backbone.source) / name).is_file() for name in files):
+        raise ModelLoadError(f"{backbone.label}: {backbone.source} has no tokenizer files (missing "
+                             f"{' or '.join(files)}); transformers would build a tokenizer of special tokens only, "
+                             f"turning every word into {tokenizer.unk_token}. Save the tokenizer into the folder "
+                             f"(tokenizer.save_pretrained)")
+    if len(tokenizer) <= len(set(tokenizer.all_special_tokens)):
+        raise ModelLoadError(f"{backbone.label}: the tokenizer of {backbone.source} has only its "
+                             f"{len(tokenizer)} special tokens, so every word would become {tokenizer.unk_token}")
+    return tokenizer
+
+
+def load_config(backbone: Backbone):
+    from transformers import AutoConfig
+
+    return _from_pretrained(AutoConfig, backbone)
 
 
 def load_classifier(backbone: Backbone, labels: LabelSet, *, multi_label: bool):
     """The backbone with a fresh classification head over `labels` (Russian class names in id2label).
 
     SDPA attention is requested explicitly (it is transformers' default where supported; an architecture
-    without it falls back to the default implementation).
+    without it falls back to the default implementation). A head the backbone already has is replaced.
     """
-    from transformers import AutoModelForSequenceClassification
-
     kwargs = dict(num_labels=len(labels), id2label=labels.id2label(), label2id=labels.label2id(),
                   problem_type="multi_label_classification" if multi_label else "single_label_classification")
     try:
-        return _from_pretrained(AutoModelForSequenceClassification, backbone, attn_implementation="sdpa", **kwargs)
+        model, info = _load_model(backbone, attn_implementation="sdpa", **kwargs)
     except ValueError as error:
         if "sdpa" not in str(error).lower():
             raise
-        return _from_pretrained(AutoModelForSequenceClassification, backbone, **kwargs)
+        model, info = _load_model(backbone, **kwargs)
+    prefix = f"{model.base_model_prefix}."
+    _refuse_mismatches(backbone, [key for key in info["mismatched_keys"] if str(_key(key)).startswith(prefix)])
+    return model
+
+
+def load_trained_classifier(backbone: Backbone):
+    """A trained sequence classifier as saved: its head must match its config's classes, and no weight may be
+    missing (transformers would initialise it at random)."""
+    model, info = _load_model(backbone)
+    _refuse_mismatches(backbone, info["mismatched_keys"])
+    if info["missing_keys"]:
+        missing = sorted(map(str, info["missing_keys"]))
+        raise ModelLoadError(f"{backbone.label}: the weights of {backbone.source} lack {len(missing)} tensor(s) "
+                             f"({', '.join(missing[:4])}{', ...' if len(missing) > 4 else ''}), which would be "
+                             f"initialised at random; it is not a complete trained classifier")
+    return model
+
+
+def _load_model(backbone: Backbone, **kwargs):
+    """The model and its loading report; weights cut short or corrupt are named, not a traceback."""
+    from safetensors import SafetensorError
+    from transformers import AutoModelForSequenceClassification
+
+    try:
+        return _from_pretrained(AutoModelForSequenceClassification, backbone, output_loading_info=True,
+                                ignore_mismatched_sizes=True, **kwargs)
+    except SafetensorError as error:
+        files = sorted(p.name for p in Path(backbone.source).glob("*.safetensors")) if backbone.is_local else []
+        where = ", ".join(str(Path(backbone.source) / name) for name in files) or f"the weights of {backbone.source}"
+        raise ModelLoadError(f"{backbone.label}: {where} cannot be read: cut short or corrupt ({error})") from None
+
+
+def _key(mismatch) -> str:
+    return mismatch[0] if isinstance(mismatch, tuple) else mismatch
+
+
+def _refuse_mismatches(backbone: Backbone, mismatched) -> None:
+    if mismatched:
+        shapes = "; ".join(f"{item[0]} is {list(item[1])} in the weights but {list(item[2])} by the config"
+                           if isinstance(item, tuple) and len(item) == 3 else str(item)
+                           for item in sorted(mismatched, key=str)[:2])
+        raise ModelLoadError(f"{backbone.label}: the weights of {backbone.source} do not fit its config.json "
+                             f"({shapes}): for a classifier, id2label must name exactly as many classes as the "
+                             f"head has outputs")
 
 
 def _from_pretrained(auto_class, backbone: Backbone, **kwargs):
     try:
         return auto_class.from_pretrained(backbone.source, **kwargs)
     except OSError as error:
+        detail = " ".join(str(error).split())  # transformers' messages span several lines
         if backbone.is_local:
-            raise
+            raise OSError(f"{backbone.label}: {backbone.source} cannot be loaded ({detail})") from None
         offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
-        hint = (" HF_HUB_OFFLINE is set, so only models already in the Hugging Face cache load: download it "
-                "first (`hf download ...`) or pass a local directory." if offline else
-                " Check the id, your network and, for a private model, HF_TOKEN.")
-        raise OSError(f"--backbone {backbone.name!r}: could not load {backbone.source!r} from the Hugging Face "
-                      f"Hub ({type(error).__name__}: {error}).{hint}") from error
+        hint = (f"{backbone.source!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: download "
+                f"it first (`hf download {backbone.source}`) or pass a local directory" if offline else
+                f"could not load {backbone.source!r} from the Hugging Face Hub ({type(error).__name__}: {detail}); "
+                f"check the id, your network and, for a private model, HF_TOKEN")
+        raise OSError(f"{backbone.label}: {hint}") from None
 
 
 def max_length_cap(backbone: Backbone, tokenizer, model_config) -> int:

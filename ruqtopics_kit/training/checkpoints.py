@@ -9,7 +9,6 @@ holds the weights of the best evaluation so far (the final model).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -17,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.core.jsonlines import read_json_object
 
 STATE_FILE = "trainer_state.json"
 BEST_WEIGHTS = "best_model.safetensors"
@@ -80,7 +80,7 @@ def resolve_resume(requested: str | None, output_dir: str | Path) -> Path | None
 
 def read_state(checkpoint: Path) -> tuple[Progress, dict]:
     """The progress and the run record (config, processes) saved with a checkpoint."""
-    saved = json.loads((checkpoint / STATE_FILE).read_text(encoding="utf-8"))
+    saved = read_json_object(checkpoint / STATE_FILE, ("progress", "run"))
     return Progress(**saved["progress"]), saved["run"]
 
 

@@ -15,6 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from ruqtopics_kit.core.jsonio import strict_json, write_json
+from ruqtopics_kit.core.jsonlines import read_json_object
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
@@ -35,7 +36,7 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
     if not (folder / ARGS_FILE).is_file():
         raise FileExistsError(f"--output-dir {folder} is not empty and holds no {ARGS_FILE}, so it is not a "
                               f"train.py run; choose another --output-dir or pass --overwrite-output-dir")
-    saved = identity_of(json.loads((folder / ARGS_FILE).read_text(encoding="utf-8")))
+    saved = identity_of(read_json_object(folder / ARGS_FILE))
     if saved != config.identity():
         raise FileExistsError(f"--output-dir {folder} holds a different run ({differences(saved, config.identity())}); "
                               f"choose another --output-dir or pass --overwrite-output-dir to replace it")

@@ -101,7 +101,7 @@ def test_an_unfinished_run_needs_resume_or_overwrite(single, tmp_path, capsys):
 def test_bad_setups_fail_before_training(problem, tiny_backbone, exported_sample, tmp_path, capsys):
     output, dataset, backbone, extra = tmp_path / "out", exported_sample, tiny_backbone, []
     if problem == "missing backbone":
-        backbone, message = tmp_path / "no-such-backbone", "is not a directory. Expected a registry name"
+        backbone, message = tmp_path / "no-such-backbone", "does not exist. Expected a registry name"
     elif problem == "label names":  # the exported card's YAML names the classes; spell ё as е
         dataset = tmp_path / "dataset"
         shutil.copytree(exported_sample, dataset)

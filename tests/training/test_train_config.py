@@ -103,5 +103,5 @@ def test_backbone_names_paths_and_hub_ids(tmp_path):
     assert resolve_backbone(str(tmp_path)).is_local
     assert resolve_backbone("someone/some-bert").hub_id == "someone/some-bert"
     for missing in (str(tmp_path / "nope"), "./nope", "a/b/c"):
-        with pytest.raises(FileNotFoundError, match="is not a directory. Expected a registry name"):
+        with pytest.raises(FileNotFoundError, match="does not exist. Expected a registry name"):
             resolve_backbone(missing)
