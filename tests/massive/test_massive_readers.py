@@ -1,6 +1,5 @@
 """MASSIVE readers: every accepted copy yields the same records; bad copies fail naming what and where."""
 
-import io
 import json
 import tarfile
 from pathlib import Path
@@ -8,8 +7,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fixtures.massive.builders import (expected_records, official_rows, write_amazon_science_copy, write_mteb_copy,
-                                       write_official_folder)
+from fixtures.massive.builders import (archive_with, expected_records, line, official_rows, write_amazon_science_copy,
+                                       write_mteb_copy, write_official_folder)
 
 from ruqtopics_kit.massive import MassiveDataError, read_massive
 from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, HUB_REVISION, MTEB
@@ -33,27 +32,6 @@ def copies(rows, tmp_path_factory):
             "AmazonScience parquet": write_amazon_science_copy(rows, base / "amazon_science"),
             "mteb parquet": write_mteb_copy(rows, base / "mteb_parquet"),
             "mteb jsonl": write_mteb_copy(rows, base / "mteb_jsonl", file_format="jsonl")}
-
-
-def archive_with(path: Path, members: dict[str, str], *, links: dict[str, str] = {}) -> Path:
-    """A .tar.gz with the given text members (and symbolic links), for bad-input cases."""
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in members.items():
-            data = text.encode("utf-8")
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for name, target in links.items():
-            info = tarfile.TarInfo(name)
-            info.type, info.linkname = tarfile.SYMTYPE, target
-            tar.addfile(info)
-    return path
-
-
-def line(**fields) -> str:
-    record = {"id": "1", "locale": "ru-RU", "partition": "test", "scenario": "music", "intent": "music_query",
-              "utt": "включи песню", "annot_utt": "включи песню", "worker_id": "3"}
-    return json.dumps({**record, **fields}, ensure_ascii=False) + "\n"
 
 
 # ---- the same records from every copy ---------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Bad input to train.py, backbones and the JSON files of a model folder: one case per class, each exit 2 with one
+line naming the folder or file and the problem, every input unchanged, nothing written (issue 11, item 2)."""
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from train_helpers import run_train, train_argv
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def backbone_without_tokenizer(backbone: Path, tmp: Path) -> tuple[Path, Path, list[str]]:
+    copy = shutil.copytree(backbone, tmp / "bert")
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        (copy / name).unlink(missing_ok=True)
+    return copy, copy, []
+
+
+def backbone_cut_short(backbone: Path, tmp: Path) -> tuple[Path, Path, list[str]]:
+    copy = shutil.copytree(backbone, tmp / "bert")
+    weights = (copy / "model.safetensors").read_bytes()
+    (copy / "model.safetensors").write_bytes(weights[: len(weights) // 2])
+    return copy, copy, []
+
+
+def damaged_training_args(backbone: Path, tmp: Path) -> tuple[Path, Path, list[str]]:
+    output = tmp / "out"
+    output.mkdir()
+    (output / "training_args.json").write_text('{"backbone": "bert",\n', encoding="utf-8")
+    return backbone, output, []
+
+
+def damaged_trainer_state(backbone: Path, tmp: Path) -> tuple[Path, Path, list[str]]:
+    checkpoint = tmp / "elsewhere" / "step_3"
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text('{"progress": {"completed_steps": 3}, "run": ', encoding="utf-8")
+    return backbone, checkpoint.parent, ["--resume-from-checkpoint", str(checkpoint)]
+
+
+CASES = {
+    "backbone without tokenizer files": (backbone_without_tokenizer,
+                                         r"--backbone '.*bert': .*bert has no tokenizer files \(missing tokenizer.json "
+                                         r"or vocab.txt\)"),
+    "backbone weights cut short": (backbone_cut_short, r"bert/model.safetensors cannot be read: cut short or corrupt"),
+    "damaged training_args.json": (damaged_training_args, r"out/training_args.json: damaged, not valid JSON "
+                                                          r"\(Expecting property name enclosed in double quotes, line 2 column 1\)"),
+    "damaged trainer_state.json": (damaged_trainer_state, r"step_3/trainer_state.json: damaged, not valid JSON"),
+}
+
+
+@pytest.mark.parametrize("make, message", CASES.values(), ids=CASES)
+def test_bad_model_input_is_a_named_error(tiny_backbone, exported_sample, tmp_path, capsys, make, message):
+    backbone, watched, extra = make(tiny_backbone, tmp_path)
+    before = snapshot(watched), snapshot(exported_sample)
+    output = watched if watched.name == "out" else tmp_path / "out"
+    assert run_train(train_argv(backbone, exported_sample, output, *extra)) == 2
+    err = capsys.readouterr().err
+    errors = [text for text in err.splitlines() if text.startswith("train.py: error:")]
+    assert "Traceback" not in err and len(errors) == 1 and re.search(message, errors[0]), err
+    assert (snapshot(watched), snapshot(exported_sample)) == before
+    assert output == watched or not output.exists()
+
