@@ -1,6 +1,6 @@
 """The kit's core: small modules that every concern uses and that import nothing else from the kit.
 
-atomic writes (`atomic`), strict JSON (`jsonio`), strict JSON Lines parsing (`jsonlines`), Markdown tables (`tables`), option errors (`errors`), the
-paper's citation (`paper`), the MASSIVE locale table (`locales`), Hub upload (`hub`), the precision policy
-(`precision`).
+atomic writes (`atomic`), strict JSON written and read (`jsonio`), Markdown tables (`tables`), option errors
+(`errors`), the paper's citation (`paper`), the MASSIVE locale table (`locales`), Hub upload (`hub`), the precision
+policy (`precision`).
 """

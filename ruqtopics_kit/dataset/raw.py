@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
-from ruqtopics_kit.core.jsonlines import parse_object, unencodable_text
+from ruqtopics_kit.core.jsonio import parse_object, unencodable_text
 from ruqtopics_kit.dataset.labels import all_topics
 
 SPLITS = ("train", "validation", "test")

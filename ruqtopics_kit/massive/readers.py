@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.errors import check_choice
-from ruqtopics_kit.core.jsonlines import parse_object, unencodable, unencodable_text
+from ruqtopics_kit.core.jsonio import parse_object, unencodable, unencodable_text
 from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
 from ruqtopics_kit.massive.records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
 

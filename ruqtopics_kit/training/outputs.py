@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 
 from ruqtopics_kit.core.jsonio import strict_json, write_json
-from ruqtopics_kit.core.jsonlines import read_json_object
+from ruqtopics_kit.core.jsonio import read_json_object
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
