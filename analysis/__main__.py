@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     results, output_dir = args.pop("results"), args.pop("output_dir")
     try:
         summary = run(results, output_dir, **args)
-    except (AnalysisInputError, InvalidParameterError) as e:
+    except (AnalysisInputError, InvalidParameterError, OSError) as e:  # OSError: output folder, a failed write
         parser.error(str(e))
     headline = next(
         row for row in summary["correlations"] if row["predictor"] == "size" and row["method"] == "spearman"

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.jsonio import json_ready, write_json
+from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 
 from . import plots, report
 from .correlations import correlation_table
@@ -65,12 +66,17 @@ def run(results_csv, output_dir, **options) -> dict:
     Options are the fields of `Options`. Returns the summary that summary.json holds (undefined numbers as None)."""
     options = _options(options)
     output_dir = Path(output_dir)
+    with claim_output_dir(output_dir, {"--results": results_csv, "--sizes": options.sizes}):
+        return _run(results_csv, output_dir, options)
+
+
+def _run(results_csv, output_dir: Path, options: Options) -> dict:
     _check_output_dir(output_dir, options.overwrite)
     results = load_results(results_csv, options.metric)
     sizes = load_sizes(options.sizes, options.size_proxy)
     frame = analysis_frame(results, sizes, load_distances(), options)
     table = correlation_table(frame, n_bootstrap=options.n_bootstrap, seed=options.seed)
-    summary = _summary(frame, table, results, sizes, options)
+    summary = _summary(frame, table, results, sizes, options, output_dir)
     with atomic_directory(output_dir, overwrite=True) as staging:  # emptiness was checked above
         _write_outputs(staging, frame, table, summary, options)
     return json_ready(summary)
@@ -138,7 +144,11 @@ def _check_usable(frame: pd.DataFrame, results: Results) -> None:
         )
 
 
-def _summary(frame: pd.DataFrame, table: pd.DataFrame, results: Results, sizes: SizeTable, options: Options) -> dict:
+def _summary(frame: pd.DataFrame, table: pd.DataFrame, results: Results, sizes: SizeTable, options: Options,
+             output_dir: Path) -> dict:
+    """summary.json; it names its inputs by paths relative to `output_dir` (or to the kit), never absolute."""
+    inputs = {name: portable_path(path, output_dir)
+              for name, path in (("results", results.path), ("sizes", sizes.path), ("distances", DISTANCES_FILE))}
     absent = sorted(sizes.in_mbert.index[~sizes.in_mbert].intersection(results.scores.index))
     size_label = f"{sizes.column}^{options.exponent:g}"
     missing = sorted(set(paper_locales()) - set(results.scores.index))
@@ -160,8 +170,8 @@ def _summary(frame: pd.DataFrame, table: pd.DataFrame, results: Results, sizes: 
         },
         "ties": ties,
         "correlations": table.to_dict(orient="records"),
-        "options": {**asdict(options), "sizes": str(sizes.path)},
-        "inputs": {"results": str(results.path), "sizes": str(sizes.path), "distances": str(DISTANCES_FILE)},
+        "options": {**asdict(options), "sizes": inputs["sizes"]},
+        "inputs": inputs,
         "versions": {
             "scipy": version("scipy"),
             "numpy": version("numpy"),

@@ -1,4 +1,9 @@
-"""Write a directory all at once: build it beside the target, then rename it into place."""
+"""Write a directory or a file all at once: build it beside the target, then rename it into place.
+
+What comes out is like any file the user writes: its modes follow the umask (tempfile's 0600/0700 are only
+for the time it is being built). A write that fails (a full disk, a read-only folder, ...) leaves nothing
+behind and raises `WriteError`, which names the target, the file and the cause.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,82 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+class WriteError(OSError):
+    """Writing an output failed; nothing half-written was left. `str()` is one line for the user."""
+
+    def __init__(self, target: str | Path, error: BaseException, *, staging: Path | None = None):
+        code = error.errno if isinstance(error, OSError) else None
+        self.message = f"could not write {target}: {describe_write_error(error, staging, Path(target))}"
+        if staging is not None:
+            self.message += "; nothing was written (the partial output was removed)"
+        super().__init__(code, self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def describe_write_error(error: BaseException, staging: Path | None = None, target: Path | None = None) -> str:
+    """The cause of a failed write in words: the OS's reason and the file, with the staging folder's name
+    replaced by the target's (the user never sees the temporary name)."""
+    if isinstance(error, OSError) and error.strerror:
+        cause = error.strerror
+        filename = error.filename
+        if filename is not None:
+            filename = str(filename)
+            if staging is not None and target is not None:
+                filename = filename.replace(str(staging), str(target))
+            cause += f" ({filename})"
+        return cause
+    cause = str(error) or type(error).__name__  # e.g. torch's "basic_ios::clear: iostream error"
+    free = _free_megabytes(target)
+    return cause if free is None else f"{cause} ({free} MB free on that disk)"
+
+
+def _free_megabytes(path: Path | None) -> int | None:
+    """Free space where `path` is (or would be), a hint when a library reports a write error without its cause."""
+    while path is not None and not path.exists():
+        path = path.parent if path.parent != path else None
+    return None if path is None else shutil.disk_usage(path).free // 2**20
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it (os.umask can only set it)."""
+    with contextlib.suppress(OSError, StopIteration, ValueError):
+        status = Path("/proc/self/status").read_text().splitlines()
+        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _user_modes(path: Path, *, directory: bool) -> None:
+    """Give `path` (made by tempfile, 0700/0600) the modes a plain mkdir/open would have given it."""
+    path.chmod((0o777 if directory else 0o666) & ~_umask())
+
+
+def _is_about_an_input(error: OSError, staging: Path) -> bool:
+    """An OSError naming a file outside the staging folder is about an input: it is not a write fault."""
+    filename = error.filename
+    return filename is not None and not str(Path(filename).absolute()).startswith(str(staging))
+
+
 @contextlib.contextmanager
 def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that becomes `target` only if the block succeeds.
 
-    On an exception the temporary directory is removed and `target` is untouched. An existing `target` is
-    an error unless `overwrite`, in which case it is replaced after the new one is complete.
+    On an exception the temporary directory is removed and `target` is untouched; an OSError while writing
+    becomes a `WriteError`. An existing `target` is an error unless `overwrite`, in which case it is replaced
+    after the new one is complete.
     """
     target = Path(target)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; pass overwrite=True (--overwrite) to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)).absolute()
+        _user_modes(staging, directory=True)
+    except OSError as error:
+        raise WriteError(target, error) from error
     try:
         yield staging
         if target.exists():
@@ -31,20 +100,30 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
             shutil.rmtree(retired)
         else:
             os.replace(staging, target)
+    except WriteError:
+        raise
+    except OSError as error:
+        if _is_about_an_input(error, staging):
+            raise
+        raise WriteError(target, error, staging=staging) from error
     finally:
         if staging.exists():
-            shutil.rmtree(staging)
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
     """Write a text file through a temporary file in the same directory and a rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        _user_modes(Path(temporary), directory=False)
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OSError as error:
+        raise WriteError(path, error) from error
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)

@@ -12,6 +12,12 @@ from typing import Literal
 
 from huggingface_hub import HfApi
 
+
+
+class PushError(RuntimeError):
+    """An upload failed; the local folder is complete and unchanged, and the same command retries it."""
+
+
 # Local working state that must never reach the Hub (checkpoints are resumable state, not releases).
 NEVER_UPLOAD = ["checkpoints/*", "step_*", "epoch_*", "runs/*", "*.tmp", ".*"]
 
@@ -22,12 +28,18 @@ def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model
     """Create `repo_id` if needed and upload `folder` in one commit; return the commit URL.
 
     The token comes from the argument, else `HF_TOKEN` or the saved login; it is never printed or stored.
+    Any failure of the Hub or the network is a `PushError`, one line saying what failed and how to retry.
     """
     folder = Path(folder)
     if not (folder / "README.md").is_file():
         raise FileNotFoundError(f"{folder} has no README.md: export or train into it before uploading")
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
-    repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
-    commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
-                               commit_message=commit_message, ignore_patterns=NEVER_UPLOAD)
+    try:
+        repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
+        commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
+                                   commit_message=commit_message, ignore_patterns=NEVER_UPLOAD)
+    except Exception as error:  # the Hub client's errors have no common base beyond Exception
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise PushError(f"uploading {folder} to {repo_id} failed: {reason}. The local folder is "
+                        f"complete and unchanged; uploading it again retries (nothing was sent).") from error
     return commit.commit_url

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ruqtopics_kit.core.hub import upload_folder
+from ruqtopics_kit.core.hub import PushError, upload_folder
 from ruqtopics_kit.dataset.export import export_dataset
 from ruqtopics_kit.dataset.prepare import prepare
 from ruqtopics_kit.dataset.raw import RawDataError
@@ -42,7 +42,7 @@ def prepare_main(argv: list[str] | None = None, prog: str = "ruqtopics prepare")
     args = prepare_parser(prog).parse_args(argv)
     try:
         counts = prepare(args.dump, args.output_dir, overwrite=args.overwrite)
-    except (RawDataError, FileNotFoundError, FileExistsError) as error:
+    except (RawDataError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for outcome, count in sorted(counts.items()):
@@ -58,7 +58,7 @@ def export_main(argv: list[str] | None = None, prog: str = "ruqtopics export") -
     try:
         summary = export_dataset(args.data_dir, args.output_dir, overwrite=args.overwrite,
                                  on_bad_record=args.on_bad_record, license=args.license)
-    except (RawDataError, FileNotFoundError, FileExistsError) as error:
+    except (RawDataError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for config_name, sizes in summary["records"].items():
@@ -67,7 +67,12 @@ def export_main(argv: list[str] | None = None, prog: str = "ruqtopics export") -
         print(f"skipped ({problem}): {count}")
     print(f"wrote {args.output_dir}")
     if args.push:
-        url = upload_folder(args.output_dir, args.repo_id, repo_type="dataset", private=args.private,
-                            commit_message="Upload RuQTopics (ruqtopics export)")
+        try:
+            url = upload_folder(args.output_dir, args.repo_id, repo_type="dataset", private=args.private,
+                                commit_message="Upload RuQTopics (ruqtopics export)")
+        except PushError as error:
+            retry = "" if args.overwrite else " (add --overwrite to rerun this command, which rewrites the same folder)"
+            print(f"error: {error}{retry}", file=sys.stderr)
+            return 1
         print(f"pushed to {url}")
     return 0

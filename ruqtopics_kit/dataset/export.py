@@ -24,6 +24,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
+from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.paper import CITATION
 from ruqtopics_kit.dataset import features as configs
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
@@ -144,7 +145,8 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
     if synthetic is None:
         readme = data_dir / "README.md"
         synthetic = readme.is_file() and "SYNTHETIC" in readme.read_text(encoding="utf-8").splitlines()[0]
-    with atomic_directory(output_dir, overwrite=overwrite) as staging:
+    with claim_output_dir(output_dir, {"--data-dir": data_dir}), \
+            atomic_directory(output_dir, overwrite=overwrite) as staging:
         infos, stats, report = _write_parquet(files, staging, on_bad_record, convert_file_size_to_int(max_shard_size))
         _write_card(staging, infos, stats, license=license, synthetic=synthetic)
     return {"records": {name: dict(stats[name].split_sizes) for name in CONFIG_NAMES},

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.dataset.labels import all_topics
 from ruqtopics_kit.dataset.raw import CANONICAL_FILES, RawDataError
 
@@ -89,6 +90,11 @@ def _topics_of(tags: list) -> list[str]:
 def prepare(dump: str | Path, output_dir: str | Path, *, overwrite: bool = False) -> Counter:
     """Write the canonical layout of `dump` to `output_dir`; return counts of what was kept and dropped."""
     dump = Path(dump)
+    with claim_output_dir(output_dir, {"--dump": dump}):
+        return _prepare(dump, output_dir, overwrite)
+
+
+def _prepare(dump: Path, output_dir: str | Path, overwrite: bool) -> Counter:
     keeper: dict[str, str] = {}  # question key -> id of the record kept for it
     first_line_of: dict[str, int] = {}
     for line_no, record in _dump_records(dump):

@@ -38,6 +38,7 @@ from ruqtopics_kit import __version__
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
 from ruqtopics_kit.massive.inference import (PRECISIONS, check_precision, encode, load_classifier, predict_logits, resolve_autocast,
@@ -127,6 +128,12 @@ def evaluate_model(model: str | Path, massive: str | Path, output_dir: str | Pat
 
 
 def run(config: EvaluationConfig) -> EvaluationResult:
+    with claim_output_dir(config.output_dir, {"--model": config.model, "--massive": config.massive,
+                                              "--mapping": config.mapping}):
+        return _run(config)
+
+
+def _run(config: EvaluationConfig) -> EvaluationResult:
     started = time.perf_counter()
     # ---- cheap checks first: nothing heavy runs for a run that would fail at the end
     mapping = load_mapping(config.mapping)
@@ -243,7 +250,7 @@ def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSpl
     rows = []
     for code, selection in selections.items():
         locale = massive_locales()[code]
-        rows.append({"model": config.model, "mapping": mapping.name, "split": config.split,
+        rows.append({"model": portable_path(config.model, config.output_dir), "mapping": mapping.name, "split": config.split,
                      "massive_version": massive.version, "locale": code, "language": locale.language,
                      "languages": locale.language_tag, "n_utterances": len(selection.texts), **scores[code],
                      "n_outside_mapping": selection.n_outside_mapping,
@@ -286,16 +293,18 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
     return {
         "schema": RESULTS_SCHEMA, "task_name": TASK_NAME, "kit_version": __version__, "main_score": "accuracy",
         "evaluation_time_s": round(elapsed, 3),
-        "model": {"name_or_path": config.model, "num_labels": len(classes.names),
+        "model": {"name_or_path": portable_path(config.model, config.output_dir), "num_labels": len(classes.names),
                   "problem_type": classes.problem_type or "single_label_classification",
                   "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
                   "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others},
-        "massive": {"source": massive.source, "kind": massive.kind, "version": massive.version,
+        "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind, "version": massive.version,
                     "revision": massive.revision, "split": config.split, "locales": list(selections),
                     "mmnlu22_skipped": sum(massive.held_out.values())},
         "mapping": mapping.as_dict(),
         "metrics": metrics,
-        "config": {**{key: value for key, value in asdict(config).items() if key not in ("model", "massive")},
+        "config": {**{key: value for key, value in asdict(config).items()
+                      if key not in ("model", "massive", "output_dir")},
+                   "mapping": portable_path(config.mapping, config.output_dir),
                    "locales": config.locale_list or "all", "device": str(device),
                    "autocast": str(autocast_dtype).removeprefix("torch.") if autocast_dtype else None,
                    "attn_implementation": getattr(model.config, "_attn_implementation", None)},

@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from ruqtopics_kit.core.output_dir import claim_output_dir
+from ruqtopics_kit.core.processes import run_child, signals_interrupt, stop_children
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
 from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
@@ -131,14 +133,21 @@ def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=p
     failed = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_train, run, environment): prefix for prefix, run in pending.items()}
-        for future in as_completed(futures):
-            prefix, run = futures[future], pending[futures[future]]
-            returncode, seconds = future.result()
-            if returncode == 0:
-                log(f"{prefix}: done in {seconds:.0f} s")
-            else:
-                log(f"{prefix}: FAILED (exit status {returncode}); the end of {run.log_file}:\n{_tail(run.log_file)}")
-                failed.append(run)
+        try:
+            for future in as_completed(futures):
+                prefix, run = futures[future], pending[futures[future]]
+                returncode, seconds = future.result()
+                if returncode == 0:
+                    log(f"{prefix}: done in {seconds:.0f} s")
+                else:
+                    log(f"{prefix}: FAILED (exit status {returncode}); the end of {run.log_file}:\n"
+                        f"{_tail(run.log_file)}")
+                    failed.append(run)
+        except BaseException:  # interrupted: stop the running train.py processes before the pool waits for them
+            for future in futures:
+                future.cancel()
+            stop_children()
+            raise
     return failed
 
 
@@ -149,8 +158,8 @@ def _train(run: GridRun, environment: dict[str, str]) -> tuple[int, float]:
     with open(run.log_file, "a", encoding="utf-8") as log_file:
         log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(run.command)}\n")
         log_file.flush()
-        returncode = subprocess.run(run.command, stdout=log_file, stderr=subprocess.STDOUT, env=environment,
-                                    stdin=subprocess.DEVNULL).returncode
+        returncode = run_child(run.command, stdout=log_file, stderr=subprocess.STDOUT, env=environment,
+                               stdin=subprocess.DEVNULL)
     return returncode, time.perf_counter() - started
 
 
@@ -175,10 +184,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
     args = parser.parse_args(own)
     try:
-        runs = plan(expand(args.configs), args.output_root, extra, args.launch)
+        config_files = expand(args.configs)
+        runs = plan(config_files, args.output_root, extra, args.launch)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
-    failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run)
+    try:
+        with signals_interrupt(), claim_output_dir(args.output_root, {str(path): path for path in config_files}):
+            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run)
+    except OSError as error:  # the output root overlaps a config, or another grid runs into it
+        print(f"ruqtopics grid: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("ruqtopics grid: stopped (the running train.py processes were stopped too); rerun to resume",
+              file=sys.stderr)
+        return 130
     if failed:
         print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.config_file.name for run in failed)}",
               file=sys.stderr)

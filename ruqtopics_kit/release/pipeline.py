@@ -27,7 +27,9 @@ from pathlib import Path
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
-from ruqtopics_kit.core.hub import upload_folder
+from ruqtopics_kit.core.hub import PushError, upload_folder
+from ruqtopics_kit.core.output_dir import claim_output_dir
+from ruqtopics_kit.core.processes import signals_interrupt
 from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
@@ -42,6 +44,10 @@ SAMPLE_MASSIVE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.
 SAMPLE_GRID = ROOT / "configs" / "sample"
 DATASET_NAME = "ruqtopics"
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")  # the paper evaluates single-label models on MASSIVE
+
+
+class ReleaseError(RuntimeError):
+    """A step of the release failed; the message says which and how to continue."""
 
 
 @dataclass
@@ -69,24 +75,36 @@ class Release:
 
 
 def run_release(release: Release, log=print) -> Path:
-    """Run every step of `release`; return the path of the report."""
+    """Run every step of `release`; return the path of the report. The output folder must not overlap an
+    input, and is locked while the release runs (a second release into it stops)."""
+    inputs = {"--data-dir": release.data_dir, "--massive": release.massive, "--backbone": release.backbone,
+              **{f"--grid {path}": path for path in release.grid}}
+    with claim_output_dir(release.output_dir, inputs):
+        return _run_steps(release, log)
+
+
+def _run_steps(release: Release, log) -> Path:
     steps = Steps(release.output_dir / ".release", log=log)
     raw_files = list(detect_layout(release.data_dir).values())
     dataset_key = steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__},
-                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True))
+                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True),
+                            outputs=[release.dataset_dir / "README.md"])
     backbone, backbone_key = release.backbone, release.backbone
     if release.sample:
         backbone = str(release.output_dir / "work" / "tiny-backbone")
         backbone_key = steps.run("backbone", {"sample": fingerprint_files(raw_files)},
-                                 lambda: _build_sample_backbone(release.data_dir, Path(backbone)))
+                                 lambda: _build_sample_backbone(release.data_dir, Path(backbone)),
+                                 outputs=[Path(backbone)])
     runs = _train(release, backbone, log)
     models = {run.output_dir.name: fingerprint_files([run.output_dir / RESULTS_FILE]) for run in runs}
     massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)
     evaluated = [run.output_dir.name for run in runs if run.config.config in MASSIVE_CONFIGS]
     for name in evaluated:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
-        models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name))
-        steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name))
+        models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name),
+                                 outputs=[release.output_dir / "massive" / name / "results.csv"])
+        steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name),
+                  outputs=[release.output_dir / "analysis" / name])
     link_models(release.dataset_dir, [release.repo_id(name) for name in models])
     report = write_report(release, list(models), evaluated)
     log(f"report: {report}")
@@ -120,7 +138,7 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     runs = plan(release.grid, release.hub_dir, extra, launch="python")
     failed = run_grid(runs, log=log)
     if failed:
-        raise RuntimeError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
+        raise ReleaseError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
                            f"run's log is above); run the release again to resume")
     return runs
 
@@ -182,6 +200,17 @@ def parse_args(argv: list[str] | None = None) -> Release:
 
 
 def main(argv: list[str] | None = None) -> int:
-    report = run_release(parse_args(argv))
+    """Exit status 0 when done; 1 with one line on stderr when a step failed (rerunning continues); 130 when
+    stopped by SIGINT or SIGTERM (the running train.py is stopped too)."""
+    release = parse_args(argv)
+    try:
+        with signals_interrupt():
+            report = run_release(release)
+    except (ValueError, OSError, PushError, ReleaseError) as error:
+        print(f"release: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("release: stopped; rerun the same command to continue where it stopped", file=sys.stderr)
+        return 130
     print(f"\nDone. The report is at {report}")
     return 0

@@ -2,13 +2,16 @@
 
 Each finished step leaves a stamp `<state_dir>/<name>.json` with the fingerprint of its inputs. A rerun
 after a crash redoes only the steps without a matching stamp; a step that crashed left no stamp (and its
-outputs are written atomically by the step itself).
+outputs are written atomically by the step itself). A step whose outputs are gone (deleted after it
+finished) runs again, and so do the steps that use them: a step's key, which later steps take as an input,
+changes every time the step runs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -41,14 +44,18 @@ class Steps:
     def _stamp(self, name: str) -> Path:
         return self.state_dir / f"{name.replace('/', '__')}.json"
 
-    def run(self, name: str, inputs: object, action: Callable[[], object]) -> str:
-        """Run `action` unless `name` already finished with the same `inputs`; return the step's fingerprint."""
+    def run(self, name: str, inputs: object, action: Callable[[], object], outputs: Iterable[Path] = ()) -> str:
+        """Run `action` unless `name` already finished with the same `inputs` and its `outputs` are all there;
+        return the step's key (what later steps record as their input)."""
         key = fingerprint(inputs)
         stamp = self._stamp(name)
-        if stamp.is_file() and json.loads(stamp.read_text(encoding="utf-8")).get("inputs") == key:
+        done = json.loads(stamp.read_text(encoding="utf-8")) if stamp.is_file() else {}
+        missing = [str(path) for path in outputs if not Path(path).exists()]
+        if done.get("inputs") == key and "run" in done and not missing:
             self.log(f"[skip] {name}: done with the same inputs")
-            return key
-        self.log(f"[run]  {name}")
+            return done["run"]
+        self.log(f"[run]  {name}" + (f" (its output {missing[0]} is gone)" if done and missing else ""))
         action()
-        atomic_write_text(stamp, json.dumps({"step": name, "inputs": key}, indent=1))
-        return key
+        run = fingerprint({"inputs": key, "run": uuid.uuid4().hex})
+        atomic_write_text(stamp, json.dumps({"step": name, "inputs": key, "run": run}, indent=1))
+        return run

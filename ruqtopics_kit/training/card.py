@@ -144,7 +144,7 @@ def _training_table(model: TrainedModel) -> list[tuple[str, str]]:
     warmup = (f"{config.warmup_steps} steps" if config.warmup_steps else
               f"{config.warmup_ratio:g} of the steps" if config.warmup_ratio else "none")
     return [
-        ("backbone", model.backbone.hub_id or config.backbone),
+        ("backbone", model.backbone.hub_id or config.to_dict()["backbone"]),  # a local folder: relative
         ("text mode", f"{config.text_mode}, at most {run['max_length']} tokens"),
         ("training examples", f"{run['train_examples']:,}"),
         ("batch", f"{config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "

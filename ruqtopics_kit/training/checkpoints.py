@@ -15,6 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.jsonio import write_json
 from ruqtopics_kit.core.jsonio import read_json_object
 
@@ -93,13 +94,18 @@ def save_checkpoint(accelerator, output_dir: str | Path, progress: Progress, run
     if accelerator.is_main_process:
         shutil.rmtree(staging, ignore_errors=True)
     accelerator.wait_for_everyone()
-    accelerator.save_state(str(staging))
-    accelerator.wait_for_everyone()
+    try:
+        accelerator.save_state(str(staging))
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            write_json(staging / STATE_FILE, {"progress": asdict(progress), "run": run})
+            if target.exists():  # a replay after resuming from an older checkpoint
+                shutil.rmtree(target)
+            staging.rename(target)
+    except (OSError, RuntimeError) as error:  # torch reports a full disk as RuntimeError("basic_ios::clear ...")
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(target, error, staging=staging) from error
     if accelerator.is_main_process:
-        write_json(staging / STATE_FILE, {"progress": asdict(progress), "run": run})
-        if target.exists():  # a replay after resuming from an older checkpoint
-            shutil.rmtree(target)
-        staging.rename(target)
         _prune(output_dir, total_limit)
     accelerator.wait_for_everyone()
     return target
@@ -121,8 +127,12 @@ def save_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
         path = checkpoints_dir(output_dir) / BEST_WEIGHTS
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{BEST_WEIGHTS}.tmp")
-        save_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(temporary), metadata={"step": str(step)})
-        os.replace(temporary, path)
+        try:
+            save_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(temporary), metadata={"step": str(step)})
+            os.replace(temporary, path)
+        except (OSError, RuntimeError) as error:
+            temporary.unlink(missing_ok=True)
+            raise WriteError(path, error) from error
     accelerator.wait_for_everyone()
 
 

@@ -16,9 +16,11 @@ from typing import Any
 
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.output_dir import portable_path
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
+PATH_OPTIONS = ("backbone", "dataset", "resume_from_checkpoint")  # may name local folders
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
 COMPILE_BACKENDS = ("inductor", "cudagraphs", "aot_eager", "eager")  # torch._dynamo's own
@@ -168,12 +170,19 @@ class TrainingConfig:
         return self.best_metric not in LOWER_IS_BETTER
 
     def to_dict(self) -> dict:
-        """Every option except secrets: what training_args.json and checkpoints hold."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if not f.metadata["secret"]}
+        """Every option except secrets: what training_args.json and checkpoints hold. They are published, so
+        local paths are relative to the output folder (the model repository), never absolute."""
+        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if not f.metadata["secret"]}
 
     def identity(self) -> dict:
         """The options that define the run: two configs with equal identities train the same model."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata["identity"]}
+        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.metadata["identity"]}
+
+    def _portable(self, name: str):
+        if name == "output_dir":
+            return "."
+        value = getattr(self, name)
+        return portable_path(value, self.output_dir) if name in PATH_OPTIONS else value
 
     def __post_init__(self):
         validate(self)

@@ -7,6 +7,7 @@ and the epoch alone, which makes a resumed run see exactly the batches of an uni
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import datasets
@@ -42,6 +43,48 @@ def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDic
     dataset = datasets.DatasetDict({split: dataset[split] for split in ("train", "validation", "test")
                                     if split in dataset})
     return _truncate(dataset, config)
+
+
+def data_fingerprint(dataset: datasets.DatasetDict) -> dict[str, dict]:
+    """What a checkpoint records of the data it trained on, per split: the row count and a hash of the content.
+
+    The hash is over the bytes of the Arrow files `load_dataset` read the split from (the same data give the
+    same files; datasets' own fingerprint of a local folder changes with the files' modification times). A
+    split held in memory, without files, falls back to datasets' fingerprint.
+    """
+    fingerprints = {}
+    for split, part in dataset.items():
+        files = sorted(entry["filename"] for entry in part.cache_files)
+        if files:
+            digest = hashlib.blake2b(digest_size=16)
+            for name in files:
+                with open(name, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+            content = digest.hexdigest()
+        else:
+            content = part._fingerprint
+        fingerprints[split] = {"rows": part.num_rows, "content": content}
+    return fingerprints
+
+
+def check_same_data(saved: dict | None, current: dict[str, dict], checkpoint) -> None:
+    """Refuse to resume a checkpoint on other data than it was trained on, naming what differs."""
+    if saved is None:  # a checkpoint from before fingerprints were recorded
+        return
+    differences = []
+    for split in sorted(set(saved) | set(current)):
+        old, new = saved.get(split), current.get(split)
+        if old is None or new is None:
+            differences.append(f"split {split} {'is new' if old is None else 'is missing'}")
+        elif old["rows"] != new["rows"]:
+            differences.append(f"split {split} has {new['rows']} rows (trained on {old['rows']})")
+        elif old["content"] != new["content"]:
+            differences.append(f"split {split} has other content ({old['rows']} rows both)")
+    if differences:
+        raise ValueError(f"checkpoint {checkpoint} was trained on other data than --dataset now holds: "
+                         f"{'; '.join(differences)}. Resume with the data it was trained on, or pass "
+                         f"--overwrite-output-dir to train afresh on these")
 
 
 def check_label_names(features: datasets.Features, config: TrainingConfig, labels: LabelSet) -> None:

@@ -12,6 +12,7 @@ best evaluation's weights, scores the test split and writes the repository; `--p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -28,11 +29,14 @@ from tqdm.auto import tqdm
 from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
 from ruqtopics_kit.modeling.backbones import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ruqtopics_kit.core.atomic import WriteError
+from ruqtopics_kit.core.hub import PushError
+from ruqtopics_kit.core.output_dir import check_not_input, output_lock
 from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
-from ruqtopics_kit.training.data import BucketPadding, dataloaders, load_splits, tokenize
+from ruqtopics_kit.training.data import BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits, tokenize
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 
@@ -81,23 +85,38 @@ class StepPlan:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit status 0 when trained (or already finished), 2 for a problem found before training, 1 for a fault
+    during it (a failed write names the file; a failed upload leaves the folder to retry)."""
     config = parse_args(argv)
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
-    try:
-        state = inspect_output_dir(config)
-        if state is OutputState.FINISHED:
-            logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
-            if config.push_to_hub and accelerator.is_main_process:
-                logger.info(f"uploaded: {publish(config)}")
-            return 0
-        session = setup(config, accelerator)
-    except (ValueError, OSError) as error:
-        print(f"train.py: error: {error}", file=sys.stderr)
-        return 2
-    train_loop(session)
-    finish(session)
+    with contextlib.ExitStack() as stack:
+        try:
+            check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+            if accelerator.is_main_process:  # one run per output folder
+                stack.enter_context(output_lock(config.output_dir))
+            state = inspect_output_dir(config)
+            if state is OutputState.FINISHED:
+                logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
+                if config.push_to_hub and accelerator.is_main_process:
+                    logger.info(f"uploaded: {publish(config)}")
+                return 0
+            session = setup(config, accelerator)
+        except (ValueError, OSError) as error:
+            return _failed(error, status=2)
+        except PushError as error:
+            return _failed(error, status=1)
+        try:
+            train_loop(session)
+            finish(session)
+        except (WriteError, PushError) as error:
+            return _failed(error, status=1)
     return 0
+
+
+def _failed(error: Exception, status: int) -> int:
+    print(f"train.py: error: {error}", file=sys.stderr)
+    return status
 
 
 # ---- setup --------------------------------------------------------------------------------------------------
@@ -153,6 +172,9 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     backbone = resolve_backbone(config.backbone)
     with accelerator.main_process_first():
         splits = load_splits(config, labels)
+    data = data_fingerprint(splits)
+    if saved_run:
+        check_same_data(saved_run.get("data"), data, checkpoint)
     tokenizer = load_tokenizer(backbone)
     set_seed(config.seed)  # the classification head's initialisation
     model = load_classifier(backbone, labels, multi_label=config.multi_label)
@@ -173,7 +195,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     plan = StepPlan.of(config, len(train_loader))
     scheduler = accelerator.prepare(make_scheduler(optimizer, config, plan.max_steps))
 
-    run = run_record(config, accelerator, max_length, plan, tokenized)
+    run = run_record(config, accelerator, max_length, plan, tokenized) | {"data": data}
     if checkpoint:
         accelerator.load_state(str(checkpoint))
         logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
@@ -248,11 +270,19 @@ def _tracker_config(config: TrainingConfig) -> dict:
 # ---- training -----------------------------------------------------------------------------------------------
 
 def train_loop(session: Session) -> None:
+    log_banner(session)
+    with tqdm(total=session.plan.max_steps, initial=session.progress.completed_steps, desc="training", unit="step",
+              disable=not session.accelerator.is_local_main_process) as bar:  # closed before an error is printed
+        train_steps(session, bar)
+    if session.progress.stopped_early:
+        logger.info(f"early stopping at step {session.progress.completed_steps}: no better validation "
+                    f"{session.config.best_metric} in {session.config.early_stopping_patience} evaluations (best: "
+                    f"step {session.progress.best_step})")
+
+
+def train_steps(session: Session, bar) -> None:
     config, accelerator, plan, progress = session.config, session.accelerator, session.plan, session.progress
     model, optimizer, scheduler = session.model, session.optimizer, session.scheduler
-    log_banner(session)
-    bar = tqdm(total=plan.max_steps, initial=progress.completed_steps, desc="training", unit="step",
-               disable=not accelerator.is_local_main_process)
     # A resumed run starts inside an epoch: mid-epoch optimizer steps each took a full accumulation of batches.
     start_epoch, steps_into_epoch = divmod(progress.completed_steps, plan.steps_per_epoch)
     skip = steps_into_epoch * config.gradient_accumulation_steps
@@ -292,10 +322,6 @@ def train_loop(session: Session) -> None:
                 save_checkpoint(accelerator, config.output_dir, progress, session.run, config.checkpoints_total_limit)
             if finished(session):
                 break
-    bar.close()
-    if progress.stopped_early:
-        logger.info(f"early stopping at step {progress.completed_steps}: no better validation {config.best_metric} "
-                    f"in {config.early_stopping_patience} evaluations (best: step {progress.best_step})")
 
 
 def finished(session: Session) -> bool:

@@ -14,6 +14,7 @@ import shutil
 from enum import Enum
 from pathlib import Path
 
+from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.jsonio import strict_json, write_json
 from ruqtopics_kit.core.jsonio import read_json_object
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
@@ -62,11 +63,15 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: di
     folder = Path(config.output_dir)
     staging = folder / ".repository.tmp"
     shutil.rmtree(staging, ignore_errors=True)
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    (staging / ARGS_FILE).write_text(strict_json(config.to_dict()), encoding="utf-8")
-    card.save(staging / "README.md")
-    (staging / RESULTS_FILE).write_text(strict_json(results), encoding="utf-8")
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / ARGS_FILE).write_text(strict_json(config.to_dict()), encoding="utf-8")
+        card.save(staging / "README.md")
+        (staging / RESULTS_FILE).write_text(strict_json(results), encoding="utf-8")
+    except (OSError, RuntimeError) as error:  # e.g. a full disk; the checkpoints keep the run resumable
+        shutil.rmtree(staging, ignore_errors=True)
+        raise WriteError(folder, error, staging=staging) from error
     (folder / RESULTS_FILE).unlink(missing_ok=True)  # the folder is unfinished until the last move
     for path in sorted(staging.iterdir(), key=lambda p: p.name == RESULTS_FILE):
         os.replace(path, folder / path.name)
@@ -78,11 +83,6 @@ def publish(config: TrainingConfig) -> str:
     """Main process: upload the finished folder in one commit (checkpoints/ and runs/ left out)."""
     from ruqtopics_kit.core.hub import upload_folder
 
-    try:
-        return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,
-                             commit_message=f"Upload {Path(config.output_dir).name} (RuQTopics train.py)",
-                             token=config.hub_token)
-    except Exception as error:
-        raise RuntimeError(f"uploading {config.output_dir} to {config.hub_model_id} failed: {error}. The folder is "
-                           f"complete and unchanged; run the same command again to retry the upload (it does "
-                           f"not retrain).") from error
+    return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,
+                         commit_message=f"Upload {Path(config.output_dir).name} (RuQTopics train.py)",
+                         token=config.hub_token)

@@ -139,14 +139,16 @@ def test_non_empty_output_dir_needs_overwrite(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
+def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
     def broken_save(figure, directory, stem):
         (directory / f"{stem}.png").write_bytes(b"half")
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(plots, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SystemExit) as exited:
         cli.main(["--results", str(FIXTURE), "--output-dir", str(tmp_path / "out"), "--n-bootstrap", "50"])
+    assert exited.value.code == 2
+    assert f"could not write {tmp_path / 'out'}: No space left on device; nothing was written" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

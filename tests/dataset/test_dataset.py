@@ -320,8 +320,10 @@ def test_push_uploads_the_repository_through_huggingface_hub(tmp_path, fake_hub,
     args = ["export", "--data-dir", str(raw_dir(tmp_path)), "--output-dir", str(out), "--push",
             "--repo-id", "org/ruqtopics"]
     fake_hub.fail_next_commits = 1
-    with pytest.raises(Exception, match="500"):
-        ruqtopics.main(args)
+    assert ruqtopics.main(args) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]  # one line, no traceback
+    assert error.startswith(f"error: uploading {out} to org/ruqtopics failed: ") and "500" in error
+    assert "uploading it again retries" in error and "add --overwrite" in error
     local = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert fake_hub.files("org/ruqtopics", "dataset") == set() and "README.md" in local  # nothing lost
 

@@ -1,6 +1,7 @@
 """The end-to-end release on the bundled sample (a smaller grid), resumed after a crash, then pushed."""
 
 import json
+import os
 import shutil
 
 import datasets
@@ -88,3 +89,31 @@ def test_release_needs_data_unless_sample(tmp_path, capsys):
         release_module.parse_args(["--output-dir", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "--data-dir, --massive, --grid required (or --sample" in capsys.readouterr().err
+
+
+def test_no_published_file_names_the_machine(sample_release):
+    release, _, _ = sample_release
+    local = [str(release.output_dir.parent), str(ROOT)]
+    leaking = [path.relative_to(release.output_dir).as_posix() for path in release.output_dir.rglob("*")
+               if path.is_file() and any(text.encode() in path.read_bytes() for text in local)]
+    assert leaking == []
+
+
+def test_published_files_follow_the_umask(sample_release):
+    release, _, _ = sample_release
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in [release.output_dir / "report.md", *release.hub_dir.rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o777 if path.is_dir() else 0o666) & ~umask, path
+
+
+def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(sample_release):
+    release, _, _ = sample_release
+    name = "tiny-massive_aligned-question"
+    shutil.rmtree(release.output_dir / "massive" / name)  # deleted after the step finished; its stamp stays
+    logs = []
+    run_release(release, log=logs.append)
+    assert f"[run]  massive/{name} (its output {release.output_dir / 'massive' / name / 'results.csv'} is gone)" in logs
+    assert f"[run]  analysis/{name}" in logs  # it reads the evaluation that ran again
+    assert "[skip] dataset: done with the same inputs" in logs
+    assert (release.output_dir / "massive" / name / "results.csv").exists()

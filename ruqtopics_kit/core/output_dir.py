@@ -1,0 +1,112 @@
+"""Every command's output folder: never one of its inputs, and one writer at a time.
+
+`claim_output_dir(output, inputs)` is the one check all commands run before they write anything: an output
+folder that is, contains or lies inside an input is refused (`--overwrite` replaces the output folder, which
+would delete the input), and the folder is locked for the command's lifetime, so a second run into it stops.
+The lock is an OS file lock (`filelock`) on a sibling `.NAME.lock`, removed on exit: the OS releases the lock
+when the process ends, however it ends, so the file a killed run leaves behind never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+
+class OutputDirError(FileExistsError):
+    """The output folder cannot be used: it overlaps an input, or another run is writing into it."""
+
+    def __init__(self, message: str):
+        super().__init__(errno.EEXIST, message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def local_path(value: str | Path | None) -> Path | None:
+    """`value` as an absolute local path when it names an existing file or folder (not a Hub id), else None."""
+    if value is None or str(value) == "":
+        return None
+    path = Path(value).expanduser()
+    return path.resolve() if path.exists() else None
+
+
+def check_not_input(output: str | Path, inputs: Mapping[str, str | Path | None]) -> None:
+    """Refuse an `output` folder that is, contains or lies inside one of `inputs` ({option: path or id}).
+
+    Inputs that are not local paths (Hub ids, registry names, None) cannot overlap and are ignored.
+    """
+    target = Path(output).expanduser().resolve()
+    for option, value in inputs.items():
+        source = local_path(value)
+        if source is None:
+            continue
+        if target == source:
+            relation = "is"
+        elif source.is_relative_to(target):
+            relation = "contains"
+        elif target.is_relative_to(source):
+            relation = "lies inside"
+        else:
+            continue
+        raise OutputDirError(f"the output folder {output} {relation} the input {option} {value}: writing it would "
+                             f"change or delete what this command reads (with --overwrite or not); choose an "
+                             f"output folder outside the inputs")
+
+
+def lock_path(output: str | Path) -> Path:
+    """The lock file of an output folder: `.NAME.lock` beside it (the folder itself is replaced on success)."""
+    output = Path(output).expanduser().resolve()
+    return output.parent / f".{output.name}.lock"
+
+
+@contextlib.contextmanager
+def output_lock(output: str | Path) -> Iterator[Path]:
+    """Hold the output folder's lock for the block; another holder (another run) is an `OutputDirError`."""
+    path = lock_path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise OutputDirError(f"the output folder {output} is in use by another run (it holds {path}); wait for it "
+                             f"to finish or choose another output folder") from None
+    try:
+        yield path
+    finally:  # unlinked while still held: a peer that opened it meanwhile sees the unlinked file and retries
+        path.unlink(missing_ok=True)
+        lock.release()
+
+
+@contextlib.contextmanager
+def claim_output_dir(output: str | Path, inputs: Mapping[str, str | Path | None] | None = None) -> Iterator[Path]:
+    """Check that `output` is none of `inputs`, then hold its lock for the block (see the module docstring)."""
+    check_not_input(output, inputs or {})
+    with output_lock(output) as path:
+        yield path
+
+
+KIT_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ("ruqtopics_kit", "analysis", "data", "configs")  # folders of the kit's own data, configs and code
+
+
+def portable_path(value: str | Path | None, output: str | Path) -> str | None:
+    """How a published file written into `output` names an input: never by an absolute local path.
+
+    A file shipped with the kit (bundled sample, configs, packaged data) is named relative to the kit
+    (`data/sample`); another local path relative to `output` (`../tiny-backbone`); anything else (a Hub id, a
+    registry name) as it is.
+    """
+    path = local_path(value)
+    if path is None:
+        return None if value is None else str(value)
+    for folder in SHIPPED:
+        if path.is_relative_to(KIT_ROOT / folder):
+            return path.relative_to(KIT_ROOT).as_posix()
+    return Path(os.path.relpath(path, Path(output).expanduser().resolve())).as_posix()

@@ -1,0 +1,297 @@
+"""Fault injection: every class of bad input, misuse and fault ends in a named error, with nothing lost.
+
+One parametrised case per class (a representative input each). Each case runs a command as the user would
+(`ruqtopics COMMAND ...`, in this process) and checks the exit status, that stderr ends with one line naming
+the file and the problem (no traceback), and that the inputs and any earlier outputs are byte for byte
+unchanged. Add a case: append a `Fault` to CASES; `make` builds the inputs in `tmp_path` and returns the
+command line and the paths that must not change.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ruqtopics_kit import cli
+from ruqtopics_kit.core.output_dir import output_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    argv: list[str]
+    protected: list[Path]  # inputs and earlier outputs: byte for byte the same afterwards
+    leftovers_in: Path | None = None  # a folder that must hold no temporary file or folder afterwards
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: str
+    make: Callable[[Path, pytest.FixtureRequest], Invocation]
+    status: int
+    message: str  # regex searched in the last line of stderr
+
+
+def tree_digest(path: Path) -> dict[str, str]:
+    """Every file under `path` (or the file itself) by relative name and content hash; {} if it is gone."""
+    if path.is_file():
+        return {path.name: hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()}
+    return {p.relative_to(path).as_posix(): hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def raw_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "raw"
+    shutil.copytree(SAMPLE, folder)
+    return folder
+
+
+def write_dump(path: Path) -> Path:
+    record = {"id": 1, "question": "Какую песню послушать?", "answer": "Любую.", "tags": ["музыка"]}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def results_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "massive"
+    folder.mkdir()
+    (folder / "results.csv").write_text("locale,accuracy\nru-RU,0.5\n", encoding="utf-8")
+    return folder
+
+
+# ---- 3. no command deletes what it reads ----------------------------------------------------------------
+
+def export_into_its_data_dir(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(raw), "--overwrite"], [raw])
+
+
+def export_inside_its_data_dir(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(raw / "hub"), "--overwrite"], [raw])
+
+
+def prepare_into_the_folder_of_its_dump(tmp_path, request):
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    dump = write_dump(folder / "dump.jsonl")
+    return Invocation(["prepare", "--dump", str(dump), "--output-dir", str(folder), "--overwrite"], [folder])
+
+
+def evaluate_into_the_model(tmp_path, request):
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text("{}", encoding="utf-8")
+    return Invocation(["evaluate-massive", "--model", str(model), "--massive", str(tmp_path / "massive.tar.gz"),
+                       "--output-dir", str(model), "--overwrite-output-dir"], [model])
+
+
+def analysis_into_the_results_folder(tmp_path, request):
+    folder = results_folder(tmp_path)
+    return Invocation(["analysis", "--results", str(folder / "results.csv"), "--output-dir", str(folder),
+                       "--overwrite"], [folder])
+
+
+def train_into_the_backbone(tmp_path, request):
+    backbone = tmp_path / "backbone"
+    fresh_logging(request)
+    shutil.copytree(request.getfixturevalue("tiny_backbone"), backbone)
+    return Invocation(["train", "--backbone", str(backbone), "--dataset", str(tmp_path / "dataset"),
+                       "--output-dir", str(backbone), "--overwrite-output-dir"], [backbone])
+
+
+def release_around_its_data(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    return Invocation(["release", "--data-dir", str(raw), "--massive", "none", "--grid", str(ROOT / "configs" / "sample"),
+                       "--output-dir", str(tmp_path)], [raw])
+
+
+def export_into_a_folder_in_use(tmp_path, request):
+    raw, out = raw_copy(tmp_path), tmp_path / "out"
+    lock = output_lock(out)
+    lock.__enter__()
+    request.addfinalizer(lambda: lock.__exit__(None, None, None))
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out)], [raw], leftovers_in=tmp_path)
+
+
+# ---- 6. faults are named and leave nothing half-written ---------------------------------------------------
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def export_on_a_full_disk(tmp_path, request):
+    import datasets.arrow_writer
+
+    raw, out = raw_copy(tmp_path), tmp_path / "out"
+    request.getfixturevalue("monkeypatch").setattr(datasets.arrow_writer.ParquetWriter, "write_table", no_space)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out)], [raw], leftovers_in=tmp_path)
+
+
+def export_over_an_earlier_export_on_a_full_disk(tmp_path, request):
+    from ruqtopics_kit.dataset import export
+
+    raw, out = raw_copy(tmp_path), tmp_path / "out"
+    export.export_dataset(raw, out)
+    request.getfixturevalue("monkeypatch").setattr(export, "_write_card", no_space)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--overwrite"], [raw, out],
+                      leftovers_in=tmp_path)
+
+
+class FullDiskFile:
+    """A text file whose writes fail as on a full disk."""
+
+    def write(self, text):
+        no_space()
+
+    def close(self):
+        pass
+
+
+def open_full_disk(path, mode="r", *args, **kwargs):
+    """`open`, except that files opened for writing are on a full disk."""
+    return FullDiskFile() if "w" in mode else open(path, mode, *args, **kwargs)
+
+
+def prepare_on_a_full_disk(tmp_path, request):
+    import ruqtopics_kit.dataset.prepare as prepare
+
+    dump = write_dump(tmp_path / "dump.jsonl")
+    request.getfixturevalue("monkeypatch").setattr(prepare, "open", open_full_disk, raising=False)
+    return Invocation(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw")], [dump],
+                      leftovers_in=tmp_path)
+
+
+def analysis_on_a_full_disk(tmp_path, request):
+    import analysis.pipeline
+
+    folder = tmp_path / "analysis_input"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "analysis", folder)
+    results = next(folder.rglob("*.csv"))
+    request.getfixturevalue("monkeypatch").setattr(analysis.pipeline, "_write_outputs", no_space)
+    return Invocation(["analysis", "--results", str(results), "--output-dir", str(tmp_path / "out"),
+                       "--allow-missing-locales"], [folder], leftovers_in=tmp_path)
+
+
+def export_push_that_fails(tmp_path, request):
+    raw, out = raw_copy(tmp_path), tmp_path / "out"
+    hub = request.getfixturevalue("fake_hub")
+    request.getfixturevalue("monkeypatch").setenv("HF_ENDPOINT", "https://hub.fake")
+    hub.fail_next_commits = 1
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--push", "--repo-id", "org/ds"],
+                      [raw])
+
+
+def fresh_logging(request) -> None:
+    """train's logging goes to this test's stderr, and its handler goes away with the test (a handler left on
+    the root logger would write into the closed stream of a finished test)."""
+    import logging
+
+    request.getfixturevalue("monkeypatch").setattr(logging.getLogger(), "handlers", [])
+
+
+def train_argv(request, dataset: Path, output: Path) -> list[str]:
+    from train_helpers import FAST
+
+    fresh_logging(request)
+    return ["train", "--backbone", str(request.getfixturevalue("tiny_backbone")), "--dataset", str(dataset),
+            "--output-dir", str(output), *FAST]
+
+
+def train_on_a_full_disk_while_checkpointing(tmp_path, request):
+    from accelerate import Accelerator
+
+    def iostream_error(*args, **kwargs):  # what torch.save raises when the disk fills up
+        raise RuntimeError("basic_ios::clear: iostream error")
+
+    dataset = request.getfixturevalue("exported_sample")
+    request.getfixturevalue("monkeypatch").setattr(Accelerator, "save_state", iostream_error)
+    return Invocation(train_argv(request, dataset, tmp_path / "run"), [dataset],
+                      leftovers_in=tmp_path / "run" / "checkpoints")
+
+
+def resume_on_other_data(tmp_path, request):
+    from train_helpers import run_train
+
+    from ruqtopics_kit.dataset.export import export_dataset
+
+    dataset, run = tmp_path / "dataset", tmp_path / "run"
+    shutil.copytree(request.getfixturevalue("exported_sample"), dataset)
+    assert run_train(train_argv(request, dataset, run)[1:]) == 0
+    (run / "all_results.json").unlink()  # as if killed after its last checkpoint
+    raw = raw_copy(tmp_path)
+    with open(raw / "train.jsonl", "a", encoding="utf-8") as handle:  # one more training record
+        handle.write(json.dumps({"id": "extra-1", "question": "Что почитать?", "answer": "", "labels": ["музыка"]},
+                                ensure_ascii=False) + "\n")
+    export_dataset(raw, dataset, overwrite=True)
+    return Invocation(train_argv(request, dataset, run) + ["--resume-from-checkpoint", "latest"], [dataset, run])
+
+
+CASES = [
+    Fault("export-output-is-its-data-dir", export_into_its_data_dir, 1, r"output folder .* is the input --data-dir"),
+    Fault("export-output-inside-its-data-dir", export_inside_its_data_dir, 1, r"lies inside the input --data-dir"),
+    Fault("prepare-output-contains-its-dump", prepare_into_the_folder_of_its_dump, 1, r"contains the input --dump"),
+    Fault("evaluate-output-is-the-model", evaluate_into_the_model, 1, r"is the input --model"),
+    Fault("analysis-output-holds-its-results", analysis_into_the_results_folder, 2, r"contains the input --results"),
+    Fault("train-output-is-the-backbone", train_into_the_backbone, 2, r"is the input --backbone"),
+    Fault("release-output-contains-its-data", release_around_its_data, 1, r"contains the input --data-dir"),
+    Fault("second-writer-into-a-folder-in-use", export_into_a_folder_in_use, 1, r"out is in use by another run"),
+    Fault("export-disk-full", export_on_a_full_disk, 1, r"could not write .*out: No space left on device"),
+    Fault("export-disk-full-over-earlier-output", export_over_an_earlier_export_on_a_full_disk, 1,
+          r"could not write .*out: No space left on device; nothing was written"),
+    Fault("prepare-disk-full", prepare_on_a_full_disk, 1, r"could not write .*raw: No space left on device"),
+    Fault("analysis-disk-full", analysis_on_a_full_disk, 2, r"could not write .*out: No space left on device"),
+    Fault("train-disk-full-while-checkpointing", train_on_a_full_disk_while_checkpointing, 1,
+          r"could not write .*checkpoints/step_3: basic_ios::clear: iostream error \(\d+ MB free on that disk\); "
+          r"nothing was written"),
+    Fault("resume-on-other-data", resume_on_other_data, 2,
+          r"trained on other data than --dataset now holds: split train has 1932 rows \(trained on 1931\)"),
+    Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
+]
+
+
+def quiet_stale_log_handlers(monkeypatch) -> None:
+    """Libraries bind their log handlers to the stderr of the test that first logged; pytest closes it after
+    that test, and logging then prints "--- Logging error ---" with a traceback that is no output of the
+    command under test. logging.raiseExceptions=False is logging's own switch for such handler errors."""
+    import logging
+
+    monkeypatch.setattr(logging, "raiseExceptions", False)
+
+
+def children(folder: Path | None) -> list[Path]:
+    return list(folder.iterdir()) if folder is not None and folder.is_dir() else []
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_fault_is_named_and_loses_nothing(case: Fault, tmp_path, request, capsys, monkeypatch):
+    invocation = case.make(tmp_path, request)
+    quiet_stale_log_handlers(monkeypatch)
+    before = {path: tree_digest(path) for path in invocation.protected}
+    leftovers_before = set(children(invocation.leftovers_in))
+    capsys.readouterr()
+
+    try:
+        status = cli.main(invocation.argv)
+    except SystemExit as exit:  # argparse's parser.error
+        status = exit.code
+
+    err = capsys.readouterr().err
+    assert status == case.status, err
+    assert "Traceback" not in err, err
+    last_line = err.strip().splitlines()[-1]
+    assert re.search(case.message, last_line), last_line
+    assert {path: tree_digest(path) for path in invocation.protected} == before
+    if invocation.leftovers_in:
+        new = set(children(invocation.leftovers_in)) - leftovers_before
+        assert not [path.name for path in new if path.name.endswith((".tmp", ".old")) or path.name == "out"]
