@@ -184,8 +184,11 @@ def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, ex
     argv = train_argv(tiny_backbone, exported_sample, folder, "--report-to", "tensorboard", "--push-to-hub",
                       "--hub-model-id", "org/tiny-topics", "--hub-token", token)
     fake_hub.fail_next_commits = 1
-    with pytest.raises(RuntimeError, match="The folder is complete and unchanged; run the same command again"):
-        run_train(argv)
+    assert run_train(argv) == 1
+    error = capfd.readouterr().err.strip().splitlines()[-1]  # one line, no traceback
+    assert error.startswith(f"train.py: error: uploading {folder} to org/tiny-topics failed: ")
+    assert error.endswith("The local folder is complete and unchanged; uploading it again retries (nothing was sent).")
+    assert token not in error
     local = files_under(folder)
     assert REPOSITORY <= local and fake_hub.files("org/tiny-topics") == set()  # nothing lost, nothing half-sent
     assert any(name.startswith("runs/") for name in local) and any(name.startswith("checkpoints/") for name in local)
