@@ -65,7 +65,7 @@ def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, tmp_path, mon
 def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     root, _, extra, _ = trained_grid
     assert [run.status for run in grid.plan([SINGLE], root, extra, "python")] == ["finished"]
-    copy = tmp_path / "root"
+    copy = root.parent / f"{root.name}-copy"  # beside it: its inputs are named relative to the run's folder
     shutil.copytree(root, copy)
     (copy / SINGLE.stem / "all_results.json").unlink()
     resume = grid.plan([SINGLE], copy, extra, "accelerate launch --num_processes 2")[0]
