@@ -7,10 +7,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from datasets.utils.py_utils import convert_file_size_to_int
+
 from ruqtopics_kit.core.hub import upload_folder
-from ruqtopics_kit.dataset.export import export_dataset
+from ruqtopics_kit.dataset.export import DEFAULT_MAX_SHARD_SIZE, export_dataset
 from ruqtopics_kit.dataset.prepare import prepare
 from ruqtopics_kit.dataset.raw import RawDataError
+
+
+def shard_size(value: str) -> str:
+    """`--max-shard-size`: a positive size in datasets' units (an integer and a unit: 500MB, 1GB, 20KB)."""
+    try:
+        valid = convert_file_size_to_int(value) > 0
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"expected a positive integer and a unit, e.g. 500MB or 1GB; got {value!r}")
+    return value
 
 
 def prepare_parser(prog: str = "ruqtopics prepare") -> argparse.ArgumentParser:
@@ -31,9 +44,16 @@ def export_parser(prog: str = "ruqtopics export") -> argparse.ArgumentParser:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
     parser.add_argument("--on-bad-record", choices=["error", "skip"], default="error",
                         help="stop at the first bad record (default) or skip bad records and count them")
-    parser.add_argument("--license", default="unknown", help="license id for the card's YAML (default: unknown)")
+    parser.add_argument("--license", default="unknown", metavar="ID", help=(
+        "licence id of the data for the card (a Hub licence id such as cc-by-4.0). Default: unknown, and the card "
+        "explains that the terms of the Yandex Q texts must be confirmed before the data is relied on"))
+    parser.add_argument("--max-shard-size", type=shard_size, default=DEFAULT_MAX_SHARD_SIZE, metavar="SIZE", help=(
+        f"largest Parquet shard, in datasets' units as push_to_hub takes them ('500MB', '1GB'; Arrow "
+        f"size). Default: {DEFAULT_MAX_SHARD_SIZE}, which splits the full train split into several shards"))
     parser.add_argument("--push", action="store_true", help="upload the folder to the Hub after writing it")
-    parser.add_argument("--repo-id", help="ORG/NAME of the Hub dataset repository (required with --push)")
+    parser.add_argument("--repo-id", metavar="ORG/NAME", help=(
+        "the Hub dataset repository: the id the card's loading code uses, and where --push uploads (required "
+        "with --push; without it the card loads the local folder and says so)"))
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     return parser
 
@@ -57,7 +77,8 @@ def export_main(argv: list[str] | None = None, prog: str = "ruqtopics export") -
         parser.error("--push needs --repo-id ORG/NAME")
     try:
         summary = export_dataset(args.data_dir, args.output_dir, overwrite=args.overwrite,
-                                 on_bad_record=args.on_bad_record, license=args.license)
+                                 on_bad_record=args.on_bad_record, license=args.license,
+                                 max_shard_size=args.max_shard_size, repo_id=args.repo_id)
     except (RawDataError, FileNotFoundError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

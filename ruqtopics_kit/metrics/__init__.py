@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import evaluate
 
-TOPIC_CLASSIFICATION = Path(__file__).parent / "topic_classification"
+from ruqtopics_kit.core.resources import package_path
+
+TOPIC_CLASSIFICATION = package_path("metrics", "topic_classification")
 
 
 def load_topic_metric(multi_label: bool) -> evaluate.EvaluationModule:

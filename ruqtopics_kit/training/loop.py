@@ -27,7 +27,8 @@ from tqdm.auto import tqdm
 
 from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
-from ruqtopics_kit.modeling.backbones import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ruqtopics_kit.modeling.backbones import (Backbone, load_classifier, load_tokenizer, max_length_cap,
+                                              record_input_limit, resolve_backbone)
 from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
@@ -157,6 +158,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     set_seed(config.seed)  # the classification head's initialisation
     model = load_classifier(backbone, labels, multi_label=config.multi_label)
     max_length = resolve_max_length(config, backbone, tokenizer, model.config)
+    record_input_limit(tokenizer, backbone, model.config)  # saved with the model: pipelines truncate to it
     with accelerator.main_process_first():
         tokenized = tokenize(splits, tokenizer, config, max_length, len(labels))
 
