@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 import evaluate
 
-from ruqtopics_kit.core.resources import package_path
-
-TOPIC_CLASSIFICATION = package_path("metrics", "topic_classification")
+TOPIC_CLASSIFICATION = files(__name__) / "topic_classification"  # package data (a real folder once installed)
 
 
 def load_topic_metric(multi_label: bool) -> evaluate.EvaluationModule:
