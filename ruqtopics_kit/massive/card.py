@@ -37,7 +37,8 @@ def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: s
 
     release = f"MASSIVE {version}" if version else "MASSIVE"
     new = [EvalResult(task_type="text-classification",
-                      task_name=f"Topic classification on {mapped_scenarios} MASSIVE scenarios mapped to RuQTopics topics",
+                      task_name=f"Topic classification on {mapped_scenarios} MASSIVE scenarios mapped to RuQTopics "
+                                f"topics",
                       dataset_type=MTEB if massive_kind == MTEB else AMAZON_SCIENCE,
                       dataset_name=f"{release}, {mapped_scenarios} scenarios mapped to RuQTopics (mapping {mapping})",
                       dataset_config=row["locale"], dataset_split=HUB_SPLITS[split], dataset_revision=revision,

@@ -1,4 +1,4 @@
-"""Run train.py over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
+"""Train over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
 
     ruqtopics grid configs/paper --output-root runs/
     ruqtopics grid configs/paper --output-root runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)

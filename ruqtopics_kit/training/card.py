@@ -67,7 +67,8 @@ class TrainedModel:
         if self.config.license:
             return self.config.license, "given when training (`--license`)"
         if self.backbone.license:
-            return self.backbone.license, f"the licence of the backbone `{self.backbone.hub_id}`, as its Hub card declares it"
+            return (self.backbone.license,
+                    f"the licence of the backbone `{self.backbone.hub_id}`, as its Hub card declares it")
         return "unknown", None
 
 

@@ -83,7 +83,8 @@ def test_the_wheel_holds_everything_the_kit_reads(wheel):
 def test_the_installed_kit_runs_the_release_outside_the_repository(installed, tmp_path):
     _, target = installed
     probe = _run(installed, "-c", "import json, sys, ruqtopics_kit; print(json.dumps({'kit': ruqtopics_kit.__file__, "
-                                  "'path': sys.path, 'finders': [type(f).__name__ for f in sys.meta_path]}))", cwd=tmp_path)
+                                  "'path': sys.path, 'finders': [type(f).__name__ for f in sys.meta_path]}))",
+                 cwd=tmp_path)
     where = json.loads(probe.stdout)
     assert Path(where["kit"]).is_relative_to(target)
     in_checkout = {entry for entry in where["path"] if entry and Path(entry).resolve().is_relative_to(ROOT)}

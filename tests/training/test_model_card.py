@@ -86,7 +86,8 @@ def test_massive_results_can_be_added_later_and_the_test_scores_stay(tmp_path):
                         model_name="ignored")
     card.save(tmp_path / "README.md")
     results = ModelCard.load(tmp_path / "README.md").data.eval_results
-    assert {r.dataset_name for r in results} == {"RuQTopics", "MASSIVE 1.1, 6 scenarios mapped to RuQTopics (mapping default)"}
+    assert {r.dataset_name for r in results} == {"RuQTopics",
+                                                 "MASSIVE 1.1, 6 scenarios mapped to RuQTopics (mapping default)"}
 
 
 def test_the_synthetic_sample_is_flagged(exported_sample, tmp_path):
