@@ -11,7 +11,7 @@ from datasets.utils.py_utils import convert_file_size_to_int
 
 from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.dataset.export import DEFAULT_MAX_SHARD_SIZE, export_dataset
-from ruqtopics_kit.dataset.prepare import prepare
+from ruqtopics_kit.dataset.prepare import FieldMap, prepare
 from ruqtopics_kit.dataset.raw import RawDataError
 
 
@@ -31,6 +31,12 @@ def prepare_parser(prog: str = "ruqtopics prepare") -> argparse.ArgumentParser:
     parser.add_argument("--dump", type=Path, required=True,
                         help="JSON Lines (optionally .gz), one question per line: id, question, answer, tags")
     parser.add_argument("--output-dir", type=Path, required=True, help="where train/validation/test.jsonl go")
+    parser.add_argument("--field", action="append", metavar="NAME=PATH", default=[],
+                        help="where NAME (id, question, answer or tags) sits in a record of another shape: keys "
+                             "separated by dots, a number picks a list item, * takes every item, e.g. "
+                             "answer=answers.0.text or tags=tags.*.title (repeatable; default NAME=NAME)")
+    parser.add_argument("--on-bad-record", choices=["error", "skip"], default="error",
+                        help="stop at the first bad record (default) or skip bad records and count them")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output directory")
     return parser
 
@@ -59,9 +65,15 @@ def export_parser(prog: str = "ruqtopics export") -> argparse.ArgumentParser:
 
 
 def prepare_main(argv: list[str] | None = None, prog: str = "ruqtopics prepare") -> int:
-    args = prepare_parser(prog).parse_args(argv)
+    parser = prepare_parser(prog)
+    args = parser.parse_args(argv)
     try:
-        counts = prepare(args.dump, args.output_dir, overwrite=args.overwrite)
+        fields = FieldMap.parse(args.field)
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        counts = prepare(args.dump, args.output_dir, fields=fields, on_bad_record=args.on_bad_record,
+                         overwrite=args.overwrite)
     except (RawDataError, FileNotFoundError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
