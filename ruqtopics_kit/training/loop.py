@@ -33,7 +33,7 @@ from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
-from ruqtopics_kit.training.data import BucketPadding, dataloaders, load_splits, tokenize
+from ruqtopics_kit.training.data import BucketPadding, dataloaders, load_splits, test_examples, tokenize
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 
@@ -59,6 +59,7 @@ class Session:
     plan: StepPlan
     progress: Progress
     run: dict  # what checkpoints and all_results.json record besides the options
+    test_examples: tuple[list[str], list[int]] | None = None  # test ids and evaluation order (data.test_examples)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,8 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
         logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
     accelerator.init_trackers("ruqtopics", config=_tracker_config(config))
     return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
-                   eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run)
+                   eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run,
+                   test_examples(splits, tokenized))
 
 
 def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, max_length: int):
@@ -377,7 +379,8 @@ def finish(session: Session) -> dict:
             model.config.decision_threshold = progress.best_threshold
         card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,
                                              dataset_repo_id(config)))
-        folder = write_repository(config, model, session.tokenizer, card, results)
+        predictions = test.predictions.table(*session.test_examples, threshold=test.threshold) if test else None
+        folder = write_repository(config, model, session.tokenizer, card, results, predictions)
         logger.info(f"model repository written to {folder}: test " +
                     (", ".join(f"{k} {v:.4f}" for k, v in test.metrics.items()) if test else "(none)"))
     accelerator.wait_for_everyone()
