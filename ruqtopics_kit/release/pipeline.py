@@ -15,7 +15,8 @@ crash continues where it stopped; an interrupted training run resumes from its l
    results to its model card;
 5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
 6. link the cards (the dataset card lists the models) and write `DIR/report.md`;
-7. with `--push`, upload every repository folder.
+7. recompute the paper's claims from these files: `DIR/claims.json` and the report's "Paper claims" section;
+8. with `--push`, upload every repository folder.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
 from ruqtopics_kit.release.grid import GridRun, expand, plan, run_grid
+from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
@@ -93,6 +95,7 @@ def run_release(release: Release, log=print) -> Path:
         steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name))
     link_models(release.dataset_dir, [release.repo_id(name) for name in models])
     report = write_report(release, list(models), evaluated)
+    write_claims(release.output_dir)
     log(f"report: {report}")
     if release.push:
         for folder in [release.dataset_dir] + [release.hub_dir / name for name in models]:
