@@ -224,14 +224,11 @@ class Claims:
     def __init__(self, release_dir: Path, bootstrap: Bootstrap):
         self.release_dir, self.bootstrap = release_dir, bootstrap
         self.alpha = paper()["decision"]["alpha"]
-        self.notes: list[str] = []
         self.runs = find_models(release_dir)
-        self.frames = {run.name: frame for run in self.runs if run.config in (GRID_CONFIG, SIX_CLASS_CONFIG)
-                       for frame in [load_predictions(run)] if frame is not None}
-        for run in self.runs:
-            if run.config in (GRID_CONFIG, SIX_CLASS_CONFIG) and run.name not in self.frames:
-                self.notes.append(f"{run.name} has no {PREDICTIONS_FILE} (trained by an older kit?): left out of "
-                                  f"the grid and the comparisons; retrain it to include it")
+        loaded = {run.name: load_predictions(run) for run in self.runs if run.config in (GRID_CONFIG, SIX_CLASS_CONFIG)}
+        self.frames = {name: frame for name, frame in loaded.items() if frame is not None}
+        self.notes = [f"{name} has no {PREDICTIONS_FILE} (trained by an older kit?): left out of the grid and the "
+                      f"comparisons; retrain it to include it" for name, frame in loaded.items() if frame is None]
         self.grid = [score(run, self.frames[run.name], bootstrap) for run in self.runs if run.name in self.frames]
         self.cells = self._cells()
 
@@ -285,7 +282,8 @@ class Claims:
             test = next((cell for cell in self.grid if cell["model"] == run.name), None)
             massive = self._russian_massive_accuracy(run)
             table.append({"model": run.name, "backbone": run.backbone,
-                          "massive_ru_accuracy": massive and massive[0], "massive_ru_accuracy_ci": massive and massive[1],
+                          "massive_ru_accuracy": massive and massive[0],
+                          "massive_ru_accuracy_ci": massive and massive[1],
                           "test_accuracy": test and test["accuracy"], "test_accuracy_ci": test and test["accuracy_ci"]})
             if massive is None:
                 verdict, why = CANNOT_TEST, f"no {RUSSIAN_LOCALE} result in massive/{run.name}/results.csv"
@@ -314,8 +312,7 @@ class Claims:
 
     @staticmethod
     def _paper_backbones(language: str) -> list[str]:
-        return [name for name, role in paper()["backbones"].items()
-                if isinstance(role, dict) and role["language"] == language]
+        return [name for name, role in paper()["backbones"].items() if role["language"] == language]
 
     # -- (2) question beats answer and question_answer, for every backbone
     def text_mode_claims(self) -> tuple[list[dict], list[dict]]:
@@ -369,7 +366,7 @@ class Claims:
         paper_value = (f"gap < {claim['margin']} (paper: full {claim['full_accuracy'][0]}-{claim['full_accuracy'][1]}, "
                        f"distilled {claim['distilled_accuracy']})")
         pairs = [(role["distilled_from"], name) for name, role in paper()["backbones"].items()
-                 if isinstance(role, dict) and role["distilled_from"]]
+                 if role["distilled_from"]]
         comparisons, rows = [], []
         for text_mode in TEXT_MODES:
             for full_name, distilled_name in pairs:
@@ -397,9 +394,9 @@ class Claims:
                 rows.append(claim_row("distilled_near_full", subject, verdict, why, paper_value=paper_value,
                                       run_value=gap, interval=interval, p_value=comparison["mcnemar_p"]))
         if not rows:
-            rows.append(claim_row("distilled_near_full", "-", CANNOT_TEST,
-                                  f"none of the paper's full and distilled backbones ({', '.join(self._paper_backbones('ru'))}) "
-                                  f"is in the {GRID_CONFIG} grid", paper_value=paper_value))
+            russian = ", ".join(self._paper_backbones("ru"))
+            rows.append(claim_row("distilled_near_full", "-", CANNOT_TEST, f"none of the paper's full and distilled "
+                                  f"backbones ({russian}) is in the {GRID_CONFIG} grid", paper_value=paper_value))
         return comparisons, rows
 
     # -- (4) Spearman with pretraining size; none with distance from Russian
@@ -418,8 +415,8 @@ class Claims:
             table += [{"model": name, **row} for row in correlations.values()]
             rows += self._correlation_rows(name, correlations, self._untestable_because(name, folder))
         if not analysed:
-            rows.append(claim_row("size_correlation", "-", CANNOT_TEST, "no model was evaluated on MASSIVE and analysed",
-                                  paper_value=size_claim["rho"]))
+            rows.append(claim_row("size_correlation", "-", CANNOT_TEST,
+                                  "no model was evaluated on MASSIVE and analysed", paper_value=size_claim["rho"]))
         return table, rows
 
     @staticmethod

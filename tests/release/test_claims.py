@@ -171,7 +171,8 @@ def test_verdicts_on_known_differences(handmade_release):
     assert answer["verdict"] == "supports" and answer["run"] == pytest.approx(0.3) and answer["p_value"] < 1e-6
     qa = rows[("question_beats_question_answer", "rubert-base-conversational: question vs question_answer")]
     assert qa["verdict"] == "inconclusive" and "McNemar p" in qa["why"]
-    distilled = rows[("distilled_near_full", "question: rubert-base-conversational vs distilrubert-base-conversational")]
+    distilled = rows[("distilled_near_full",
+                      "question: rubert-base-conversational vs distilrubert-base-conversational")]
     assert distilled["verdict"] == "supports" and distilled["run"] == pytest.approx(0.01)
     assert distilled["run_interval"][1] < 0.03
     six = rows[("six_class_accuracy", "rubert-six on MASSIVE ru-RU")]
