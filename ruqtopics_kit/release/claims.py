@@ -35,10 +35,11 @@ import pandas as pd
 import scipy.stats
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.modeling.backbones import registry
-from ruqtopics_kit.release.report import markdown_table
-from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE, strict_json
+from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
 PAPER_FILE = Path(__file__).resolve().parents[1] / "data" / "paper_claims.json"
 CLAIMS_FILE = "claims.json"
@@ -501,6 +502,12 @@ def _fmt(value, interval=None) -> str:
     return text + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval and None not in interval else "")
 
 
+def _text_table(rows: list[dict], right: tuple[str, ...] = ()) -> str:
+    """Cells already formatted (an interval beside its value, p-values in their own precision), shown as given."""
+    frame = pd.DataFrame(rows).astype(str)
+    return markdown_table(frame, text_align=["right" if column in right else "left" for column in frame.columns])
+
+
 def render_section(claims: dict) -> str:
     lines = [SECTION_TITLE, "",
              f"Recomputed from this release's files by `ruqtopics claims` ([`{CLAIMS_FILE}`]({CLAIMS_FILE})); the "
@@ -511,7 +518,7 @@ def render_section(claims: dict) -> str:
     rows = [{"claim": row["claim"], "subject": row["subject"], "paper": str(row["paper"]),
              "this run": _fmt(row["run"], row["run_interval"]), "p": "" if row["p_value"] is None
              else f"{row['p_value']:.3g}", "verdict": row["verdict"], "why": row["why"]} for row in claims["claims"]]
-    lines += [markdown_table(pd.DataFrame(rows)), ""]
+    lines += [_text_table(rows, right=("p",)), ""]
     if claims["grid"]:
         grid = {}
         for cell in claims["grid"]:
@@ -520,24 +527,24 @@ def render_section(claims: dict) -> str:
                     f"{_fmt(cell['accuracy'], cell['accuracy_ci'])} / {_fmt(cell['macro_f1'], cell['macro_f1_ci'])}")
         if grid:
             modes = [mode for mode in TEXT_MODES if any(mode in row for row in grid.values())]
-            frame = pd.DataFrame([{"backbone": backbone, **{mode: row.get(mode, "") for mode in modes}}
-                                  for backbone, row in sorted(grid.items())])
-            lines += ["### Grid (the paper's Table 3): test accuracy / macro-F1 [95% interval]", "",
-                      markdown_table(frame), ""]
+            table = _text_table([{"backbone": backbone, **{mode: row.get(mode, "") for mode in modes}}
+                                 for backbone, row in sorted(grid.items())])
+            lines += ["### Grid (the paper's Table 3): test accuracy / macro-F1 [95% interval]", "", table, ""]
     if claims["comparisons"]:
-        frame = pd.DataFrame([{"a": c["a"], "b": c["b"], "n": c["n"],
-                               "accuracy a - b": _fmt(c["accuracy_difference"], c["accuracy_difference_ci"]),
-                               "macro-F1 a - b": _fmt(c["macro_f1_difference"], c["macro_f1_difference_ci"]),
-                               "only a right": c["a_only_correct"], "only b right": c["b_only_correct"],
-                               "McNemar p": f"{c['mcnemar_p']:.3g}"} for c in claims["comparisons"]])
-        lines += ["### Paired comparisons (same test questions)", "", markdown_table(frame), ""]
+        table = _text_table([{"a": c["a"], "b": c["b"], "n": c["n"],
+                              "accuracy a - b": _fmt(c["accuracy_difference"], c["accuracy_difference_ci"]),
+                              "macro-F1 a - b": _fmt(c["macro_f1_difference"], c["macro_f1_difference_ci"]),
+                              "only a right": c["a_only_correct"], "only b right": c["b_only_correct"],
+                              "McNemar p": f"{c['mcnemar_p']:.3g}"} for c in claims["comparisons"]],
+                            right=("n", "only a right", "only b right", "McNemar p"))
+        lines += ["### Paired comparisons (same test questions)", "", table, ""]
     if claims["six_classes"]:
-        frame = pd.DataFrame([{"model": row["model"], "backbone": row["backbone"],
-                               f"MASSIVE {RUSSIAN_LOCALE} accuracy": _fmt(row["massive_ru_accuracy"],
-                                                                          row["massive_ru_accuracy_ci"]),
-                               "test-split accuracy": _fmt(row["test_accuracy"], row["test_accuracy_ci"]),
-                               "paper": "about 0.85"} for row in claims["six_classes"]])
-        lines += ["### Six classes", "", markdown_table(frame), ""]
+        table = _text_table([{"model": row["model"], "backbone": row["backbone"],
+                              f"MASSIVE {RUSSIAN_LOCALE} accuracy": _fmt(row["massive_ru_accuracy"],
+                                                                         row["massive_ru_accuracy_ci"]),
+                              "test-split accuracy": _fmt(row["test_accuracy"], row["test_accuracy_ci"]),
+                              "paper": "about 0.85"} for row in claims["six_classes"]])
+        lines += ["### Six classes", "", table, ""]
     if claims["notes"]:
         lines += ["Notes:", "", *[f"- {note}" for note in claims["notes"]], ""]
     return "\n".join(lines)
@@ -560,7 +567,7 @@ def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, see
     claims = _rounded(Claims(release_dir, bootstrap).to_dict())
     report_path = release_dir / REPORT_FILE
     report = report_path.read_text(encoding="utf-8") if report_path.is_file() else "# RuQTopics release report\n"
-    atomic_write_text(release_dir / CLAIMS_FILE, strict_json(claims))
+    write_json(release_dir / CLAIMS_FILE, claims)
     atomic_write_text(report_path, _with_section(report, render_section(claims)))
     return claims
 
