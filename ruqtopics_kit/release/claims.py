@@ -36,12 +36,13 @@ import scipy.stats
 
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.modeling.backbones import registry
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
-PAPER_FILE = Path(__file__).resolve().parents[1] / "data" / "paper_claims.json"
+PAPER_FILE = package_path("data", "paper_claims.json")
 CLAIMS_FILE = "claims.json"
 REPORT_FILE = "report.md"
 SECTION_TITLE = "## Paper claims"
