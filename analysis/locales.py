@@ -4,11 +4,10 @@ and sources are described), which MASSIVE evaluation reads too.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ruqtopics_kit.core.locales import locale_table
+from ruqtopics_kit.core.resources import package_path
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = package_path("data", package="analysis")
 
 
 def paper_locales() -> list[str]:

@@ -22,6 +22,8 @@ COMMANDS = {
     "grid": ("ruqtopics_kit.release.grid", "main", "train a grid of configs, skipping finished runs"),
     "release": ("ruqtopics_kit.release.pipeline", "main", "the end-to-end release (raw data to Hub repositories "
                                                           "and a report)"),
+    "claims": ("ruqtopics_kit.release.claims", "main", "the paper's claims recomputed from a release folder "
+                                                       "(claims.json and report.md's section)"),
 }
 
 

@@ -57,8 +57,10 @@ def raw_copy(tmp_path: Path) -> Path:
 
 
 def write_dump(path: Path) -> Path:
-    record = {"id": 1, "question": "Какую песню послушать?", "answer": "Любую.", "tags": ["музыка"]}
-    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    """A valid dump with records in every split (prepare refuses a dump that leaves a split empty)."""
+    records = [{"id": str(number), "question": f"Какую песню послушать {number}?", "answer": "Любую.",
+                "tags": ["музыка"]} for number in range(40)]
+    path.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
     return path
 
 

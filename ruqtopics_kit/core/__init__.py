@@ -2,5 +2,6 @@
 
 atomic writes (`atomic`), strict JSON written and read (`jsonio`), Markdown tables (`tables`), option errors
 (`errors`), the paper's citation (`paper`), the MASSIVE locale table (`locales`), Hub upload (`hub`), the precision
-policy (`precision`).
+policy (`precision`), files shipped in the package (`resources`), the kit and library versions for cards
+(`provenance`).
 """

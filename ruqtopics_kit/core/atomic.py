@@ -68,6 +68,13 @@ def _user_modes(path: Path, *, directory: bool) -> None:
     path.chmod((0o777 if directory else 0o666) & ~_umask())
 
 
+def give_user_modes(path: Path) -> None:
+    """Give `path`, and everything below it if it is a folder, the modes of the umask. The safetensors writer
+    (used by transformers and accelerate) leaves 0600 files that other users could not read."""
+    for entry in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        _user_modes(entry, directory=entry.is_dir())
+
+
 def _is_about_an_input(error: OSError, staging: Path) -> bool:
     """An OSError naming a file outside the staging folder is about an input: it is not a write fault."""
     filename = error.filename

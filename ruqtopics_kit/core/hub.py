@@ -18,8 +18,18 @@ class PushError(RuntimeError):
     """An upload failed; the local folder is complete and unchanged, and the same command retries it."""
 
 
-# Local working state that must never reach the Hub (checkpoints are resumable state, not releases).
-NEVER_UPLOAD = ["checkpoints/*", "step_*", "epoch_*", "runs/*", "*.tmp", ".*"]
+# Local working state that must never reach the Hub (checkpoints are resumable state, not releases), and hidden
+# files below the top level (temporary shards). Hidden top-level entries are left out too (staging folders),
+# except those the Hub itself reads: `.eval_results/` holds evaluation results shown on the model page.
+NEVER_UPLOAD = ["checkpoints/*", "step_*", "epoch_*", "runs/*", "*.tmp", "*/.*"]
+HUB_HIDDEN = {".eval_results"}
+
+
+def ignore_patterns(folder: Path) -> list[str]:
+    """`upload_folder`'s ignore_patterns for `folder`: NEVER_UPLOAD and its hidden top-level entries but HUB_HIDDEN."""
+    hidden = [f"{entry.name}/*" if entry.is_dir() else entry.name for entry in sorted(folder.iterdir())
+              if entry.name.startswith(".") and entry.name not in HUB_HIDDEN]
+    return NEVER_UPLOAD + hidden
 
 
 def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model", "dataset"],
@@ -37,7 +47,7 @@ def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model
     try:
         repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
         commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
-                                   commit_message=commit_message, ignore_patterns=NEVER_UPLOAD)
+                                   commit_message=commit_message, ignore_patterns=ignore_patterns(folder))
     except Exception as error:  # the Hub client's errors have no common base beyond Exception
         reason = " ".join(str(error).split()) or type(error).__name__
         raise PushError(f"uploading {folder} to {repo_id} failed: {reason}. The local folder is "

@@ -22,11 +22,12 @@ urielplus 1.3.2 for the language names and URIEL+ codes.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 
-LOCALES_FILE = Path(__file__).resolve().parents[1] / "data" / "massive_locales.csv"
+from ruqtopics_kit.core.resources import package_path
+
+LOCALES_FILE = package_path("data", "massive_locales.csv")
 
 
 @cache

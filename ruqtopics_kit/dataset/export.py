@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import json
+
 import datasets
 import numpy as np
 import pyarrow as pa
@@ -26,12 +28,19 @@ from tqdm.auto import tqdm
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.paper import CITATION
+from ruqtopics_kit.core.provenance import kit_reference, library_versions
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset import features as configs
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "dataset_card" / "template.md"
+TEMPLATE = package_path("templates", "dataset_card", "template.md")
 DEFAULT_CONFIG = "single_label"
+# Shard size in Arrow bytes, as `push_to_hub(max_shard_size=...)` counts it. datasets' default is 500MB, which
+# leaves the full single_label train split in one file (one stream shard, idle DataLoader workers); 100MB
+# splits it into several.
+DEFAULT_MAX_SHARD_SIZE = "100MB"
+EXAMPLE_ANSWER_CHARS = 300  # the card shows the start of a long answer
 
 
 @dataclass
@@ -42,8 +51,11 @@ class ConfigStats:
     class_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(all_topics()), dtype=np.int64))
     question_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     answer_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    example: dict | None = None  # the first train record, for the card
 
     def update(self, split: str, table, config_name: str) -> None:
+        if self.example is None and split == "train" and table.num_rows:
+            self.example = table.slice(0, 1).to_pylist()[0]
         self.split_sizes[split] += table.num_rows
         ids = table[label_column(config_name)]
         ids = pc.list_flatten(ids) if config_name == "multi_label" else ids
@@ -80,9 +92,9 @@ ROW_GROUP_BYTES = 32 * 2**20  # rows are buffered up to this size per Parquet ro
 class ShardedParquetWriter:
     """Stream one config's split into Parquet shards of at most `max_shard_size` bytes (Arrow size).
 
-    `push_to_hub` shards a finished Dataset; here the data streams by once, so a shard is closed when it is
-    full and the files get their `-XXXXX-of-YYYYY` names when the split ends. Memory stays flat: only one
-    row group per writer is held.
+    `push_to_hub` shards a finished Dataset; here the data streams by once, so a batch is cut where a shard
+    fills up, the shard is closed, and the files get their `-XXXXX-of-YYYYY` names when the split ends.
+    Memory stays flat: at most one row group per writer is held.
     """
 
     def __init__(self, folder: Path, split: str, features: datasets.Features, max_shard_size: int):
@@ -94,12 +106,15 @@ class ShardedParquetWriter:
         self._writer: ParquetWriter | None = None
 
     def write(self, table) -> None:
-        if table.num_rows:
-            self._buffer.append(table)
-            self._buffer_bytes += table.nbytes
-            self.num_examples += table.num_rows
-            self.num_bytes += table.nbytes
-            if self._buffer_bytes >= ROW_GROUP_BYTES:
+        while table.num_rows:
+            room = self.max_shard_size - self._shard_bytes - self._buffer_bytes
+            rows = table.num_rows if table.nbytes <= room else max(1, table.num_rows * room // table.nbytes)
+            part, table = table.slice(0, rows), table.slice(rows)
+            self._buffer.append(part)
+            self._buffer_bytes += part.nbytes
+            self.num_examples += part.num_rows
+            self.num_bytes += part.nbytes
+            if self._buffer_bytes >= min(ROW_GROUP_BYTES, self.max_shard_size - self._shard_bytes):
                 self._flush()
 
     def _flush(self) -> None:
@@ -134,11 +149,13 @@ class ShardedParquetWriter:
 
 def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: bool = False,
                    on_bad_record: str = "error", license: str = "unknown", synthetic: bool | None = None,
-                   max_shard_size: str | int = datasets.config.MAX_SHARD_SIZE) -> dict:
+                   max_shard_size: str | int = DEFAULT_MAX_SHARD_SIZE, repo_id: str | None = None) -> dict:
     """Write the Hub repository of the raw data in `data_dir` to `output_dir`, all or nothing.
 
     Returns a summary: records per config and split, and skipped bad records (with on_bad_record="skip").
     `synthetic=None` reads it from the data: a README.md in `data_dir` whose first line says SYNTHETIC.
+    `repo_id` (ORG/NAME) is the id the card's loading code uses; without it the card loads the local folder
+    and says why. `max_shard_size` is in datasets' units ("100MB", "1GB" or bytes).
     """
     data_dir, output_dir = Path(data_dir), Path(output_dir)
     files = detect_layout(data_dir)
@@ -148,7 +165,8 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
     with claim_output_dir(output_dir, {"--data-dir": data_dir}), \
             atomic_directory(output_dir, overwrite=overwrite) as staging:
         infos, stats, report = _write_parquet(files, staging, on_bad_record, convert_file_size_to_int(max_shard_size))
-        _write_card(staging, infos, stats, license=license, synthetic=synthetic)
+        _write_card(staging, infos, stats, license=license, synthetic=synthetic,
+                    repo_id=repo_id, folder_name=output_dir.name)
     return {"records": {name: dict(stats[name].split_sizes) for name in CONFIG_NAMES},
             "skipped": dict(report.skipped)}
 
@@ -201,7 +219,8 @@ def _size_category(total: int) -> str:
     return "1M<n<10M"
 
 
-def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthetic: bool) -> None:
+def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthetic: bool, repo_id: str | None,
+                folder_name: str) -> None:
     total = sum(stats[name].split_sizes.total() for name in ("single_label", "multi_label"))
     card_data = DatasetCardData(
         language=["ru"], license=license, pretty_name="RuQTopics", multilinguality="monolingual",
@@ -211,12 +230,42 @@ def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthe
         annotations_creators=["found"], language_creators=["found"],
         tags=["synthetic-sample"] if synthetic else [])
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
+    _lists_as_sequences(card_data)
     MetadataConfigs({name: {"data_files": [{"split": split, "path": f"{name}/{split}-*"} for split in info.splits],
                             **({"default": True} if name == DEFAULT_CONFIG else {})}
                      for name, info in infos.items()}).to_dataset_card_data(card_data)
     card = DatasetCard.from_template(card_data, template_path=str(TEMPLATE), synthetic=synthetic,
-                                     **_card_tables(stats), citation=CITATION)
+                                     **_card_tables(stats), citation=CITATION, repo_id=repo_id,
+                                     dataset_reference=repo_id or f"./{folder_name}", license=license,
+                                     kit=kit_reference(), versions=library_versions(("datasets", "pyarrow")))
     card.save(staging / "README.md")
+
+
+def _lists_as_sequences(card_data: DatasetCardData) -> None:
+    """Write the card's list features (multi_label's `labels`) in the `sequence:` form.
+
+    datasets 4 writes `list:`, which datasets 3.x reads as a plain Python list, not a Sequence of ClassLabel;
+    `sequence:` is read as Sequence by 3.x and as List by 4.x and later (`Features._from_yaml_list`).
+    """
+    infos = card_data["dataset_info"]
+    for info in infos if isinstance(infos, list) else [infos]:
+        for feature in info["features"]:
+            if "list" in feature and "length" not in feature:
+                feature["sequence"] = feature.pop("list")
+
+
+def _example(record: dict | None, config_name: str) -> dict | None:
+    """A config's example record as the card shows it: JSON (a long answer cut) and its class names."""
+    if record is None:
+        return None
+    shown = dict(record)
+    if len(shown["answer"]) > EXAMPLE_ANSWER_CHARS:
+        shown["answer"] = shown["answer"][:EXAMPLE_ANSWER_CHARS] + "…"
+    column, names = label_column(config_name), for_config(config_name).names
+    ids = shown[column] if isinstance(shown[column], list) else [shown[column]]
+    return {"json": json.dumps(shown, ensure_ascii=False, indent=2), "column": column,
+            "classes": ", ".join(f"{i} = {names[i]}" for i in ids),
+            "cut": len(record["answer"]) > EXAMPLE_ANSWER_CHARS}
 
 
 def _card_tables(stats: dict) -> dict:
@@ -224,7 +273,8 @@ def _card_tables(stats: dict) -> dict:
     topics = all_topics()
     return {
         "configs": [{"name": name, "description": configs.DESCRIPTIONS[name], "sizes": stats[name].split_sizes,
-                     "num_classes": len(for_config(name))} for name in CONFIG_NAMES],
+                     "num_classes": len(for_config(name)), "example": _example(stats[name].example, name)}
+                    for name in CONFIG_NAMES],
         "classes": [{"id": i, "name": topics.names[i], "english": topics.english[i],
                      "single": int(stats["single_label"].class_counts[i]),
                      "multi": int(stats["multi_label"].class_counts[i])} for i in range(len(topics))],

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import datasets
 
 from ruqtopics_kit.core.errors import check_choice
-LABELS_FILE = Path(__file__).resolve().parents[1] / "data" / "labels.json"
+from ruqtopics_kit.core.resources import package_path
+
+LABELS_FILE = package_path("data", "labels.json")
 
 CONFIG_NAMES = ("single_label", "multi_label", "massive_aligned")
 

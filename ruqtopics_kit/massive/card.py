@@ -28,14 +28,19 @@ def load_model_card(model: str):
 
 
 def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: str | None, split: str,
-                        mapping: str, revision: str | None, model_name: str) -> None:
-    """Add one accuracy `EvalResult` per locale row to `card` (in place), replacing this evaluation's old ones."""
+                        mapping: str, mapped_scenarios: int, revision: str | None, model_name: str) -> None:
+    """Add one accuracy `EvalResult` per locale row to `card` (in place), replacing this evaluation's old ones.
+
+    The entries are named for what they measure: MASSIVE restricted to the scenarios that `mapping` maps onto
+    RuQTopics topics (six with the default mapping), not MASSIVE's own 18-scenario task."""
     from huggingface_hub import EvalResult
 
     release = f"MASSIVE {version}" if version else "MASSIVE"
-    new = [EvalResult(task_type="text-classification", task_name="Topic classification on MASSIVE scenarios",
+    new = [EvalResult(task_type="text-classification",
+                      task_name=f"Topic classification on {mapped_scenarios} MASSIVE scenarios mapped to RuQTopics "
+                                f"topics",
                       dataset_type=MTEB if massive_kind == MTEB else AMAZON_SCIENCE,
-                      dataset_name=f"{release} (scenarios mapped to RuQTopics: {mapping})",
+                      dataset_name=f"{release}, {mapped_scenarios} scenarios mapped to RuQTopics (mapping {mapping})",
                       dataset_config=row["locale"], dataset_split=HUB_SPLITS[split], dataset_revision=revision,
                       metric_type="accuracy", metric_name="Accuracy", metric_value=float(row["accuracy"]))
            for row in rows]

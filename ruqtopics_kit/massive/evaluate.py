@@ -163,7 +163,8 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
         write_results(staging, rows, _class_counts(selections, mapping), summary)
         if card is not None:
             add_massive_results(card, rows, massive_kind=massive.kind, version=massive.version, split=config.split,
-                                mapping=mapping.name, revision=massive.revision, model_name=Path(config.model).name)
+                                mapping=mapping.name, mapped_scenarios=len(mapping.scenarios),
+                                revision=massive.revision, model_name=Path(config.model).name)
     if card is not None:
         save_model_card(card, config.model)
     return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), summary)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.labels import all_topics
 from ruqtopics_kit.massive.records import SCENARIOS
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[1] / "data" / "massive_mappings"
+MAPPINGS_DIR = package_path("data", "massive_mappings")
 DEFAULT_MAPPING = "default"
 _KEYS = {"name", "description", "provenance", "scenarios", "intents"}
 

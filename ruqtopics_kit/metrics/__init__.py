@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 import evaluate
 
-TOPIC_CLASSIFICATION = Path(__file__).parent / "topic_classification"
+TOPIC_CLASSIFICATION = files(__name__) / "topic_classification"  # package data (a real folder once installed)
 
 
 def load_topic_metric(multi_label: bool) -> evaluate.EvaluationModule:

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.labels import LabelSet
 
-BACKBONES_FILE = Path(__file__).resolve().parents[1] / "data" / "backbones.json"
+BACKBONES_FILE = package_path("data", "backbones.json")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Backbone:
     description: str | None = None
     max_position_embeddings: int | None = None
     option: str = "--backbone"  # the command-line option that named it, for messages
+    license: str | None = None  # of the weights, as the registry records it (None: not declared or not known)
 
     @property
     def label(self) -> str:
@@ -49,7 +51,7 @@ class Backbone:
 
 @lru_cache(maxsize=None)
 def registry() -> dict[str, dict]:
-    """Short name -> registry entry (hub_id, description, layers, max_position_embeddings)."""
+    """Short name -> registry entry (hub_id, description, layers, max_position_embeddings, license)."""
     return json.loads(BACKBONES_FILE.read_text(encoding="utf-8"))["backbones"]
 
 
@@ -61,7 +63,8 @@ def resolve_backbone(name: str, option: str = "--backbone") -> Backbone:
     """The model that `option name` means; raises for a path-like name that is not a directory."""
     if name in registry():
         entry = registry()[name]
-        return Backbone(name, entry["hub_id"], False, entry["description"], entry["max_position_embeddings"], option)
+        return Backbone(name, entry["hub_id"], False, entry["description"], entry["max_position_embeddings"], option,
+                        entry["license"])
     path = Path(name).expanduser()
     if path.is_dir():
         return Backbone(name, str(path), True, option=option)
@@ -73,7 +76,8 @@ def resolve_backbone(name: str, option: str = "--backbone") -> Backbone:
             f"'DeepPavlov/rubert-base-cased-conversational'.")
     by_hub_id = {entry["hub_id"]: entry for entry in registry().values()}
     entry = by_hub_id.get(name, {})
-    return Backbone(name, name, False, entry.get("description"), entry.get("max_position_embeddings"), option)
+    return Backbone(name, name, False, entry.get("description"), entry.get("max_position_embeddings"), option,
+                    entry.get("license"))
 
 
 def _looks_like_a_path(name: str) -> bool:
@@ -186,3 +190,12 @@ def max_length_cap(backbone: Backbone, tokenizer, model_config) -> int:
     if getattr(tokenizer, "model_max_length", None) and tokenizer.model_max_length < 1_000_000:
         caps.append(tokenizer.model_max_length)  # tokenizers without a limit report ~1e30
     return min(cap for cap in caps if cap)
+
+
+def record_input_limit(tokenizer, backbone: Backbone, model_config) -> None:
+    """Set the tokenizer's `model_max_length` to what the model takes, so that the saved tokenizer carries it.
+
+    Some tokenizers record no limit (the DeepPavlov ones, tokenizers trained from scratch: ~1e30); saved that
+    way, `pipeline(...)(long_text, truncation=True)` passes thousands of tokens to a model with 512 positions.
+    """
+    tokenizer.model_max_length = max_length_cap(backbone, tokenizer, model_config)

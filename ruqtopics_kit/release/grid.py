@@ -1,11 +1,14 @@
-"""Run train.py over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
+"""Train over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
 
     ruqtopics grid configs/paper --output-root runs/
     ruqtopics grid configs/paper --output-root runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)
     ruqtopics grid configs/sample/*.yaml --output-root release/hub -- --backbone DIR --dataset DIR
     ruqtopics grid configs/paper --launch "accelerate launch --multi_gpu --num_processes 8"
+    ruqtopics grid paper             (the configs shipped in the installed package: `paper` or `sample`)
 
-Each config trains into OUTPUT_ROOT/<config file name> and logs to OUTPUT_ROOT/<config file name>.log
+Each config trains into OUTPUT_ROOT/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
+installed package's train command; python, `accelerate launch` and `torchrun` all take `-m`), and logs to
+OUTPUT_ROOT/<config file name>.log
 (appended to, so a resumed run keeps the log of its first part). A run whose folder already holds
 all_results.json with the same options is skipped; a folder holding a started run (its checkpoints, or only its
 training_args.json when it stopped before the first checkpoint) is resumed (`--resume-from-checkpoint latest`,
@@ -37,11 +40,13 @@ from pathlib import Path
 
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.processes import run_child, signals_interrupt, stop_children
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
 from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
 
-TRAIN = Path(__file__).resolve().parents[2] / "train.py"
+TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
+BUNDLED_GRIDS = ("sample", "paper")  # folders of configs/ shipped in the package
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,13 @@ class GridRun:
 
 
 def expand(entries: list[str]) -> list[Path]:
-    """YAML files from files, folders (their *.yaml) and glob patterns, sorted, without repeats."""
+    """YAML files from files, folders (their *.yaml), glob patterns and bundled grid names, sorted, without
+    repeats. A bundled name (`sample`, `paper`) means the package's configs unless a folder of that name exists."""
     found = []
     for entry in entries:
         path = Path(entry)
+        if entry in BUNDLED_GRIDS and not path.exists():
+            path = package_path("configs", entry)
         matches = sorted(path.glob("*.yaml")) if path.is_dir() else [Path(p) for p in sorted(glob.glob(entry))]
         if not matches:
             raise FileNotFoundError(f"{entry!r} names no YAML config (expected a .yaml file, a folder or a glob)")
@@ -69,19 +77,23 @@ def expand(entries: list[str]) -> list[Path]:
     return sorted(set(found))
 
 
-def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: str) -> list[GridRun]:
-    """What to do with each config (argument errors in a config surface here, before anything runs)."""
+def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: str,
+         hub_org: str | None = None) -> list[GridRun]:
+    """What to do with each config (argument errors in a config surface here, before anything runs).
+    With `hub_org`, each run's model id is `hub_org/<config name>` (its card's ids and usage code)."""
     runs = []
     for config_file in config_files:
         output_dir = output_root / config_file.stem
-        argv = ["--config-file", str(config_file), *extra, "--output-dir", str(output_dir)]
+        hub_id = ["--hub-model-id", f"{hub_org}/{config_file.stem}"] if hub_org else []
+        argv = ["--config-file", str(config_file), *extra, *hub_id, "--output-dir", str(output_dir)]
         try:
             config = parse_args(argv)
         except SystemExit:  # argparse printed the reason
             raise ValueError(f"{config_file}: invalid options (see the message above)") from None
         status = _status(config, output_dir)
         resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
-        runs.append(GridRun(config_file, output_dir, status, (*_launcher(launch), str(TRAIN), *argv, *resume), config))
+        runs.append(GridRun(config_file, output_dir, status, (*_launcher(launch), *TRAIN_MODULE, *argv, *resume),
+                            config))
     return runs
 
 
@@ -173,11 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     own = argv[:argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(prog="ruqtopics grid", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("configs", nargs="+", help="YAML configs: files, folders or glob patterns")
+    parser.add_argument("configs", nargs="+", help="YAML configs: files, folders, glob patterns, or `sample` / "
+                                                   "`paper` for the configs shipped with the kit")
     parser.add_argument("--output-root", type=Path, default=Path("runs"),
                         help="each run trains into OUTPUT_ROOT/<config name> (default: runs)")
     parser.add_argument("--launch", default="python",
-                        help="command that starts train.py, e.g. 'accelerate launch --num_processes 4' "
+                        help="command that runs the training module (`-m ruqtopics_kit train` is appended), e.g. "
+                             "'accelerate launch --num_processes 4' or 'torchrun --nproc_per_node 2' "
                              "(default: this Python)")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help=(
         "configs trained at once, sharing the GPU(s), or each with CPU cores // N threads (default: 1)"))

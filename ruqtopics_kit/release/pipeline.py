@@ -15,7 +15,8 @@ crash continues where it stopped; an interrupted training run resumes from its l
    results to its model card;
 5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
 6. link the cards (the dataset card lists the models) and write `DIR/report.md`;
-7. with `--push`, upload every repository folder.
+7. recompute the paper's claims from these files: `DIR/claims.json` and the report's "Paper claims" section;
+8. with `--push`, upload every repository folder.
 """
 
 from __future__ import annotations
@@ -30,18 +31,19 @@ from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_c
 from ruqtopics_kit.core.hub import PushError, upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.processes import signals_interrupt
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
-from ruqtopics_kit.release.grid import GridRun, plan, run_grid
+from ruqtopics_kit.release.grid import GridRun, expand, plan, run_grid
+from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_DATA = ROOT / "data" / "sample"
-SAMPLE_MASSIVE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
-SAMPLE_GRID = ROOT / "configs" / "sample"
+SAMPLE_DATA = package_path("data", "sample")
+SAMPLE_MASSIVE = package_path("data", "massive_sample", "amazon-massive-dataset-1.1.tar.gz")
+SAMPLE_GRID = package_path("configs", "sample")
 DATASET_NAME = "ruqtopics"
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")  # the paper evaluates single-label models on MASSIVE
 
@@ -59,6 +61,7 @@ class Release:
     org: str = "ruqtopics"
     push: bool = False
     sample: bool = False
+    license: str = "unknown"  # the dataset card's licence id (export --license)
     backbone: str | None = None  # overrides every config's backbone (the sample uses the tiny one)
     massive_options: dict = field(default_factory=dict)
 
@@ -86,8 +89,11 @@ def run_release(release: Release, log=print) -> Path:
 def _run_steps(release: Release, log) -> Path:
     steps = Steps(release.output_dir / ".release", log=log)
     raw_files = list(detect_layout(release.data_dir).values())
-    dataset_key = steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__},
-                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True),
+    dataset_repo = release.repo_id(DATASET_NAME)
+    dataset_key = steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
+                                        "repo_id": dataset_repo, "license": release.license},
+                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True,
+                                                   license=release.license, repo_id=dataset_repo),
                             outputs=[release.dataset_dir / "README.md"])
     backbone, backbone_key = release.backbone, release.backbone
     if release.sample:
@@ -107,6 +113,7 @@ def _run_steps(release: Release, log) -> Path:
                   outputs=[release.output_dir / "analysis" / name])
     link_models(release.dataset_dir, [release.repo_id(name) for name in models])
     report = write_report(release, list(models), evaluated)
+    write_claims(release.output_dir)
     log(f"report: {report}")
     if release.push:
         for folder in [release.dataset_dir] + [release.hub_dir / name for name in models]:
@@ -135,7 +142,7 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     accelerate state each), finished runs with the same options skipped, interrupted ones resumed."""
     extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
              *(["--backbone", backbone] if backbone else [])]
-    runs = plan(release.grid, release.hub_dir, extra, launch="python")
+    runs = plan(release.grid, release.hub_dir, extra, launch="python", hub_org=release.org)
     failed = run_grid(runs, log=log)
     if failed:
         raise ReleaseError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
@@ -174,28 +181,34 @@ def parse_args(argv: list[str] | None = None) -> Release:
                              "tiny backbone built on the fly (the README's first command)")
     parser.add_argument("--data-dir", type=Path, help="raw RuQTopics data (canonical JSON Lines or DeepPavlov TSV)")
     parser.add_argument("--massive", help="MASSIVE: official archive or folder, a Hub copy's folder, or a Hub id")
-    parser.add_argument("--grid", type=Path, nargs="+",
-                        help="training configs: YAML files or folders of them (default with --sample: configs/sample)")
+    parser.add_argument("--grid", nargs="+",
+                        help="training configs: YAML files, folders of them, glob patterns, or `paper` / `sample` for "
+                             "the configs shipped with the kit (default with --sample: sample)")
     parser.add_argument("--backbone", help="use this backbone for every config (a Hub id or local folder)")
     parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
     parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")
-    parser.add_argument("--org", default="ruqtopics", help="Hub organisation or user of the repositories")
+    parser.add_argument("--org", default="ruqtopics", help=(
+        "Hub organisation or user of the repositories: every card's ids and loading code use it, pushed or not"))
+    parser.add_argument("--license", default="unknown", metavar="ID", help=(
+        "licence id of the dataset for its card (see `ruqtopics export --help`; default: unknown, explained in the "
+        "card). Model cards take their backbone's licence from the registry"))
     parser.add_argument("--locales", default=default_of("locales"),
                         help="MASSIVE locales to evaluate (default: %(default)s)")
     args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
         args.massive = args.massive or str(SAMPLE_MASSIVE)
-        args.grid = args.grid or [SAMPLE_GRID]
+        args.grid = args.grid or ["sample"]
     missing = [flag for flag, value in (("--data-dir", args.data_dir), ("--massive", args.massive),
                                         ("--grid", args.grid)) if not value]
     if missing:
         parser.error(f"{', '.join(missing)} required (or --sample for the bundled sample)")
-    grid = sorted(p for entry in args.grid for p in (entry.glob("*.yaml") if entry.is_dir() else [entry]))
-    if not grid:
-        parser.error(f"--grid {' '.join(map(str, args.grid))} holds no YAML config")
+    try:
+        grid = expand(args.grid)
+    except FileNotFoundError as error:
+        parser.error(f"--grid: {error}")
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
-                   org=args.org, push=args.push, sample=args.sample, backbone=args.backbone,
+                   org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
                    massive_options={"locales": args.locales})
 
 

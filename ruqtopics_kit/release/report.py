@@ -74,7 +74,8 @@ def _massive_section(release, name: str) -> list[str]:
     columns = [c for c in ("locale", "n_utterances", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1",
                            "accuracy_full_argmax") if c in table]
     return [f"## MASSIVE: `{name}`", "",
-            f"Per-locale results on the six matching scenarios ([`results.csv`]({_link(release, folder / 'results.csv')})).",
+            f"Per-locale results on the MASSIVE scenarios that mapping `{table['mapping'].iloc[0]}` maps onto "
+            f"RuQTopics topics ([`results.csv`]({_link(release, folder / 'results.csv')})).",
             "", markdown_table(table[columns]), "",
             f"![accuracy per locale]({_link(release, folder / 'accuracy.png')})", ""]
 

@@ -14,16 +14,24 @@ import yaml
 from huggingface_hub import DatasetCard, EvalResult, ModelCard, ModelCardData
 
 from ruqtopics_kit.core.paper import CITATION, PAPER_URL
+from ruqtopics_kit.core.provenance import kit_reference, library_versions
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.labels import LabelSet
 from ruqtopics_kit.modeling.backbones import Backbone
 
 if TYPE_CHECKING:
     from ruqtopics_kit.training.config import TrainingConfig
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "model_cards" / "template.md"
+TEMPLATE = package_path("templates", "model_cards", "template.md")
 SYNTHETIC_TAG = "synthetic-sample"  # what hub_export puts in the card of the bundled sample
 EXAMPLE = {"question": "Какой фильм посмотреть вечером?",
            "answer": "Посмотрите новый сериал: отзывы хорошие, актёры известные."}
+# The Hub's inference widget: a few texts of the kind the model reads (a pair model gets questions alone)
+WIDGET = {"question": ["Какой фильм посмотреть вечером?", "Как быстро приготовить борщ?",
+                       "Будет ли завтра дождь в Москве?", "Какую музыку послушать в дороге?"],
+          "answer": ["Посмотрите новый сериал: отзывы хорошие, актёры известные.",
+                     "Сварите бульон, добавьте свёклу, капусту и картофель, в конце зелень.",
+                     "Синоптики обещают ливень во второй половине дня, возьмите зонт."]}
 
 # metric key -> (EvalResult metric_type, display name, metric_args)
 METRICS = {
@@ -49,8 +57,19 @@ class TrainedModel:
         return (self.config.hub_model_id or self.config.output_dir.rstrip("/")).rsplit("/", 1)[-1]
 
     @property
-    def repo_id(self) -> str:
-        return self.config.hub_model_id or f"<org>/{self.model_name}"
+    def repo_id(self) -> str | None:
+        """The model's Hub id (--hub-model-id); None when the run was given none: the card then says so."""
+        return self.config.hub_model_id
+
+    @property
+    def license(self) -> tuple[str, str | None]:
+        """The card's licence id and where it comes from (None: nothing declares one, the id is `unknown`)."""
+        if self.config.license:
+            return self.config.license, "given when training (`--license`)"
+        if self.backbone.license:
+            return (self.backbone.license,
+                    f"the licence of the backbone `{self.backbone.hub_id}`, as its Hub card declares it")
+        return "unknown", None
 
 
 def dataset_repo_id(config: TrainingConfig) -> str:
@@ -82,9 +101,10 @@ def build_model_card(model: TrainedModel) -> ModelCard:
             "single-label-classification"]
     synthetic = is_synthetic(config.dataset)
     card_data = ModelCardData(
-        model_name=model.model_name, language=["ru"], library_name="transformers",
+        model_name=model.model_name, language=["ru"], library_name="transformers", license=model.license[0],
         pipeline_tag="text-classification", tags=tags + ([SYNTHETIC_TAG] if synthetic else []),
         datasets=[model.dataset_repo_id], base_model=model.backbone.hub_id,
+        widget=[{"text": text} for text in WIDGET["answer" if config.text_mode == "answer" else "question"]],
         metrics=sorted({METRICS[key][0] for key in METRICS if key in (results.get("test") or {})}),
         eval_results=eval_results(model) or None)
     return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **_template_values(model, synthetic))
@@ -101,6 +121,8 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
                   else "")
     return dict(
         synthetic=synthetic, model_name=model.model_name, repo_id=model.repo_id,
+        model_reference=model.repo_id or f"./{model.model_name}", kit=kit_reference(),
+        license=model.license[0], license_source=model.license[1], versions=library_versions(),
         backbone_description=_backbone_description(model.backbone),
         dataset_url=(f"https://huggingface.co/datasets/{model.dataset_repo_id}" if "/" in model.dataset_repo_id
                      else PAPER_URL),

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ruqtopics_kit.core.atomic import WriteError
+from ruqtopics_kit.core.atomic import WriteError, give_user_modes
 from ruqtopics_kit.core.jsonio import write_json
 from ruqtopics_kit.core.jsonio import read_json_object
 
@@ -99,6 +99,7 @@ def save_checkpoint(accelerator, output_dir: str | Path, progress: Progress, run
         accelerator.wait_for_everyone()
         if accelerator.is_main_process:
             write_json(staging / STATE_FILE, {"progress": asdict(progress), "run": run})
+            give_user_modes(staging)
             if target.exists():  # a replay after resuming from an older checkpoint
                 shutil.rmtree(target)
             staging.rename(target)
@@ -129,6 +130,7 @@ def save_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
         temporary = path.with_name(f".{BEST_WEIGHTS}.tmp")
         try:
             save_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(temporary), metadata={"step": str(step)})
+            give_user_modes(temporary)
             os.replace(temporary, path)
         except (OSError, RuntimeError) as error:
             temporary.unlink(missing_ok=True)

@@ -155,6 +155,9 @@ class TrainingConfig:
                                    help="Hub token (default: HF_TOKEN or the saved login); never written anywhere")
     hub_private: bool = option(False, type=bool, identity=False, group="hub",
                                help="create the Hub repository as private")
+    license: str | None = option(identity=False, metavar="ID", group="hub", help=(
+        "licence id of the model for its card (Hub ids: apache-2.0, mit, other, ...; default: the backbone's "
+        "licence from the registry, else the card says the licence is unknown)"))
 
     # ---- derived values
     @property

@@ -217,6 +217,20 @@ class BucketPadding:
     def __call__(self, features: list[dict]) -> dict:
         longest = max(len(feature["input_ids"]) for feature in features)
         return self.collators[next(length for length in self.lengths if length >= longest)](features)
+def evaluation_order(part: datasets.Dataset) -> list[int]:
+    """The order in which an evaluation loader yields a split's examples (dataset positions): longest first,
+    so that an out-of-memory error shows at once; the test predictions are mapped back to ids with it."""
+    return np.argsort(-np.asarray(part["length"]), kind="stable").tolist()
+
+
+def test_examples(splits: datasets.DatasetDict, tokenized: datasets.DatasetDict) -> tuple[list[str], list[int]] | None:
+    """The test split's ids in dataset order (row positions where it has no `id` column) and the evaluation
+    order of its examples: what maps the test predictions back to their examples. None without a test split."""
+    if "test" not in tokenized:
+        return None
+    test = splits["test"]
+    ids = test["id"] if "id" in test.column_names else [str(position) for position in range(test.num_rows)]
+    return list(ids), evaluation_order(tokenized["test"])
 
 
 def dataloaders(tokenized: datasets.DatasetDict, collator, config: TrainingConfig,
@@ -233,7 +247,7 @@ def dataloaders(tokenized: datasets.DatasetDict, collator, config: TrainingConfi
     train_loader = DataLoader(train.select_columns(columns), batch_size=config.per_device_train_batch_size,
                               sampler=sampler, generator=torch.Generator().manual_seed(0), **shared)
     evaluation = {split: DataLoader(part.select_columns(columns), batch_size=config.per_device_eval_batch_size,
-                                    sampler=np.argsort(-np.asarray(part["length"]), kind="stable").tolist(),
-                                    generator=torch.Generator().manual_seed(0), **shared)
+                                    sampler=evaluation_order(part), generator=torch.Generator().manual_seed(0),
+                                    **shared)
                   for split, part in tokenized.items() if split != "train"}
     return train_loader, evaluation

@@ -6,31 +6,68 @@ best-model decisions (and only one process touches the `evaluate` module's cache
 Multi-label: an example has a class when sigmoid(logit) >= the decision threshold. The threshold is chosen
 on the validation split (the value in THRESHOLDS with the best micro-F1; ties go to the lowest) and then
 used unchanged on the test split, so the test scores are not tuned on test data.
+
+The test predictions are also kept per example (`Predictions.table`): train.py publishes them beside the
+model as `test_predictions.parquet`, so that paired comparisons between models (`ruqtopics claims`) are
+recomputed from files.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 import torch
 from accelerate.utils import broadcast_object_list
 
 from ruqtopics_kit.metrics import load_topic_metric
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05, 0.10, ..., 0.95
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    metrics: dict[str, float]
-    threshold: float | None = None  # multi-label only
+SCORE_DECIMALS = 4  # probabilities in the predictions file: enough to rank, small to store
+PREDICTION_SCHEMAS = {
+    False: pa.schema([("id", pa.string()), ("label", pa.int64()), ("prediction", pa.int64()),
+                      ("score", pa.float32())]),
+    True: pa.schema([("id", pa.string()), ("labels", pa.list_(pa.int64())), ("predictions", pa.list_(pa.int64())),
+                     ("scores", pa.list_(pa.float32()))]),
+}  # by multi_label
 
 
 @dataclass(frozen=True)
 class Predictions:
     logits: np.ndarray
     labels: np.ndarray
+
+    def table(self, ids: list[str], positions: list[int], threshold: float | None = None) -> pa.Table:
+        """One row per example, in dataset order: id, gold class id(s), predicted class id(s) and the model's
+        probability of each predicted class. `ids` are the split's ids in dataset order; `positions[i]` is
+        the dataset position of prediction i (the evaluation loader's order). Single-label: `label`,
+        `prediction`, `score`; multi-label (with the decision threshold): `labels`, `predictions`, `scores`."""
+        if not len(ids) == len(positions) == len(self.labels):
+            raise ValueError(f"{len(ids)} ids and {len(positions)} positions for {len(self.labels)} predictions")
+        in_dataset_order = np.argsort(positions)
+        logits, labels = self.logits[in_dataset_order], self.labels[in_dataset_order]
+        if threshold is None:
+            probabilities = torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+            predicted = probabilities.argmax(-1)
+            return pa.table({"id": ids, "label": labels, "prediction": predicted,
+                             "score": probabilities[np.arange(len(ids)), predicted].round(SCORE_DECIMALS)},
+                            schema=PREDICTION_SCHEMAS[False])
+        probabilities = torch.sigmoid(torch.from_numpy(logits)).numpy()
+        chosen = probabilities >= threshold
+        return pa.table({"id": ids, "labels": [np.flatnonzero(row).tolist() for row in labels >= 0.5],
+                         "predictions": [np.flatnonzero(row).tolist() for row in chosen],
+                         "scores": [row[picked].round(SCORE_DECIMALS).tolist()
+                                    for row, picked in zip(probabilities, chosen)]},
+                        schema=PREDICTION_SCHEMAS[True])
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    metrics: dict[str, float]
+    threshold: float | None = None  # multi-label only
+    predictions: Predictions | None = None  # every process has them (gathered), in the loader's order
 
 
 class Evaluator:
@@ -47,7 +84,7 @@ class Evaluator:
             if self.multi_label and threshold is None:
                 threshold = max(THRESHOLDS, key=lambda t: (self.score(predictions, t)["micro_f1"], -t))
             result = [Evaluation(self.score(predictions, threshold), threshold)]
-        return broadcast_object_list(result)[0]
+        return dataclasses.replace(broadcast_object_list(result)[0], predictions=predictions)
 
     def score(self, predictions: Predictions, threshold: float | None = None) -> dict[str, float]:
         logits, labels = torch.from_numpy(predictions.logits), torch.from_numpy(predictions.labels)

@@ -28,7 +28,8 @@ from tqdm.auto import tqdm
 
 from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
-from ruqtopics_kit.modeling.backbones import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
+from ruqtopics_kit.modeling.backbones import (Backbone, load_classifier, load_tokenizer, max_length_cap,
+                                              record_input_limit, resolve_backbone)
 from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import check_not_input, output_lock
@@ -36,7 +37,8 @@ from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
-from ruqtopics_kit.training.data import BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits, tokenize
+from ruqtopics_kit.training.data import (BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits,
+                                           test_examples, tokenize)
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 
@@ -62,6 +64,7 @@ class Session:
     plan: StepPlan
     progress: Progress
     run: dict  # what checkpoints and all_results.json record besides the options
+    test_examples: tuple[list[str], list[int]] | None = None  # test ids and evaluation order (data.test_examples)
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     set_seed(config.seed)  # the classification head's initialisation
     model = load_classifier(backbone, labels, multi_label=config.multi_label)
     max_length = resolve_max_length(config, backbone, tokenizer, model.config)
+    record_input_limit(tokenizer, backbone, model.config)  # saved with the model: pipelines truncate to it
     with accelerator.main_process_first():
         tokenized = tokenize(splits, tokenizer, config, max_length, len(labels))
 
@@ -201,7 +205,8 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
         logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
     accelerator.init_trackers("ruqtopics", config=_tracker_config(config))
     return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
-                   eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run)
+                   eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run,
+                   test_examples(splits, tokenized))
 
 
 def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, max_length: int):
@@ -401,7 +406,8 @@ def finish(session: Session) -> dict:
             model.config.decision_threshold = progress.best_threshold
         card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,
                                              dataset_repo_id(config)))
-        folder = write_repository(config, model, session.tokenizer, card, results)
+        predictions = test.predictions.table(*session.test_examples, threshold=test.threshold) if test else None
+        folder = write_repository(config, model, session.tokenizer, card, results, predictions)
         logger.info(f"model repository written to {folder}: test " +
                     (", ".join(f"{k} {v:.4f}" for k, v in test.metrics.items()) if test else "(none)"))
     accelerator.wait_for_everyone()

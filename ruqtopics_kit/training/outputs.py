@@ -1,7 +1,9 @@
 """The output directory: checked before training, written as a complete Hub model repository at the end.
 
 Layout at the end: model.safetensors, config.json (Russian id2label/label2id, decision_threshold for
-multi-label), tokenizer files, training_args.json, README.md (model card), all_results.json; plus
+multi-label), tokenizer files, training_args.json, README.md (model card), test_predictions.parquet (one row
+per test example: id, gold and predicted class ids, probabilities; published so that comparisons between
+models can be recomputed from the Hub), all_results.json; plus
 checkpoints/ and runs/ (tensorboard), which are never uploaded. all_results.json is written last: a folder
 that has it with this run's options is a finished run.
 """
@@ -14,13 +16,17 @@ import shutil
 from enum import Enum
 from pathlib import Path
 
-from ruqtopics_kit.core.atomic import WriteError
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ruqtopics_kit.core.atomic import WriteError, give_user_modes
 from ruqtopics_kit.core.jsonio import strict_json, write_json
 from ruqtopics_kit.core.jsonio import read_json_object
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
 RESULTS_FILE = "all_results.json"
+PREDICTIONS_FILE = "test_predictions.parquet"
 
 
 class OutputState(Enum):
@@ -58,7 +64,8 @@ def start_output_dir(config: TrainingConfig) -> None:
     write_json(folder / ARGS_FILE, config.to_dict())
 
 
-def write_repository(config: TrainingConfig, model, tokenizer, card, results: dict) -> Path:
+def write_repository(config: TrainingConfig, model, tokenizer, card, results: dict,
+                     predictions: pa.Table | None = None) -> Path:
     """Main process: stage every file of the repository, then move them in; all_results.json last."""
     folder = Path(config.output_dir)
     staging = folder / ".repository.tmp"
@@ -68,7 +75,10 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: di
         tokenizer.save_pretrained(staging)
         (staging / ARGS_FILE).write_text(strict_json(config.to_dict()), encoding="utf-8")
         card.save(staging / "README.md")
+        if predictions is not None:
+            pq.write_table(predictions, staging / PREDICTIONS_FILE)
         (staging / RESULTS_FILE).write_text(strict_json(results), encoding="utf-8")
+        give_user_modes(staging)
     except (OSError, RuntimeError) as error:  # e.g. a full disk; the checkpoints keep the run resumable
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(folder, error, staging=staging) from error

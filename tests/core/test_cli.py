@@ -11,7 +11,7 @@ from ruqtopics_kit.cli import COMMANDS, main
 def test_help_lists_every_command(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for name in ("prepare", "export", "train", "evaluate-massive", "analysis", "grid", "release"):
+    for name in ("prepare", "export", "train", "evaluate-massive", "analysis", "grid", "release", "claims"):
         assert f"  {name} " in out
 
 

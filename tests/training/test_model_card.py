@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+import transformers
 import yaml
-from huggingface_hub import ModelCard
+from huggingface_hub import ModelCard, ModelCardData
 
+from ruqtopics_kit import __version__
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive.card import add_massive_results
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id, is_synthetic
@@ -39,7 +41,8 @@ def test_the_card_round_trips_with_the_test_scores_as_plain_floats(tmp_path):
                       ("Macro F1", "test", "single_label"): pytest.approx(0.7101)}
     assert all(type(r.metric_value) is float for r in loaded.data.eval_results)
     assert "| 61 | самолёты | aircraft |" in text  # Russian label, English gloss
-    assert 'pipeline("text-classification", model="<org>/rubert-base-single_label-question")' in text
+    assert 'pipeline("text-classification", model="./rubert-base-single_label-question")' in text  # no id given
+    assert "<org>" not in text and "trained without `--hub-model-id`" in text
     assert "training stopped early" in text and "dataset: ruqtopics/ruqtopics" in text
     assert "output_dir" not in text.split("```yaml")[1]  # the recipe leaves out where to write
 
@@ -79,10 +82,12 @@ def test_massive_results_can_be_added_later_and_the_test_scores_stay(tmp_path):
     build_model_card(trained()).save(tmp_path / "README.md")
     card = ModelCard.load(tmp_path / "README.md")
     add_massive_results(card, [{"locale": "ru-RU", "accuracy": np.float64(0.84)}], massive_kind="official",
-                        version="1.1", split="test", mapping="default", revision=None, model_name="ignored")
+                        version="1.1", split="test", mapping="default", mapped_scenarios=6, revision=None,
+                        model_name="ignored")
     card.save(tmp_path / "README.md")
     results = ModelCard.load(tmp_path / "README.md").data.eval_results
-    assert {r.dataset_name for r in results} == {"RuQTopics", "MASSIVE 1.1 (scenarios mapped to RuQTopics: default)"}
+    assert {r.dataset_name for r in results} == {"RuQTopics",
+                                                 "MASSIVE 1.1, 6 scenarios mapped to RuQTopics (mapping default)"}
 
 
 def test_the_synthetic_sample_is_flagged(exported_sample, tmp_path):
@@ -92,3 +97,34 @@ def test_the_synthetic_sample_is_flagged(exported_sample, tmp_path):
                              model.labels, model.backbone, model.results, "org/ruqtopics")
     card = build_model_card(synthetic)
     assert "synthetic-sample" in card.data.tags and "SYNTHETIC sample" in str(card)
+
+
+@pytest.mark.parametrize("options, backbone, license, says", [
+    ((), "mbert-cased", "apache-2.0", "the licence of the backbone `google-bert/bert-base-multilingual-cased`"),
+    (("--license", "mit"), "rubert-base-conversational", "mit", "given when training (`--license`)"),
+    ((), "rubert-base-conversational", "unknown", "No licence is declared for these weights"),
+])
+def test_the_licence_comes_from_the_registry_or_the_option_else_the_card_says_it_is_unknown(
+        tmp_path, options, backbone, license, says):
+    build_model_card(trained(*options, backbone=backbone)).save(tmp_path / "README.md")
+    card = ModelCard.load(tmp_path / "README.md")
+    assert card.data.license == license and says in card.text
+
+
+def test_the_card_has_what_users_look_for_on_the_hub(tmp_path):
+    build_model_card(trained("--hub-model-id", "acme/rubert-q")).save(tmp_path / "README.md")
+    card = ModelCard.load(tmp_path / "README.md")
+    ModelCardData(**card.data.to_dict())  # the YAML metadata validates as model card data
+    assert card.data.base_model == "DeepPavlov/rubert-base-cased-conversational"
+    widget = card.data.widget
+    assert len(widget) >= 3 and all(any("а" <= ch <= "я" for ch in entry["text"]) for entry in widget)
+    assert 'pipeline("text-classification", model="acme/rubert-q")' in card.text and "<org>" not in str(card)
+    assert f"`ruqtopics-kit` {__version__}" in card.text and "https://arxiv.org/abs/2306.07797" in card.text
+    assert f"- transformers {transformers.__version__}" in card.text and "- torch " in card.text
+    assert "- datasets " in card.text and "- accelerate " in card.text
+    assert "ruqtopics train --config-file config.yaml" in card.text
+
+
+def test_an_answer_model_shows_answers_in_its_widget():
+    card = build_model_card(trained("--text-mode", "answer"))
+    assert all(len(entry["text"].split()) > 6 for entry in card.data.widget)

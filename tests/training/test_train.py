@@ -4,6 +4,7 @@ import shutil
 
 import datasets
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from huggingface_hub import ModelCard
@@ -25,7 +26,7 @@ from ruqtopics_kit.training.evaluation import THRESHOLDS
 
 TOPICS = all_topics()
 REPOSITORY = {"model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "training_args.json",
-              "README.md", "all_results.json"}
+              "README.md", "all_results.json", "test_predictions.parquet"}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +68,23 @@ def test_config_and_pipeline_speak_russian_class_names(single):
     with torch.inference_mode():
         logits = model(**tokenizer("Какой фильм посмотреть вечером?", return_tensors="pt")).logits[0]
     assert prediction["label"] == TOPICS.names[int(logits.argmax())]
+
+
+def test_test_predictions_are_per_example_and_match_the_model_and_the_scores(single):
+    folder = output_of(single)
+    predictions = pd.read_parquet(folder / "test_predictions.parquet")
+    assert list(predictions.columns) == ["id", "label", "prediction", "score"]
+    test = datasets.load_dataset(single[single.index("--dataset") + 1], "single_label", split="test").select(range(48))
+    assert list(predictions["id"]) == list(test["id"])  # dataset order, whatever order the loader used
+    assert list(predictions["label"]) == list(test["label"])
+    model, tokenizer = AutoModelForSequenceClassification.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    with torch.inference_mode():
+        encoded = tokenizer(list(test["question"]), truncation=True, max_length=32, padding=True, return_tensors="pt")
+        probabilities = torch.softmax(model(**encoded).logits, -1)
+    assert list(predictions["prediction"]) == probabilities.argmax(-1).tolist()
+    assert np.allclose(predictions["score"], probabilities.max(-1).values.numpy(), atol=6e-5)
+    accuracy = (predictions["label"] == predictions["prediction"]).mean()
+    assert accuracy == pytest.approx(read_json(folder / "all_results.json")["test"]["accuracy"])
 
 
 def test_rerunning_a_finished_run_trains_nothing(single, caplog):
@@ -141,6 +159,11 @@ def test_multi_label_saves_the_validation_threshold_and_uses_it_on_test(tiny_bac
     expected = load_topic_metric(True).compute(predictions=(probabilities >= config.decision_threshold).astype(np.int8),
                                                references=references)
     assert results["test"]["micro_f1"] == pytest.approx(expected["micro_f1"])
+    saved = pd.read_parquet(folder / "test_predictions.parquet")
+    assert list(saved["id"]) == list(test["id"])
+    assert [list(ids) for ids in saved["labels"]] == [sorted(ids) for ids in test["labels"]]
+    assert [list(ids) for ids in saved["predictions"]] == [
+        np.flatnonzero(row >= config.decision_threshold).tolist() for row in probabilities]
     scores = pipeline("text-classification", model=str(folder))("Какой фильм посмотреть вечером?", top_k=None)
     assert {s["label"] for s in scores} == set(TOPICS.names)  # sigmoid scores for all 76 topics
     assert sum(s["score"] for s in scores) > 1.5

@@ -1,0 +1,170 @@
+"""`prepare`: nested dumps mapped with --field, and every bad dump a one-line named error with nothing written."""
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import ruqtopics
+from ruqtopics_kit.dataset.prepare import FieldMap, prepare
+from ruqtopics_kit.dataset.raw import RawDataError
+
+
+def flat_records(n: int) -> list[dict]:
+    return [{"id": i, "question": f"Вопрос номер {i} про музыку", "answer": "ответ", "tags": ["музыка"]}
+            for i in range(n)]
+
+
+def write_gzip(path: Path, lines: list[str]) -> Path:
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
+    return path
+
+
+def json_lines(records: list) -> list[str]:
+    return [json.dumps(record) for record in records]  # \u escapes keep a lone surrogate
+
+
+def entity(i: int, answers: int = 2) -> dict:
+    """Shaped like a Yandex Q API question entity with its answers attached (an illustration: the public dump's
+    exact field names could not be checked offline)."""
+    return {"id": f"q{i:04d}", "title": f"Какую песню номер {i} послушать?", "description": None,
+            "created": "2020-05-01T10:00:00Z", "author": {"id": "u1", "name": "Аня"},
+            "tags": [{"id": 10, "title": "музыка", "slug": "muzyka"}, {"id": 11, "title": "лайфхак", "slug": "x"}]
+            if i % 2 else [{"id": 12, "title": "погода", "slug": "pogoda"}, {"id": 13, "title": "новости", "slug": "n"}],
+            "answers": [{"id": f"a{i}-{k}", "text": f"Ответ {k} на вопрос {i}", "votes": k} for k in range(answers)]}
+
+
+ENTITY_FIELDS = ["question=title", "answer=answers.0.text", "tags=tags.*.title"]
+
+
+def read_split_records(folder: Path) -> dict[str, dict]:
+    return {record["id"]: record for split in ("train", "validation", "test")
+            for record in map(json.loads, (folder / f"{split}.jsonl").read_text(encoding="utf-8").splitlines())}
+
+
+# ---- --field NAME=PATH --------------------------------------------------------------------------------------
+
+def test_field_paths_map_a_nested_entity(tmp_path):
+    dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines([entity(i) for i in range(60)]))
+    summary = prepare(dump, tmp_path / "raw", fields=FieldMap.parse(ENTITY_FIELDS))
+    kept = read_split_records(tmp_path / "raw")
+    assert len(kept) == 60 and sum(count for outcome, count in summary.items() if "label" in outcome) == 60
+    assert kept["q0001"] == {"id": "q0001", "question": "Какую песню номер 1 послушать?",
+                             "answer": "Ответ 0 на вопрос 1", "labels": ["музыка"]}
+    assert kept["q0002"]["labels"] == ["погода", "новости"]
+
+
+def test_field_paths_walk_keys_indexes_and_wildcards():
+    record = {"a": {"b": [{"c": 1}, {"c": 2}]}, "tags": [["x", "y"], ["z"]]}
+    fields = FieldMap.parse(["id=a.b.1.c", "question=a.b.*.c", "answer=tags.0.1", "tags=tags.*.0"])
+    assert fields.extract(record) == {"id": 2, "question": [1, 2], "answer": "y", "tags": ["x", "z"]}
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("answer", "expects NAME=PATH"),
+    ("label=tags", "NAME one of id, question, answer, tags"),
+    ("answer=answers..text", "empty segment"),
+])
+def test_a_bad_field_spec_is_a_usage_error(tmp_path, capsys, spec, message):
+    dump = write_gzip(tmp_path / "dump.jsonl.gz", json_lines(flat_records(30)))
+    with pytest.raises(SystemExit) as exit_info:
+        ruqtopics.main(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw"), "--field", spec])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "raw").exists()
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"answers": []}, r"missing path: answers\.0 does not exist \(the list at answers has 0 item\(s\)\)"),
+    ({"answers": [{"body": "Ответ"}]}, r"missing path: answers\.0\.text does not exist \(no key 'text' at answers\.0\)"),
+    ({"answers": None}, r"missing path: answers\.0 does not exist \(answers is null, not an object or a list\)"),
+    ({"tags": [{"name": "музыка"}]}, r"missing path: tags\.0\.title does not exist"),
+    ({"title": {"text": "?"}}, r"bad question: record 'q0003' has a dict"),
+])
+def test_a_path_missing_from_a_record_names_file_line_and_path(tmp_path, change, message):
+    dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines([entity(0), entity(1), entity(2), entity(3) | change]))
+    with pytest.raises(RawDataError, match=r"full\.jsonl\.gz, line 4: " + message):
+        prepare(dump, tmp_path / "raw", fields=FieldMap.parse(ENTITY_FIELDS))
+    assert not (tmp_path / "raw").exists()
+
+
+def test_skip_counts_records_without_the_path(tmp_path):
+    records = [entity(i, answers=0 if i == 7 else 1) for i in range(60)]
+    dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines(records))
+    summary = prepare(dump, tmp_path / "raw", fields=FieldMap.parse(ENTITY_FIELDS), on_bad_record="skip")
+    assert summary["skipped: missing path"] == 1 and "q0007" not in read_split_records(tmp_path / "raw")
+
+
+def test_tags_as_objects_without_a_path_say_how_to_map_them(tmp_path):
+    dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines([entity(1)]))
+    with pytest.raises(RawDataError, match=r"line 1: bad tags: .* --field tags=tags\.\*\.title"):
+        prepare(dump, tmp_path / "raw", fields=FieldMap.parse(["question=title", "answer=answers.0.text"]))
+
+
+# ---- bad dumps: one named error, nothing written ------------------------------------------------------------
+
+def gzip_bytes(records: list) -> bytes:
+    return gzip.compress("".join(line + "\n" for line in json_lines(records)).encode())
+
+
+def corrupt(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes(b ^ 0xFF for b in data[middle:middle + 64]) + data[middle + 64:]
+
+
+def with_record(**fields) -> bytes:
+    return gzip_bytes(flat_records(40) + [{"id": 40, "question": "Вопрос", "answer": "ответ", "tags": ["музыка"]}
+                                          | fields])
+
+
+BAD_DUMPS = {
+    "corrupt gzip": (lambda: corrupt(gzip_bytes(flat_records(2000))), r"cannot be decompressed"),
+    "truncated gzip": (lambda: gzip_bytes(flat_records(2000))[:-300], r"cannot be decompressed .*is the file complete"),
+    "not gzip at all": (lambda: b"\x1f\x8b this is not a gzip stream", r"line 1: cannot be decompressed"),
+    "0-byte dump": (lambda: b"", r"dump\.jsonl\.gz: empty file: the dump holds no records"),
+    "empty gzip": (lambda: gzip.compress(b""), r"empty file: the dump holds no records"),
+    "null id": (lambda: with_record(id=None), r"line 41: bad id: expected a non-empty string or an integer, got null"),
+    "boolean id": (lambda: with_record(id=True), r"line 41: bad id: .*got a bool"),
+    "numeric answer": (lambda: with_record(answer=42), r"line 41: bad answer: record '40' has a int \(42\)"),
+    "null question": (lambda: with_record(question=None), r"line 41: bad question: record '40' has null"),
+    "tags not a list": (lambda: with_record(tags="музыка"), r"line 41: bad tags: record '40' needs a list of strings"),
+    "a numeric tag": (lambda: with_record(tags=["музыка", 7]), r"line 41: bad tags"),
+    "lone surrogate": (lambda: with_record(question="Песня \ud83c?"),
+                       r"line 41: unencodable text: record '40' has in its question '\\ud83c' at character 6"),
+    "missing field": (lambda: gzip_bytes(flat_records(40) + [{"id": 40, "question": "q", "tags": []}]),
+                      r"line 41: missing path: answer does not exist"),
+    "duplicate id": (lambda: gzip_bytes(flat_records(40) + flat_records(1)),
+                     r"line 41: duplicate id '0', first seen on line 1"),
+    "no topic anywhere": (lambda: gzip_bytes([{"id": 1, "question": "q", "answer": "", "tags": ["лайфхак"]}]),
+                          r"0 record\(s\) with a RuQTopics topic .* leave the train and validation and test split"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_DUMPS)
+def test_a_bad_dump_is_one_named_line_and_nothing_is_written(tmp_path, capsys, case):
+    make, message = BAD_DUMPS[case]
+    dump = tmp_path / "dump.jsonl.gz"
+    dump.write_bytes(make())
+    before = dump.read_bytes()
+    code = ruqtopics.main(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {dump}")
+    assert re.search(message, err), err
+    assert dump.read_bytes() == before and sorted(path.name for path in tmp_path.iterdir()) == ["dump.jsonl.gz"]
+
+
+def test_a_plain_dump_with_a_surrogate_escape_is_named_too(tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("\n".join(json_lines(flat_records(40))) + '\n{"id": 40, "question": "q", "answer": "\\udc00", '
+                    '"tags": ["музыка"]}\n', encoding="utf-8")
+    with pytest.raises(RawDataError, match=r"dump\.jsonl, line 41: unencodable text: record '40' has in its answer"):
+        prepare(dump, tmp_path / "raw")
+
+
+def test_a_dump_that_does_not_exist_is_named(tmp_path, capsys):
+    assert ruqtopics.main(["prepare", "--dump", str(tmp_path / "nope.jsonl.gz"), "--output-dir",
+                           str(tmp_path / "raw")]) == 1
+    assert "nope.jsonl.gz: cannot be read (No such file or directory)" in capsys.readouterr().err
