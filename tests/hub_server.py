@@ -167,8 +167,9 @@ class OlahServer:
         cache, and no route anywhere but 127.0.0.1."""
         env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE",
                                                                 "TRANSFORMERS_OFFLINE", "HF_TOKEN")}
-        return env | {"HF_ENDPOINT": self.endpoint, "HF_HOME": str(hf_home), "HF_DATASETS_CACHE": str(hf_home / "datasets"),
-                      "HF_HUB_DISABLE_XET": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+        return env | {"HF_ENDPOINT": self.endpoint, "HF_HOME": str(hf_home),
+                      "HF_DATASETS_CACHE": str(hf_home / "datasets"), "HF_HUB_DISABLE_XET": "1",
+                      "HF_HUB_DISABLE_TELEMETRY": "1",
                       "HTTP_PROXY": NOWHERE, "HTTPS_PROXY": NOWHERE, "ALL_PROXY": NOWHERE,
                       "NO_PROXY": "127.0.0.1,localhost"}
 

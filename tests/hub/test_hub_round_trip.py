@@ -137,7 +137,8 @@ def test_load_dataset_and_pipeline_by_repo_id(hub, tmp_path):
     local_model = release.hub_dir / MODEL.split("/")[1]
     expected = pipeline("text-classification", model=str(local_model), top_k=None)([QUESTION])[0]
     assert {r["label"] for r in got["pipeline"]} == set(names)
-    assert {r["label"]: r["score"] for r in got["pipeline"]} == pytest.approx({r["label"]: r["score"] for r in expected})
+    scores = {r["label"]: r["score"] for r in got["pipeline"]}
+    assert scores == pytest.approx({r["label"]: r["score"] for r in expected})  # the same weights
     assert requested(server, f"datasets/{ORG}/ruqtopics") >= {200} and requested(server, MODEL) >= {200}
 
 
