@@ -1,6 +1,6 @@
 """The sample release published, then used by repo id through a real Hub-API HTTP server on 127.0.0.1.
 
-The release is pushed (`release --push`'s own step) to the in-process fake Hub, which takes uploads; what it
+The release's repositories are pushed (`release --push`'s upload call) to the in-process fake Hub, which takes uploads; what it
 received is mirrored into olah (tests/hub_server.py), a self-hosted Hub mirror that serves it over HTTP, with a
 tiny backbone and two Hub-layout copies of the MASSIVE sample. Every user command then runs in a fresh process
 whose HF_ENDPOINT is that server, online (HF_HUB_OFFLINE unset) with an empty cache, and with no route but
@@ -19,10 +19,8 @@ Not covered, and why:
 """
 
 import csv
-import dataclasses
 import json
 import math
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -37,7 +35,8 @@ from fake_hub import ENDPOINT as FAKE_ENDPOINT
 from fake_hub import FakeHub
 from fixtures.massive.builders import official_rows, write_amazon_science_copy, write_mteb_copy
 from hub_server import OlahServer
-from ruqtopics_kit.release.pipeline import SAMPLE_MASSIVE, run_release
+from ruqtopics_kit.core.hub import upload_folder
+from ruqtopics_kit.release.pipeline import SAMPLE_MASSIVE
 
 pytestmark = pytest.mark.slow  # the shared sample release, and commands in fresh processes
 
@@ -50,17 +49,16 @@ QUESTION = "Какую песню послушать вечером?"
 
 
 def publish(release, root: Path) -> FakeHub:
-    """`release --push` on a copy of the sample release (so that the shared one stays as it was), into the fake."""
-    copy = dataclasses.replace(release, output_dir=root / "release", push=True)
-    shutil.copytree(release.output_dir, copy.output_dir)
-    for stamp in (copy.output_dir / ".release").glob("push__*.json"):
-        stamp.unlink()  # the copy is published here even if the shared release was pushed by another test
+    """Every repository folder of the release uploaded to the fake as `release --push` uploads it (its push step's
+    call, core.hub.upload_folder); rerunning the release itself on a copy would retrain (paths differ)."""
     hub = FakeHub(root / "fake_hub")
     with hub, pytest.MonkeyPatch.context() as env:
         env.setenv("HF_ENDPOINT", FAKE_ENDPOINT)
         env.setenv("HF_TOKEN", "hf_fake")
         env.setenv("HF_HOME", str(root / "hf_home"))
-        run_release(copy, log=lambda line: None)
+        for folder in sorted(path for path in release.hub_dir.iterdir() if path.is_dir()):
+            repo_type = "dataset" if folder == release.dataset_dir else "model"
+            upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type, commit_message="Release")
     return hub
 
 
