@@ -29,7 +29,7 @@ from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
 from ruqtopics_kit.modeling.backbones import Backbone, load_classifier, load_tokenizer, max_length_cap, resolve_backbone
 from ruqtopics_kit.core.precision import has_native_bf16
-from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
+from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH, TEXT_MODE_KEY
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
 from ruqtopics_kit.training.data import BucketPadding, dataloaders, load_splits, tokenize
@@ -399,6 +399,7 @@ def finish(session: Session) -> dict:
                "stopped_early": progress.stopped_early, "run": session.run}
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(session.model, keep_torch_compile=False)  # no `_orig_mod.` prefixes
+        setattr(model.config, TEXT_MODE_KEY, config.text_mode)  # what evaluate_massive.py encodes utterances as
         if config.multi_label:
             model.config.decision_threshold = progress.best_threshold
         card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,

@@ -1,6 +1,6 @@
 """The output directory: checked before training, written as a complete Hub model repository at the end.
 
-Layout at the end: model.safetensors, config.json (Russian id2label/label2id, decision_threshold for
+Layout at the end: model.safetensors, config.json (Russian id2label/label2id, ruqtopics_text_mode, decision_threshold for
 multi-label), tokenizer files, training_args.json, README.md (model card), all_results.json; plus
 checkpoints/ and runs/ (tensorboard), which are never uploaded. all_results.json is written last: a folder
 that has it with this run's options is a finished run.
