@@ -72,11 +72,13 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
     """Which models were evaluated on MASSIVE, and how each encoded the utterances (from its results.json)."""
     lines = ["## MASSIVE evaluation", "",
              "Single-label models (76 topics or the six MASSIVE-aligned ones) are scored on MASSIVE's six matching "
-             "scenarios; each encodes an utterance the way it read its training texts (its text mode).", "",
-             "| model | text mode | utterance encoded as |", "|---|---|---|"]
+             "scenarios; each encodes an utterance the way it read its training texts (its text mode).", ""]
+    rows = []
     for name in evaluated:
         model = json.loads((release.output_dir / "massive" / name / "results.json").read_text(encoding="utf-8"))["model"]
-        lines.append(f"| `{name}` | {model['text_mode'] or '(not recorded)'} | {model['utterance_encoding']} |")
+        rows.append({"model": f"`{name}`", "text mode": model["text_mode"] or "(not recorded)",
+                     "utterance encoded as": model["utterance_encoding"]})
+    lines.append(markdown_table(pd.DataFrame(rows, columns=["model", "text mode", "utterance encoded as"])))
     skipped = [name for name in models if name not in evaluated]
     if skipped:
         lines += ["", "Not evaluated (multi-label models; the paper evaluates single-label ones): " +

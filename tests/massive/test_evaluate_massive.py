@@ -365,7 +365,8 @@ def test_utterances_are_encoded_as_the_model_read_its_training_texts(models, tmp
     tokenizer = AutoTokenizer.from_pretrained(model)
     utterances = [r["utt"] for r in official_rows(SAMPLE)["ru-RU"] if r["partition"] == "test"]
     if text_mode == "question_answer":  # [CLS] utterance [SEP] (empty answer) [SEP], the answer segment typed 1
-        expected = {tuple(tokenizer(utterance, "")["input_ids"]) for utterance in utterances}
+        expected = {tuple(ids) for ids in tokenizer(utterances, [""] * len(utterances))["input_ids"]}
+        assert all(ids[-2:] == (tokenizer.sep_token_id,) * 2 for ids in expected)
         assert all(types[-1] == 1 and set(types[:-1]) == {0} for types in seen["token_types"])
     else:  # question, answer, or not recorded: [CLS] utterance [SEP]
         expected = {tuple(tokenizer(utterance)["input_ids"]) for utterance in utterances}
