@@ -11,6 +11,9 @@ from __future__ import annotations
 from ruqtopics_kit.core.errors import check_choice
 
 TEXT_MODES = ("question", "answer", "question_answer")
+# The config.json key in which train.py records a model's text mode (from_pretrained and the Hub keep it), so that
+# evaluate_massive.py encodes utterances the way the model read its training texts.
+TEXT_MODE_KEY = "ruqtopics_text_mode"
 
 # Default --max-length per mode (facts.md section 4: 32 tokens for questions, up to 128 with answers).
 DEFAULT_MAX_LENGTH = {"question": 32, "answer": 128, "question_answer": 128}

@@ -39,10 +39,12 @@ from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
+from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY, TEXT_MODES
 from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
-from ruqtopics_kit.massive.inference import (PRECISIONS, check_precision, encode, load_classifier, predict_logits, resolve_autocast,
-                                resolve_device)
+from ruqtopics_kit.massive.inference import (PRECISIONS, UNRECORDED_RULE, UTTERANCE_RULES, check_precision,
+                                             encode_utterances, load_classifier, predict_logits, resolve_autocast,
+                                             resolve_device)
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
 from ruqtopics_kit.modeling.backbones import load_config, resolve_backbone
 from ruqtopics_kit.massive.report import argmax_scores, write_results
@@ -143,6 +145,7 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
     device = resolve_device(config.device)
     autocast_dtype = resolve_autocast(config.dtype, device)
     classes = model_classes(config.model, mapping)
+    text_mode = model_text_mode(config.model)
     card = load_model_card(config.model) if config.update_model_card else None
     # ---- data
     massive = read_massive(config.massive, split=config.split, locales=config.locale_list)
@@ -153,12 +156,12 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
                   for code, records in massive.records.items()}
     # ---- inference and scores
     tokenizer, model = load_classifier(config.model, device)
-    logits = _logits_by_locale(tokenizer, model, selections, config, device, autocast_dtype)
+    logits = _logits_by_locale(tokenizer, model, selections, config, device, autocast_dtype, text_mode)
     scores = _scores_by_locale(logits, selections, classes, config)
     # ---- outputs, all at once
     rows = _result_rows(config, mapping, massive, selections, scores)
     summary = _summary(config, mapping, massive, classes, selections, rows, model, device, autocast_dtype,
-                       elapsed=time.perf_counter() - started)
+                       text_mode, elapsed=time.perf_counter() - started)
     with atomic_directory(config.output_dir, overwrite=config.overwrite_output_dir) as staging:
         write_results(staging, rows, _class_counts(selections, mapping), summary)
         if card is not None:
@@ -199,6 +202,18 @@ def model_classes(model: str, mapping: Mapping) -> ModelClasses:
     return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]), config.problem_type)
 
 
+def model_text_mode(model: str) -> str | None:
+    """The text mode the model was trained in (`ruqtopics_text_mode` in config.json, which train.py writes), or
+    None when its config records none (a model from elsewhere)."""
+    from transformers import AutoConfig
+
+    text_mode = getattr(AutoConfig.from_pretrained(model), TEXT_MODE_KEY, None)
+    if text_mode is not None and text_mode not in TEXT_MODES:
+        raise ValueError(f"model {model!r}: {TEXT_MODE_KEY} in its config.json must be one of {', '.join(TEXT_MODES)}"
+                         f"; got {text_mode!r}")
+    return text_mode
+
+
 def select_mapped(records, mapping: Mapping, locale: str, split: str) -> LocaleSelection:
     texts, classes = [], []
     for record in records:
@@ -213,17 +228,17 @@ def select_mapped(records, mapping: Mapping, locale: str, split: str) -> LocaleS
 
 
 def _logits_by_locale(tokenizer, model, selections: dict[str, LocaleSelection], config: EvaluationConfig,
-                      device, autocast_dtype) -> dict[str, np.ndarray]:
+                      device, autocast_dtype, text_mode: str | None) -> dict[str, np.ndarray]:
     """Every locale's logits from ONE length-sorted pass over all locales (one progress bar, least padding)."""
-    sequences, bounds = [], {}
+    texts, bounds = [], {}
     for code, selection in selections.items():
-        start = len(sequences)
-        sequences += encode(tokenizer, selection.texts, config.max_length)
-        bounds[code] = (start, len(sequences))
+        bounds[code] = (len(texts), len(texts) + len(selection.texts))
+        texts += selection.texts
+    sequences, token_types = encode_utterances(tokenizer, texts, text_mode, config.max_length)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     logits = predict_logits(model, sequences, pad_id=pad_id, batch_size=config.batch_size, device=device,
                             autocast_dtype=autocast_dtype, progress=config.progress,
-                            description=f"MASSIVE {config.split}, {len(bounds)} locales")
+                            description=f"MASSIVE {config.split}, {len(bounds)} locales", token_types=token_types)
     return {code: logits[start:end] for code, (start, end) in bounds.items()}
 
 
@@ -268,8 +283,8 @@ def _class_counts(selections: dict[str, LocaleSelection], mapping: Mapping) -> l
 
 
 def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, classes: ModelClasses,
-             selections: dict[str, LocaleSelection], rows: list[dict], model, device, autocast_dtype, *,
-             elapsed: float) -> dict:
+             selections: dict[str, LocaleSelection], rows: list[dict], model, device, autocast_dtype,
+             text_mode: str | None, *, elapsed: float) -> dict:
     """results.json: run metadata, then MTEB-shaped entries (hf_subset, languages, main_score, metrics)."""
     import datasets
     import evaluate
@@ -297,7 +312,9 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
         "model": {"name_or_path": portable_path(config.model, config.output_dir), "num_labels": len(classes.names),
                   "problem_type": classes.problem_type or "single_label_classification",
                   "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
-                  "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others},
+                  "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others,
+                  "text_mode": text_mode,
+                  "utterance_encoding": UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE},
         "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind, "version": massive.version,
                     "revision": massive.revision, "split": config.split, "locales": list(selections),
                     "mmnlu22_skipped": sum(massive.held_out.values())},

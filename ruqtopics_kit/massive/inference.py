@@ -63,8 +63,28 @@ def encode(tokenizer, texts: list[str], max_length: int) -> list[list[int]]:
                      return_token_type_ids=False)["input_ids"]
 
 
-def padded(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """`input_ids` padded to the longest sequence, and its `attention_mask`.
+# How evaluate_massive.py encodes an utterance for a model trained in each text mode (config.json records the mode).
+UTTERANCE_RULES = {"question": "the utterance as the question",
+                   "answer": "the utterance as the answer",
+                   "question_answer": "the utterance as the question of a sentence pair whose answer is empty"}
+UNRECORDED_RULE = "the utterance alone (the model's config.json records no text mode)"
+
+
+def encode_utterances(tokenizer, texts: list[str], text_mode: str | None,
+                      max_length: int) -> tuple[list[list[int]], list[list[int]] | None]:
+    """Token ids and segment ids of utterances encoded as the model read its training texts (`text_modes.encode`);
+    text_mode None (not recorded) encodes the utterance alone."""
+    from ruqtopics_kit.dataset.text_modes import encode as encode_records
+
+    empty = [""] * len(texts)
+    questions, answers = (empty, texts) if text_mode == "answer" else (texts, empty)
+    encoded = encode_records(tokenizer, questions, answers, text_mode or "question", max_length)
+    return encoded["input_ids"], encoded.get("token_type_ids")
+
+
+def padded(sequences: list[list[int]], pad_id: int,
+           token_types: list[list[int]] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """`input_ids` padded to the longest sequence, its `attention_mask`, and `token_type_ids` if given.
 
     Not `tokenizer.pad` (what training's DataCollatorWithPadding calls): measured with benchmarks/bench_padding.py
     (2 shared CPU cores), it takes 3.6 ms for a batch of 64 MASSIVE utterances where this takes 0.07 ms (15 ms
@@ -74,16 +94,21 @@ def padded(sequences: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch
     width = max(map(len, sequences))
     input_ids = np.full((len(sequences), width), pad_id, dtype=np.int64)
     attention_mask = np.zeros((len(sequences), width), dtype=np.int64)
+    types = None if token_types is None else np.zeros((len(sequences), width), dtype=np.int64)
     for row, sequence in enumerate(sequences):
         input_ids[row, :len(sequence)] = sequence
         attention_mask[row, :len(sequence)] = 1
-    return torch.from_numpy(input_ids), torch.from_numpy(attention_mask)
+        if types is not None:
+            types[row, :len(sequence)] = token_types[row]
+    return torch.from_numpy(input_ids), torch.from_numpy(attention_mask), \
+        None if types is None else torch.from_numpy(types)
 
 
 def predict_logits(model, sequences: list[list[int]], *, pad_id: int, batch_size: int, device: torch.device,
-                   autocast_dtype: torch.dtype | None = None, progress: bool = True,
-                   description: str = "inference") -> np.ndarray:
-    """Logits (float32, one row per sequence, in input order) of `model` on token-id `sequences`."""
+                   autocast_dtype: torch.dtype | None = None, progress: bool = True, description: str = "inference",
+                   token_types: list[list[int]] | None = None) -> np.ndarray:
+    """Logits (float32, one row per sequence, in input order) of `model` on token-id `sequences` (with their
+    `token_types`, segment ids, for sentence pairs)."""
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
     order = np.argsort(-lengths, kind="stable")
     on_cuda = device.type == "cuda"
@@ -93,11 +118,11 @@ def predict_logits(model, sequences: list[list[int]], *, pad_id: int, batch_size
                                                 disable=not progress) as bar:
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            input_ids, attention_mask = padded([sequences[i] for i in rows], pad_id)
-            if on_cuda:
-                input_ids, attention_mask = input_ids.pin_memory(), attention_mask.pin_memory()
-            logits = model(input_ids=input_ids.to(device, non_blocking=True),
-                           attention_mask=attention_mask.to(device, non_blocking=True)).logits
+            batch = padded([sequences[i] for i in rows], pad_id,
+                           None if token_types is None else [token_types[i] for i in rows])
+            inputs = {name: tensor.pin_memory() if on_cuda else tensor for name, tensor in
+                      zip(("input_ids", "attention_mask", "token_type_ids"), batch, strict=True) if tensor is not None}
+            logits = model(**{name: tensor.to(device, non_blocking=True) for name, tensor in inputs.items()}).logits
             outputs.append(logits.float())
             bar.update(len(rows))
     result = np.empty((len(sequences), model.config.num_labels), dtype=np.float32)

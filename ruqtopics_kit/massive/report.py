@@ -65,7 +65,8 @@ def markdown_report(frame: pd.DataFrame, summary: dict) -> str:
              f"from {massive['kind']} `{massive['source']}`",
              f"- mapping `{summary['mapping']['name']}`: {summary['mapping']['description']}",
              f"- accuracy: {summary['metrics']['accuracy']}; interval: {summary['metrics']['accuracy_ci']}",
-             f"- classes ({len(classes)}): {', '.join(classes)}"]
+             f"- classes ({len(classes)}): {', '.join(classes)}",
+             f"- utterances encoded as {summary['model']['utterance_encoding']}"]
     if full:
         lines.append(f"- full-argmax accuracy: {summary['metrics']['accuracy_full_argmax']}")
     ranked = _by_accuracy(frame)

@@ -45,7 +45,9 @@ SAMPLE_DATA = package_path("data", "sample")
 SAMPLE_MASSIVE = package_path("data", "massive_sample", "amazon-massive-dataset-1.1.tar.gz")
 SAMPLE_GRID = package_path("configs", "sample")
 DATASET_NAME = "ruqtopics"
-MASSIVE_CONFIGS = ("single_label", "massive_aligned")  # the paper evaluates single-label models on MASSIVE
+MASSIVE_CONFIGS = ("single_label", "massive_aligned")
+# One layer of width 128 learns the sample's 76 classes in 15 epochs; the default 2 x 32 learned none of them in 60.
+SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)  # the paper evaluates single-label models on MASSIVE
 
 
 class ReleaseError(RuntimeError):
@@ -134,7 +136,7 @@ def _build_sample_backbone(data_dir: Path, output: Path) -> None:
             for question, answer in zip(batch["question"].to_pylist(), batch["answer"].to_pylist(), strict=True):
                 texts += [question, answer]
     with atomic_directory(output, overwrite=True) as staging:
-        build_tiny_backbone(texts, staging, vocab_size=3000)
+        build_tiny_backbone(texts, staging, vocab_size=3000, **SAMPLE_BACKBONE_SIZE)
 
 
 def _train(release: Release, backbone: str | None, log) -> list[GridRun]:

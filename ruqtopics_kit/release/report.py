@@ -23,7 +23,7 @@ def write_report(release, models: list[str], evaluated: list[str]) -> Path:
     lines = ["# RuQTopics release report", ""]
     if release.sample:
         lines += [SYNTHETIC_WARNING]
-    lines += _dataset_section(release) + _models_section(release, models)
+    lines += _dataset_section(release) + _models_section(release, models) + _massive_overview(release, models, evaluated)
     for name in evaluated:
         lines += _massive_section(release, name) + _analysis_section(release, name)
     path = out / "report.md"
@@ -66,6 +66,24 @@ def _models_section(release, models: list[str]) -> list[str]:
         rows.append({"model": f"[`{name}`]({_link(release, folder / 'README.md')})",
                      **{key.removeprefix("test_"): float(value) for key, value in sorted(test.items())}})
     return lines + [markdown_table(pd.DataFrame(rows)), ""]
+
+
+def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[str]:
+    """Which models were evaluated on MASSIVE, and how each encoded the utterances (from its results.json)."""
+    lines = ["## MASSIVE evaluation", "",
+             "Single-label models (76 topics or the six MASSIVE-aligned ones) are scored on MASSIVE's six matching "
+             "scenarios; each encodes an utterance the way it read its training texts (its text mode).", ""]
+    rows = []
+    for name in evaluated:
+        model = json.loads((release.output_dir / "massive" / name / "results.json").read_text(encoding="utf-8"))["model"]
+        rows.append({"model": f"`{name}`", "text mode": model["text_mode"] or "(not recorded)",
+                     "utterance encoded as": model["utterance_encoding"]})
+    lines.append(markdown_table(pd.DataFrame(rows, columns=["model", "text mode", "utterance encoded as"])))
+    skipped = [name for name in models if name not in evaluated]
+    if skipped:
+        lines += ["", "Not evaluated (multi-label models; the paper evaluates single-label ones): " +
+                  ", ".join(f"`{name}`" for name in skipped) + "."]
+    return lines + [""]
 
 
 def _massive_section(release, name: str) -> list[str]:

@@ -21,7 +21,8 @@ from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 
 PATH_OPTIONS = ("backbone", "dataset", "resume_from_checkpoint")  # may name local folders
-SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup")
+PLATEAU = "reduce_lr_on_plateau"  # transformers' name; stepped after each evaluation, not each optimizer step
+SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", PLATEAU)
 MIXED_PRECISION = ("auto", "no", "fp16", "bf16")
 COMPILE_BACKENDS = ("inductor", "cudagraphs", "aot_eager", "eager")  # torch._dynamo's own
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
@@ -97,8 +98,14 @@ class TrainingConfig:
     adam_epsilon: float = option(1e-8, type=float, group="optimisation", help="AdamW epsilon")
     max_grad_norm: float = option(1.0, type=float, group="optimisation",
                                   help="gradient clipping norm (0 turns clipping off)")
-    lr_scheduler_type: str = option("linear", group="optimisation", choices=SCHEDULERS,
-                                    help="learning-rate schedule after warmup, one step per optimizer step")
+    lr_scheduler_type: str = option("linear", group="optimisation", choices=SCHEDULERS, help=(
+        "learning-rate schedule after warmup, one step per optimizer step; reduce_lr_on_plateau instead keeps "
+        "the learning rate until the validation metric stops improving, then divides it (DeepPavlov's schedule)"))
+    lr_plateau_factor: float = option(2.0, type=float, group="optimisation", help=(
+        "reduce_lr_on_plateau: divide the learning rate by X (DeepPavlov's learning_rate_drop_div)"))
+    lr_plateau_patience: int = option(2, type=int, group="optimisation", help=(
+        "reduce_lr_on_plateau: after N evaluations in a row without a better --metric-for-best-model "
+        "(DeepPavlov's learning_rate_drop_patience)"))
     warmup_ratio: float = option(0.0, type=float, group="optimisation",
                                  help="warmup as a fraction of the optimizer steps")
     warmup_steps: int = option(0, type=int, group="optimisation",
@@ -169,6 +176,11 @@ class TrainingConfig:
         return self.metric_for_best_model or ("micro_f1" if self.multi_label else "accuracy")
 
     @property
+    def plateau_schedule(self) -> bool:
+        """The learning rate follows the evaluations (stepped with the validation metric), not the steps."""
+        return self.lr_scheduler_type == PLATEAU
+
+    @property
     def greater_is_better(self) -> bool:
         return self.best_metric not in LOWER_IS_BETTER
 
@@ -212,7 +224,8 @@ def validate(config: TrainingConfig) -> None:
         raise ValueError(f"{', '.join(missing)} required (on the command line or in --config-file)")
     _positive(config, "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
               "num_train_epochs", "logging_steps", "max_length", "max_train_samples", "max_eval_samples",
-              "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience")
+              "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience",
+              "lr_plateau_patience")
     if config.dataloader_num_workers < 0:
         raise ValueError(f"dataloader_num_workers must be >= 0; got {config.dataloader_num_workers}")
     if config.learning_rate <= 0:
@@ -223,6 +236,12 @@ def validate(config: TrainingConfig) -> None:
     if config.warmup_ratio and config.warmup_steps:
         raise ValueError(f"give warmup_ratio or warmup_steps, not both; got warmup_ratio={config.warmup_ratio} "
                          f"and warmup_steps={config.warmup_steps}")
+    if config.plateau_schedule and (config.warmup_ratio or config.warmup_steps):
+        raise ValueError("reduce_lr_on_plateau starts at the full learning rate and has no warmup (as DeepPavlov's "
+                         "schedule); set warmup_ratio and warmup_steps to 0, or choose constant_with_warmup")
+    if not config.lr_plateau_factor > 1:
+        raise ValueError(f"lr_plateau_factor must be > 1 (the learning rate is divided by it); got "
+                         f"{config.lr_plateau_factor}")
     if config.max_length is not None and config.max_length < 8:
         raise ValueError(f"max_length must be at least 8 tokens; got {config.max_length}")
     check_choice("metric_for_best_model", config.best_metric, METRICS[config.multi_label],

@@ -34,7 +34,7 @@ from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import check_not_input, output_lock
 from ruqtopics_kit.core.precision import has_native_bf16
-from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
+from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH, TEXT_MODE_KEY
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
 from ruqtopics_kit.training.data import (BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits,
@@ -261,10 +261,34 @@ def make_optimizer(model: torch.nn.Module, config: TrainingConfig) -> torch.opti
 
 
 def make_scheduler(optimizer, config: TrainingConfig, max_steps: int):
+    """The learning-rate schedule; accelerate saves and restores its state with every checkpoint.
+
+    reduce_lr_on_plateau is torch's ReduceLROnPlateau, stepped with the validation metric after each evaluation
+    (`step_plateau`). Its notion of "better" is early stopping's (strictly better, no threshold), and torch
+    reduces after MORE than `patience` bad evaluations, hence patience - 1: the learning rate is divided after
+    `lr_plateau_patience` evaluations without a better value, as DeepPavlov divides it when its impatience
+    reaches learning_rate_drop_patience. Unlike DeepPavlov, which divides once per plateau and reloads the best
+    weights first, torch divides again after each further `lr_plateau_patience` evaluations without improvement,
+    and training goes on from the current weights (the paper configs stop early before a second division).
+    """
     from transformers import get_scheduler
 
+    if config.plateau_schedule:
+        return get_scheduler(config.lr_scheduler_type, optimizer, scheduler_specific_kwargs=dict(
+            mode="max" if config.greater_is_better else "min", factor=1 / config.lr_plateau_factor,
+            patience=config.lr_plateau_patience - 1, threshold=0.0, threshold_mode="abs"))
     warmup = config.warmup_steps or math.ceil(config.warmup_ratio * max_steps)
     return get_scheduler(config.lr_scheduler_type, optimizer, num_warmup_steps=warmup, num_training_steps=max_steps)
+
+
+def step_plateau(scheduler, config: TrainingConfig, metrics: dict[str, float]) -> None:
+    """After an evaluation: feed the plateau schedule the validation metric; log when it divides the rate."""
+    before = scheduler.get_last_lr()[0]
+    scheduler.step(metrics[config.best_metric])
+    after = scheduler.get_last_lr()[0]
+    if after < before:
+        logger.info(f"no better validation {config.best_metric} in {config.lr_plateau_patience} evaluations: "
+                    f"learning rate divided by {config.lr_plateau_factor:g}, {before:.3e} -> {after:.3e}")
 
 
 def _tracker_config(config: TrainingConfig) -> dict:
@@ -307,7 +331,8 @@ def train_steps(session: Session, bar) -> None:
                 if accelerator.sync_gradients and config.max_grad_norm:
                     accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 optimizer.step()
-                if accelerator.sync_gradients and not accelerator.optimizer_step_was_skipped:
+                if (accelerator.sync_gradients and not accelerator.optimizer_step_was_skipped
+                        and not config.plateau_schedule):
                     scheduler.step()
                 optimizer.zero_grad(set_to_none=True)
             loss_sum += loss.detach()
@@ -348,7 +373,8 @@ def checkpoint_due(session: Session) -> bool:
 
 
 def evaluate(session: Session) -> None:
-    """Score the validation split; keep the weights if they are the best so far; update early stopping."""
+    """Score the validation split; keep the weights if they are the best so far; update early stopping (and the
+    plateau schedule)."""
     config, progress = session.config, session.progress
     result = session.evaluator(session.model, session.eval_loaders["validation"])
     if progress.record(result.metrics, result.threshold, config.best_metric, config.greater_is_better,
@@ -360,6 +386,8 @@ def evaluate(session: Session) -> None:
                 f"; best {config.best_metric} {progress.best_metric:.4f} at step {progress.best_step}")
     session.accelerator.log({f"validation/{name}": value for name, value in result.metrics.items()},
                             step=progress.completed_steps)
+    if config.plateau_schedule:
+        step_plateau(session.scheduler, config, result.metrics)
 
 
 def log_training(session: Session, mean_loss: torch.Tensor, seconds: float) -> None:
@@ -402,6 +430,7 @@ def finish(session: Session) -> dict:
                "stopped_early": progress.stopped_early, "run": session.run}
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(session.model, keep_torch_compile=False)  # no `_orig_mod.` prefixes
+        setattr(model.config, TEXT_MODE_KEY, config.text_mode)  # what evaluate_massive.py encodes utterances as
         if config.multi_label:
             model.config.decision_threshold = progress.best_threshold
         card = build_model_card(TrainedModel(config, session.labels, session.backbone, results,

@@ -19,7 +19,8 @@ from table_helpers import markdown_rows
 
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive.card import load_model_card
-from ruqtopics_kit.massive.inference import predict_logits, resolve_device
+from ruqtopics_kit.massive import evaluate as evaluate_module
+from ruqtopics_kit.massive.inference import UNRECORDED_RULE, UTTERANCE_RULES, predict_logits, resolve_device
 from ruqtopics_kit.massive.report import accuracy_interval
 from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 
@@ -329,3 +330,53 @@ def test_the_command_line_prints_the_table(models, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert ["1", "en-US", "English", "150", "0.167"] in [row[:5] for row in markdown_rows(printed)]
     assert f"wrote {tmp_path / 'o'}" in printed
+
+
+# ---- text modes --------------------------------------------------------------------------------------------
+
+def with_text_mode(model_dir: Path, output_dir: Path, text_mode) -> Path:
+    """A copy of a classifier whose config.json records `text_mode` (as train.py writes it)."""
+    import shutil
+
+    shutil.copytree(model_dir, output_dir)
+    config = json.loads((output_dir / "config.json").read_text(encoding="utf-8"))
+    config["ruqtopics_text_mode"] = text_mode
+    (output_dir / "config.json").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
+    return output_dir
+
+
+@pytest.mark.parametrize("text_mode", ["question", "answer", "question_answer", None])
+def test_utterances_are_encoded_as_the_model_read_its_training_texts(models, tmp_path, monkeypatch, text_mode):
+    from transformers import AutoTokenizer
+
+    model = with_text_mode(models["six"], tmp_path / "model", text_mode) if text_mode else models["six"]
+    seen = {}
+    original = evaluate_module.predict_logits
+
+    def spy(model, sequences, **options):
+        seen.update(sequences=sequences, token_types=options["token_types"])
+        return original(model, sequences, **options)
+
+    monkeypatch.setattr(evaluate_module, "predict_logits", spy)
+    evaluate_model(model, SAMPLE, tmp_path / "out", locales="ru-RU", **FAST)
+    summary = read_json_strictly(tmp_path / "out" / "results.json")["model"]
+    assert summary["text_mode"] == text_mode
+    assert summary["utterance_encoding"] == (UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE)
+    assert summary["utterance_encoding"] in (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    utterances = [r["utt"] for r in official_rows(SAMPLE)["ru-RU"] if r["partition"] == "test"]
+    if text_mode == "question_answer":  # [CLS] utterance [SEP] (empty answer) [SEP], the answer segment typed 1
+        expected = {tuple(ids) for ids in tokenizer(utterances, [""] * len(utterances))["input_ids"]}
+        assert all(ids[-2:] == (tokenizer.sep_token_id,) * 2 for ids in expected)
+        assert all(types[-1] == 1 and set(types[:-1]) == {0} for types in seen["token_types"])
+    else:  # question, answer, or not recorded: [CLS] utterance [SEP]
+        expected = {tuple(tokenizer(utterance)["input_ids"]) for utterance in utterances}
+        assert all(set(types) == {0} for types in seen["token_types"])
+    assert len(seen["sequences"]) == 150 and {tuple(ids) for ids in seen["sequences"]} <= expected
+
+
+def test_a_text_mode_the_kit_does_not_know_is_an_error(models, tmp_path):
+    model = with_text_mode(models["six"], tmp_path / "model", "title")
+    with pytest.raises(ValueError, match="ruqtopics_text_mode in its config.json must be one of question, answer"):
+        evaluate_model(model, SAMPLE, tmp_path / "out", **FAST)
+    assert not (tmp_path / "out").exists()

@@ -61,6 +61,7 @@ def test_config_and_pipeline_speak_russian_class_names(single):
     config = AutoConfig.from_pretrained(folder)
     assert config.id2label == TOPICS.id2label() and config.label2id == TOPICS.label2id()
     assert config.problem_type == "single_label_classification"
+    assert config.ruqtopics_text_mode == "question"  # what evaluate_massive.py encodes utterances as
     classify = pipeline("text-classification", model=str(folder))
     prediction = classify("Какой фильм посмотреть вечером?")[0]
     assert prediction["label"] in TOPICS.names

@@ -57,6 +57,10 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
     ([*REQUIRED, "--learning-rate", "0"], "learning_rate must be > 0; got 0.0"),
     ([*REQUIRED, "--per-device-train-batch-size", "0"], "per_device_train_batch_size must be a positive integer"),
     ([*REQUIRED, "--warmup-ratio", "0.1", "--warmup-steps", "10"], "give warmup_ratio or warmup_steps, not both"),
+    ([*REQUIRED, "--lr-scheduler-type", "reduce_lr_on_plateau", "--warmup-ratio", "0.1"],
+     "reduce_lr_on_plateau starts at the full learning rate and has no warmup"),
+    ([*REQUIRED, "--lr-plateau-factor", "0.5"], "lr_plateau_factor must be > 1 (the learning rate is divided by it)"),
+    ([*REQUIRED, "--lr-plateau-patience", "0"], "lr_plateau_patience must be a positive integer"),
     ([*REQUIRED, "--metric-for-best-model", "micro_f1"],
      "The 'metric_for_best_model' parameter must be one of 'accuracy', 'macro_f1', 'loss' for config "
      "'single_label'. Got 'micro_f1' instead."),

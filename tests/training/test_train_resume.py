@@ -4,7 +4,9 @@ Each run is its own process (one thread each, so that float sums happen in the s
 killed run kills itself with SIGKILL at a chosen point, through a wrapper installed before train.py's main:
 after an optimizer step between checkpoints, while a checkpoint is being saved (before its rename), or while
 the finished repository is being moved into place. The runs cross epoch boundaries and accumulate gradients,
-so the resumed run has to restart inside an epoch and inside the batch order.
+so the resumed run has to restart inside an epoch and inside the batch order. The plateau schedule's run is
+killed after its learning rate was divided once and before it is divided again, so the resumed run needs the
+schedule's saved state (its best value and count of evaluations without improvement) to divide at the same step.
 """
 
 import subprocess
@@ -50,7 +52,11 @@ OPTIONS = ["--max-train-samples", "64", "--per-device-train-batch-size", "8", "-
            "--max-train-steps", "10", "--eval-steps", "2", "--checkpointing-steps", "3"]
 SCENARIOS = {"optimizer step": 5,  # killed between the checkpoints of steps 3 and 6
              "checkpoint save": 2,  # killed inside the save of step 6, before it is renamed into place
-             "repository move": 2}  # killed after the first file of the finished repository was moved in
+             "repository move": 2,  # killed after the first file of the finished repository was moved in
+             "plateau": 8}  # the plateau schedule, killed at an optimizer step between the checkpoints of 6 and 9
+# The plateau runs divide the learning rate after every evaluation (one per 2 steps) without a better accuracy.
+PLATEAU = ["--lr-scheduler-type", "reduce_lr_on_plateau", "--lr-plateau-patience", "1"]
+DIVIDED = "learning rate divided by 2"
 
 
 def start(argv, **env) -> subprocess.Popen:
@@ -71,13 +77,16 @@ def finish(process: subprocess.Popen) -> tuple[int, str]:
 def runs(tiny_backbone, exported_sample, tmp_path_factory):
     """The uninterrupted run, and for each scenario a killed run then its resumption (in parallel processes)."""
     base = tmp_path_factory.mktemp("resume")
-    argv = {name: train_argv(tiny_backbone, exported_sample, base / name.replace(" ", "_"), *OPTIONS)
-            for name in ["uninterrupted", *SCENARIOS]}
-    started = {"uninterrupted": start(argv["uninterrupted"])}
-    started.update({name: start(argv[name], KILL_WHERE=name, KILL_AFTER=str(after))
+    argv = {name: train_argv(tiny_backbone, exported_sample, base / name.replace(" ", "_"), *OPTIONS,
+                             *(PLATEAU if "plateau" in name else []))
+            for name in ["uninterrupted", "plateau uninterrupted", *SCENARIOS]}
+    started = {name: start(argv[name]) for name in ("uninterrupted", "plateau uninterrupted")}
+    started.update({name: start(argv[name], KILL_WHERE="optimizer step" if name == "plateau" else name,
+                                KILL_AFTER=str(after))
                     for name, after in SCENARIOS.items()})
     killed = {name: finish(process) for name, process in started.items()}
-    assert killed["uninterrupted"][0] == 0, killed["uninterrupted"][1][-3000:]
+    for name in ("uninterrupted", "plateau uninterrupted"):
+        assert killed[name][0] == 0, killed[name][1][-3000:]
     checkpoints = {name: [p.name for p in completed_checkpoints(base / name.replace(" ", "_"))] for name in SCENARIOS}
     resumed = {name: start(argv[name] + ["--resume-from-checkpoint", "latest"]) for name in SCENARIOS}
     return {"base": base, "killed": killed, "checkpoints": checkpoints,
@@ -89,13 +98,25 @@ def test_a_killed_run_resumes_to_the_same_result(runs, scenario):
     code, output = runs["killed"][scenario]
     assert code == -9, output[-3000:]  # it really died by SIGKILL
     assert runs["checkpoints"][scenario] == {"optimizer step": ["step_3"], "checkpoint save": ["step_3"],
-                                             "repository move": ["step_10"]}[scenario]
+                                             "repository move": ["step_10"], "plateau": ["step_6"]}[scenario]
     code, output = runs["resumed"][scenario]
     assert code == 0, output[-3000:]
-    reference, folder = runs["base"] / "uninterrupted", runs["base"] / scenario.replace(" ", "_")
+    reference = runs["base"] / ("plateau_uninterrupted" if scenario == "plateau" else "uninterrupted")
+    folder = runs["base"] / scenario.replace(" ", "_")
     expected, actual = weights(reference), weights(folder)
     assert expected.keys() == actual.keys()
     assert all(torch.equal(expected[name], actual[name]) for name in expected), "weights differ"
     for key in ("validation", "test", "best_step", "completed_steps", "stopped_early"):
         assert read_json(folder / "all_results.json")[key] == read_json(reference / "all_results.json")[key], key
     assert files_under(folder) - files_under(reference) == set()  # nothing half-written left behind
+
+
+def test_the_plateau_run_divides_its_rate_before_and_after_the_checkpoint_it_resumes_from(runs):
+    """Else the plateau scenario could not tell a restored schedule from a fresh one."""
+    def divisions(output: str) -> list[str]:
+        return [line.split(DIVIDED)[1] for line in output.splitlines() if DIVIDED in line]  # "1.000e-03 -> ..."
+
+    uninterrupted = divisions(runs["killed"]["plateau uninterrupted"][1])
+    killed, resumed = divisions(runs["killed"]["plateau"][1]), divisions(runs["resumed"]["plateau"][1])
+    assert killed and resumed and resumed == uninterrupted[-len(resumed):]
+    assert not resumed[0].startswith(uninterrupted[0].split(" ->")[0])  # it goes on from a divided rate

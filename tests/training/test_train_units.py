@@ -14,6 +14,7 @@ from ruqtopics_kit.training.checkpoints import Progress
 from ruqtopics_kit.training.config import parse_args
 from ruqtopics_kit.training.data import LengthGroupedSampler, check_label_names, multi_hot
 from ruqtopics_kit.training.evaluation import THRESHOLDS, Evaluator
+from ruqtopics_kit.training.loop import make_optimizer, make_scheduler, step_plateau
 
 LENGTHS = np.random.default_rng(0).integers(5, 120, size=1000)
 
@@ -122,3 +123,40 @@ def test_progress_tracks_the_best_evaluation_and_the_patience():
         lower.completed_steps = step
         lower.record({"loss": loss}, None, "loss", greater_is_better=False, patience=None)
     assert lower.best_step == 2 and not lower.stopped_early
+
+
+# ---- the plateau schedule ----------------------------------------------------------------------------------
+
+def plateau_learning_rates(values: list[float], *extra: str) -> list[float]:
+    """The learning rate after each of the evaluations `values` of the early-stopping metric."""
+    plateau = config("--lr-scheduler-type", "reduce_lr_on_plateau", "--learning-rate", "0.1", *extra)
+    optimizer = make_optimizer(torch.nn.Linear(2, 2), plateau)
+    scheduler = make_scheduler(optimizer, plateau, max_steps=100)
+    rates = []
+    for value in values:
+        step_plateau(scheduler, plateau, {plateau.best_metric: value})
+        rates.append(optimizer.param_groups[0]["lr"])
+    assert all(group["lr"] == rates[-1] for group in optimizer.param_groups)  # biases and LayerNorms too
+    return rates
+
+
+def test_the_plateau_schedule_halves_the_rate_after_patience_evaluations_without_a_better_metric():
+    # accuracy: better at 0.5 and 0.6; 0.6 again is not better (strictly, as for early stopping)
+    assert plateau_learning_rates([0.5, 0.6, 0.6, 0.55, 0.7, 0.7, 0.6, 0.4, 0.3]) == \
+        [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.0125]
+    assert plateau_learning_rates([0.5, 0.4, 0.4, 0.4], "--lr-plateau-patience", "3", "--lr-plateau-factor", "10") \
+        == pytest.approx([0.1, 0.1, 0.1, 0.01])
+    # a lower-is-better metric: a rising loss is the plateau
+    assert plateau_learning_rates([2.0, 1.0, 1.5, 1.2], "--metric-for-best-model", "loss") == [0.1, 0.1, 0.1, 0.05]
+
+
+def test_the_plateau_state_round_trips_through_a_state_dict():
+    plateau = config("--lr-scheduler-type", "reduce_lr_on_plateau", "--learning-rate", "0.1")
+    first = make_scheduler(make_optimizer(torch.nn.Linear(2, 2), plateau), plateau, max_steps=100)
+    for value in (0.5, 0.4):
+        step_plateau(first, plateau, {"accuracy": value})
+    optimizer = make_optimizer(torch.nn.Linear(2, 2), plateau)
+    second = make_scheduler(optimizer, plateau, max_steps=100)
+    second.load_state_dict(first.state_dict())
+    step_plateau(second, plateau, {"accuracy": 0.45})  # the third evaluation since the best: the second bad one
+    assert optimizer.param_groups[0]["lr"] == 0.05
