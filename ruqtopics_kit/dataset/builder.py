@@ -15,7 +15,7 @@ from typing import Literal
 import datasets
 
 from ruqtopics_kit.core.paper import CITATION, PAPER_URL
-from ruqtopics_kit.dataset import features as configs
+from ruqtopics_kit.dataset import features as per_config
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES
 from ruqtopics_kit.dataset.raw import SPLITS, ReadReport, detect_layout, read_batches
 
@@ -37,11 +37,11 @@ class RuQTopicsConfig(datasets.BuilderConfig):
 
 class RuQTopics(datasets.GeneratorBasedBuilder):
     BUILDER_CONFIG_CLASS = RuQTopicsConfig
-    BUILDER_CONFIGS = [RuQTopicsConfig(name=name, description=configs.DESCRIPTIONS[name]) for name in CONFIG_NAMES]
+    BUILDER_CONFIGS = [RuQTopicsConfig(name=name, description=per_config.DESCRIPTIONS[name]) for name in CONFIG_NAMES]
     DEFAULT_CONFIG_NAME = "single_label"
 
     def _info(self) -> datasets.DatasetInfo:
-        return datasets.DatasetInfo(description=self.config.description, features=configs.features(self.config.name),
+        return datasets.DatasetInfo(description=self.config.description, features=per_config.features(self.config.name),
                                     citation=CITATION, homepage=PAPER_URL)
 
     def _split_generators(self, dl_manager):
@@ -63,7 +63,7 @@ class RuQTopics(datasets.GeneratorBasedBuilder):
     def _generate_examples(self, files: list[str], split: str, report: ReadReport):
         for path in files:
             for batch in read_batches(path, split, report, self.config.on_bad_record):
-                for example in configs.select(batch, self.config.name).to_pylist():
+                for example in per_config.select(batch, self.config.name).to_pylist():
                     yield example["id"], example
         if report.skipped:
             logger.warning(f"{split}: skipped bad records: {dict(report.skipped)}")

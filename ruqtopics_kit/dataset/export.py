@@ -30,7 +30,7 @@ from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.paper import CITATION
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.dataset import features as configs
+from ruqtopics_kit.dataset import features as per_config
 from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 
@@ -182,7 +182,7 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
     second writer.
     """
     report, stats = ReadReport(), {name: ConfigStats() for name in CONFIG_NAMES}
-    infos = {name: datasets.DatasetInfo(features=configs.features(name), config_name=name,
+    infos = {name: datasets.DatasetInfo(features=per_config.features(name), config_name=name,
                                         splits=datasets.SplitDict(), download_size=0, dataset_size=0)
              for name in CONFIG_NAMES}
     with tqdm(desc="Reading raw records", unit=" records") as progress:  # closed on an error too
@@ -193,7 +193,7 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
                 writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
             for batch in read_batches(path, split, report, on_bad_record):
                 for name, writer in writers.items():
-                    table = configs.select(batch, name)
+                    table = per_config.select(batch, name)
                     writer.write(table)
                     stats[name].update(split, table, name)
                 progress.update(batch.num_rows)
@@ -272,7 +272,7 @@ def _card_tables(stats: dict) -> dict:
     """Values for the card template: split sizes, class distribution and length statistics."""
     topics = all_topics()
     return {
-        "configs": [{"name": name, "description": configs.DESCRIPTIONS[name], "sizes": stats[name].split_sizes,
+        "configs": [{"name": name, "description": per_config.DESCRIPTIONS[name], "sizes": stats[name].split_sizes,
                      "num_classes": len(for_config(name)), "example": _example(stats[name].example, name)}
                     for name in CONFIG_NAMES],
         "classes": [{"id": i, "name": topics.names[i], "english": topics.english[i],

@@ -16,8 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
-from ruqtopics_kit.core.jsonio import write_json
-from ruqtopics_kit.core.jsonio import read_json_object
+from ruqtopics_kit.core.jsonio import read_json_object, write_json
 
 STATE_FILE = "trainer_state.json"
 BEST_WEIGHTS = "best_model.safetensors"

@@ -20,8 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
-from ruqtopics_kit.core.jsonio import strict_json, write_json
-from ruqtopics_kit.core.jsonio import read_json_object
+from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
