@@ -60,14 +60,22 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
 
 def _tokens(path: Path, key, value, action: argparse.Action) -> list[str]:
     flag = next(option for option in action.option_strings if option.startswith("--"))
-    if isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0:
+    if _is_switch(action):
         if not isinstance(value, bool):
             raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
         if isinstance(action, argparse.BooleanOptionalAction):
             return [flag if value else f"--no-{flag[2:]}"]
+        if action.nargs == "?":  # HfArgumentParser's bool: `--flag` alone or `--flag false`
+            return [flag, str(value).lower()]
         return [flag] if value != action.default else []  # store_true / store_false: set only when not the default
     if isinstance(value, list) and action.nargs in ("+", "*"):
         return [flag, *map(str, value)]
     if isinstance(value, (dict, list)):
         raise ValueError(f"{path}: option {key!r} takes a single value; got {value!r}")
     return [flag, str(value)]
+
+
+def _is_switch(action: argparse.Action) -> bool:
+    """An on/off option: argparse's own kinds, or HfArgumentParser's bool (an optional value, `const` True)."""
+    return (isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0
+            or (action.nargs == "?" and action.const is True))

@@ -1,18 +1,23 @@
-"""The training configuration: one frozen dataclass, its command line, and YAML config files.
+"""The training configuration: option groups as dataclasses, parsed by transformers' HfArgumentParser.
 
-Each option is declared once, as a dataclass field with its help text; the argparse parser is built from
-the fields. `--config-file FILE.yaml` holds the same options (dashes or underscores); options given on the
-command line override the file; an unknown key in the file is an error naming the key (`core.config_files`,
-as for every command with many options). The resolved config
-is written to `training_args.json` in the output directory and to every checkpoint, without the Hub token.
+Each option is declared once, as a dataclass field with its help text (`HfArg`), in the dataclass of its help
+group (as run_glue.py's ModelArguments / DataTrainingArguments); `TrainingConfig` is all of them, validated on
+construction. HfArgumentParser builds the command line from the fields (`--an-option` and `--an_option`).
+`--config-file FILE.yaml` holds the same options (dashes or underscores); options given on the command line
+override the file; an unknown key in the file is an error naming the key (`core.config_files`, as for every
+command with many options: HfArgumentParser's `parse_yaml_file` takes no command-line overrides).
+The resolved config is written to `training_args.json` in the output directory and to every checkpoint,
+without the Hub token.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from transformers.hf_argparser import HfArg, HfArgumentParser
 
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
@@ -28,11 +33,19 @@ COMPILE_BACKENDS = ("inductor", "cudagraphs", "aot_eager", "eager")  # torch._dy
 COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 METRICS = {False: ("accuracy", "macro_f1", "loss"), True: ("micro_f1", "macro_f1", "subset_accuracy", "loss")}
 LOWER_IS_BETTER = {"loss"}
+# Options that change where or how fast a run goes, not what it trains: a run with other values of these is the
+# same run (resumable, skipped by the grid when finished), and the model card's recipe leaves them out.
+NOT_IDENTITY = frozenset({
+    "dataset_repo_id", "dataloader_num_workers", "torch_compile", "torch_compile_backend", "torch_compile_mode",
+    "output_dir", "overwrite_output_dir", "checkpointing_steps", "checkpoints_total_limit", "resume_from_checkpoint",
+    "logging_steps", "report_to", "push_to_hub", "hub_model_id", "hub_token", "hub_private", "license"})
+SECRETS = frozenset({"hub_token"})  # never written anywhere (repr, training_args.json, logs, cards)
+METAVARS = {int: "N", float: "X", bool: "BOOL"}
 
 
-def checkpoint_interval(value: str) -> int | str | None:
+def checkpoint_interval(value: int | str | None) -> int | str | None:
     """`--checkpointing-steps`: a positive number of optimizer steps, `epoch`, or `none` (no checkpoints)."""
-    if value == "none":
+    if value in (None, "none"):
         return None
     if value == "epoch":
         return "epoch"
@@ -41,130 +54,131 @@ def checkpoint_interval(value: str) -> int | str | None:
     except ValueError:
         steps = 0
     if steps <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, 'epoch' or 'none'; got {value!r}")
+        raise ValueError(f"checkpointing_steps: expected a positive integer, 'epoch' or 'none'; got {value!r}")
     return steps
 
 
-def option(default: Any = None, *, help: str, group: str, type: Any = str, choices: tuple | None = None,
-           metavar: str | None = None, required: bool = False, identity: bool = True, secret: bool = False):
-    """A config field with what the parser needs.
-
-    identity: the option changes what is trained (a run with other values is a different run).
-    secret: never written anywhere (repr, training_args.json, logs, cards).
-    """
-    metavar = metavar or {int: "N", float: "X"}.get(type, "TEXT")
-    return field(default=default, repr=not secret, metadata=dict(
-        help=help, group=group, type=type, choices=choices, metavar=metavar, required=required, identity=identity,
-        secret=secret))
+def option(default: Any = dataclasses.MISSING, *, help: str, choices: tuple | None = None,
+           metavar: str | None = None, secret: bool = False):
+    """A config field for HfArgumentParser: its help, and choices and metavar when it has them."""
+    metadata = {"choices": choices} if choices else {"metavar": metavar or METAVARS.get(type(default), "TEXT")}
+    return HfArg(default=default, help=help, metadata=metadata, repr=not secret)
 
 
-@dataclass(frozen=True)
-class TrainingConfig:
-    """Every option of train.py (see `--help`); validated on construction."""
-
-    # ---- model and data
-    backbone: str = option(required=True, metavar="NAME|DIR|ID", group="model and data", help=(
+@dataclass(frozen=True, kw_only=True)
+class ModelDataOptions:
+    _argument_group_name = "model and data"
+    backbone: str = option(metavar="NAME|DIR|ID", help=(
         "registry name (rubert-base-conversational, distilrubert-base-conversational, "
         "distilrubert-tiny-conversational, mbert-cased), a local model directory or a Hub id"))
-    dataset: str = option(required=True, metavar="DIR|ID", group="model and data", help=(
+    dataset: str = option(metavar="DIR|ID", help=(
         "exported RuQTopics: a local dataset directory or a Hub id, loaded with datasets.load_dataset"))
-    config: str = option("single_label", group="model and data", choices=CONFIG_NAMES,
+    config: str = option("single_label", choices=CONFIG_NAMES,
                          help="dataset config: 76 topics (single or multi label) or the six MASSIVE-aligned ones")
-    dataset_revision: str | None = option(metavar="REVISION", group="model and data",
+    dataset_revision: str | None = option(None, metavar="REVISION",
                                           help="dataset revision (branch, tag or commit) for a Hub id")
-    dataset_repo_id: str | None = option(identity=False, metavar="ORG/NAME", group="model and data", help=(
+    dataset_repo_id: str | None = option(None, metavar="ORG/NAME", help=(
         "Hub id the model card cites for a local --dataset (default: --dataset itself when it is a Hub id, "
         "else the folder name)"))
-    text_mode: str = option("question", group="model and data", choices=TEXT_MODES, help=(
+    text_mode: str = option("question", choices=TEXT_MODES, help=(
         "what the model reads; question_answer is a sentence pair that truncates the answer, never the question"))
-    max_length: int | None = option(type=int, group="model and data", help=(
+    max_length: int | None = option(None, metavar="N", help=(
         "maximum tokens per example (default: 32 for question, 128 otherwise; at most the backbone's limit)"))
-    max_train_samples: int | None = option(type=int, group="model and data",
+    max_train_samples: int | None = option(None, metavar="N",
                                            help="use only the first N training examples (for quick runs)")
-    max_eval_samples: int | None = option(type=int, group="model and data",
-                                          help="use only the first N validation and test examples")
-    # ---- optimisation
-    per_device_train_batch_size: int = option(32, type=int, group="optimisation",
-                                              help="training examples per process and step")
-    per_device_eval_batch_size: int = option(64, type=int, group="optimisation",
-                                             help="evaluation examples per process and batch")
-    gradient_accumulation_steps: int = option(1, type=int, group="optimisation", help=(
+    max_eval_samples: int | None = option(None, metavar="N", help="use only the first N validation and test examples")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OptimisationOptions:
+    _argument_group_name = "optimisation"
+    per_device_train_batch_size: int = option(32, help="training examples per process and step")
+    per_device_eval_batch_size: int = option(64, help="evaluation examples per process and batch")
+    gradient_accumulation_steps: int = option(1, help=(
         "micro-batches per optimizer step (effective batch = per-device batch x processes x this)"))
-    learning_rate: float = option(2e-5, type=float, group="optimisation", help="peak learning rate of AdamW")
-    weight_decay: float = option(0.0, type=float, group="optimisation",
-                                 help="AdamW weight decay (never applied to biases and LayerNorm weights)")
-    adam_beta1: float = option(0.9, type=float, group="optimisation", help="AdamW beta1")
-    adam_beta2: float = option(0.999, type=float, group="optimisation", help="AdamW beta2")
-    adam_epsilon: float = option(1e-8, type=float, group="optimisation", help="AdamW epsilon")
-    max_grad_norm: float = option(1.0, type=float, group="optimisation",
-                                  help="gradient clipping norm (0 turns clipping off)")
-    lr_scheduler_type: str = option("linear", group="optimisation", choices=SCHEDULERS, help=(
+    learning_rate: float = option(2e-5, help="peak learning rate of AdamW")
+    weight_decay: float = option(0.0, help="AdamW weight decay (never applied to biases and LayerNorm weights)")
+    adam_beta1: float = option(0.9, help="AdamW beta1")
+    adam_beta2: float = option(0.999, help="AdamW beta2")
+    adam_epsilon: float = option(1e-8, help="AdamW epsilon")
+    max_grad_norm: float = option(1.0, help="gradient clipping norm (0 turns clipping off)")
+    lr_scheduler_type: str = option("linear", choices=SCHEDULERS, help=(
         "learning-rate schedule after warmup, one step per optimizer step; reduce_lr_on_plateau instead keeps "
         "the learning rate until the validation metric stops improving, then divides it (DeepPavlov's schedule)"))
-    lr_plateau_factor: float = option(2.0, type=float, group="optimisation", help=(
+    lr_plateau_factor: float = option(2.0, help=(
         "reduce_lr_on_plateau: divide the learning rate by X (DeepPavlov's learning_rate_drop_div)"))
-    lr_plateau_patience: int = option(2, type=int, group="optimisation", help=(
+    lr_plateau_patience: int = option(2, help=(
         "reduce_lr_on_plateau: after N evaluations in a row without a better --metric-for-best-model "
         "(DeepPavlov's learning_rate_drop_patience)"))
-    warmup_ratio: float = option(0.0, type=float, group="optimisation",
-                                 help="warmup as a fraction of the optimizer steps")
-    warmup_steps: int = option(0, type=int, group="optimisation",
-                               help="warmup in optimizer steps (instead of --warmup-ratio)")
-    num_train_epochs: int = option(3, type=int, group="optimisation", help="epochs over the training split")
-    max_train_steps: int | None = option(type=int, group="optimisation",
+    warmup_ratio: float = option(0.0, help="warmup as a fraction of the optimizer steps")
+    warmup_steps: int = option(0, help="warmup in optimizer steps (instead of --warmup-ratio)")
+    num_train_epochs: int = option(3, help="epochs over the training split")
+    max_train_steps: int | None = option(None, metavar="N",
                                          help="optimizer steps in total; overrides --num-train-epochs")
-    seed: int = option(42, type=int, group="optimisation",
-                       help="seed of the head's initialisation, dropout and the batch order")
-    mixed_precision: str = option("auto", group="optimisation", choices=MIXED_PRECISION, help=(
+    seed: int = option(42, help="seed of the head's initialisation, dropout and the batch order")
+    mixed_precision: str = option("auto", choices=MIXED_PRECISION, help=(
         "auto: what `accelerate launch`/its config says, else bf16 where the device computes it natively (a GPU "
         "with bf16, a CPU with AVX512-BF16 or AMX), else no"))
-    dataloader_num_workers: int = option(0, type=int, identity=False, group="optimisation", help=(
+    dataloader_num_workers: int = option(0, help=(
         "processes that pad batches while the model computes (worth 2-4 on a GPU; 0: the main process)"))
-    torch_compile: bool = option(False, type=bool, identity=False, group="optimisation", help=(
+    torch_compile: bool = option(False, help=(
         "torch.compile the model (through accelerate); batches are then padded to one of four lengths up to "
         "--max-length, so that the compiled graphs are reused"))
-    torch_compile_backend: str = option("inductor", identity=False, group="optimisation", choices=COMPILE_BACKENDS,
+    torch_compile_backend: str = option("inductor", choices=COMPILE_BACKENDS,
                                         help="torch.compile backend with --torch-compile (aot_eager, eager: debugging)")
-    torch_compile_mode: str = option("default", identity=False, group="optimisation", choices=COMPILE_MODES, help=(
+    torch_compile_mode: str = option("default", choices=COMPILE_MODES, help=(
         "torch.compile mode with --torch-compile; reduce-overhead adds CUDA graphs on a GPU (one per batch shape)"))
-    # ---- evaluation and early stopping
-    eval_steps: int | None = option(type=int, group="evaluation", help=(
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationOptions:
+    _argument_group_name = "evaluation"
+    eval_steps: int | None = option(None, metavar="N", help=(
         "evaluate on the validation split every N optimizer steps (default: at the end of each epoch); "
         "training always ends with an evaluation"))
-    metric_for_best_model: str | None = option(metavar="METRIC", group="evaluation", help=(
+    metric_for_best_model: str | None = option(None, metavar="METRIC", help=(
         "validation metric that selects the final model and drives early stopping (default: accuracy, "
         "micro_f1 for multi_label; also macro_f1, subset_accuracy, loss)"))
-    early_stopping_patience: int | None = option(type=int, group="evaluation", help=(
+    early_stopping_patience: int | None = option(None, metavar="N", help=(
         "stop after this many evaluations without improvement (default: never stop early)"))
-    # ---- output and checkpoints
-    output_dir: str = option(required=True, identity=False, metavar="DIR", group="output", help=(
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputOptions:
+    _argument_group_name = "output"
+    output_dir: str = option(metavar="DIR", help=(
         "the run's folder: a Hub model repository when training ends (checkpoints/ and runs/ are never uploaded)"))
-    overwrite_output_dir: bool = option(False, type=bool, identity=False, group="output",
-                                        help="delete an output directory that holds another run or this one")
-    checkpointing_steps: int | str | None = option(
-        "epoch", type=checkpoint_interval, identity=False, metavar="N|epoch|none", group="output",
-        help="save a resumable checkpoint every N optimizer steps, at each epoch's end ('epoch'), or never ('none')")
-    checkpoints_total_limit: int | None = option(1, type=int, identity=False, group="output",
-                                                 help="keep only the newest N checkpoints")
-    resume_from_checkpoint: str | None = option(identity=False, metavar="DIR|latest", group="output", help=(
+    overwrite_output_dir: bool = option(False, help="delete an output directory that holds another run or this one")
+    checkpointing_steps: int | str | None = option("epoch", metavar="N|epoch|none", help=(
+        "save a resumable checkpoint every N optimizer steps, at each epoch's end ('epoch'), or never ('none')"))
+    checkpoints_total_limit: int | None = option(1, help="keep only the newest N checkpoints")
+    resume_from_checkpoint: str | None = option(None, metavar="DIR|latest", help=(
         "a checkpoint folder, or 'latest' for the newest in OUTPUT_DIR/checkpoints (none yet: start afresh)"))
-    logging_steps: int = option(50, type=int, identity=False, group="output",
-                                help="log the training loss and learning rate every N optimizer steps")
-    report_to: str = option("tensorboard", identity=False, metavar="NAMES", group="output", help=(
+    logging_steps: int = option(50, help="log the training loss and learning rate every N optimizer steps")
+    report_to: str = option("tensorboard", metavar="NAMES", help=(
         "accelerate trackers, comma-separated (tensorboard, wandb, mlflow, ...), 'all' or 'none'; "
         "logs go to OUTPUT_DIR/runs"))
-    # ---- Hub
-    push_to_hub: bool = option(False, type=bool, identity=False, group="hub",
-                               help="upload the finished output directory to --hub-model-id")
-    hub_model_id: str | None = option(identity=False, metavar="ORG/NAME", group="hub",
-                                      help="ORG/NAME of the Hub model repository")
-    hub_token: str | None = option(identity=False, secret=True, metavar="TOKEN", group="hub",
-                                   help="Hub token (default: HF_TOKEN or the saved login); never written anywhere")
-    hub_private: bool = option(False, type=bool, identity=False, group="hub",
-                               help="create the Hub repository as private")
-    license: str | None = option(identity=False, metavar="ID", group="hub", help=(
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubOptions:
+    _argument_group_name = "hub"
+    push_to_hub: bool = option(False, help="upload the finished output directory to --hub-model-id")
+    hub_model_id: str | None = option(None, metavar="ORG/NAME", help="ORG/NAME of the Hub model repository")
+    hub_token: str | None = option(None, secret=True, metavar="TOKEN", help=(
+        "Hub token (default: HF_TOKEN or the saved login); never written anywhere"))
+    hub_private: bool = option(False, help="create the Hub repository as private")
+    license: str | None = option(None, metavar="ID", help=(
         "licence id of the model for its card (Hub ids: apache-2.0, mit, other, ...; default: the backbone's "
         "licence from the registry, else the card says the licence is unknown)"))
+
+
+OPTION_GROUPS = (ModelDataOptions, OptimisationOptions, EvaluationOptions, OutputOptions, HubOptions)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationOptions, ModelDataOptions):
+    """Every option of train.py (see `--help`), the groups' fields in their order; validated on construction."""
 
     # ---- derived values
     @property
@@ -187,11 +201,11 @@ class TrainingConfig:
     def to_dict(self) -> dict:
         """Every option except secrets: what training_args.json and checkpoints hold. They are published, so
         local paths are relative to the output folder (the model repository), never absolute."""
-        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if not f.metadata["secret"]}
+        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.name not in SECRETS}
 
     def identity(self) -> dict:
         """The options that define the run: two configs with equal identities train the same model."""
-        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.metadata["identity"]}
+        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.name not in NOT_IDENTITY}
 
     def _portable(self, name: str):
         if name == "output_dir":
@@ -200,12 +214,13 @@ class TrainingConfig:
         return portable_path(value, self.output_dir) if name in PATH_OPTIONS else value
 
     def __post_init__(self):
+        object.__setattr__(self, "checkpointing_steps", checkpoint_interval(self.checkpointing_steps))
         validate(self)
 
 
 def identity_of(saved: dict) -> dict:
     """The identity part of a saved config dict (training_args.json), missing options at their defaults."""
-    defaults = {f.name: f.default for f in dataclasses.fields(TrainingConfig) if f.metadata["identity"]}
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainingConfig) if f.name not in NOT_IDENTITY}
     return {name: saved.get(name, default) for name, default in defaults.items()}
 
 
@@ -218,10 +233,10 @@ def differences(old: dict, new: dict) -> str:
 
 def validate(config: TrainingConfig) -> None:
     """Sklearn-style checks of values that argparse cannot check alone."""
-    missing = [f"--{f.name.replace('_', '-')}" for f in dataclasses.fields(config)
-               if f.metadata["required"] and not getattr(config, f.name)]
-    if missing:
-        raise ValueError(f"{', '.join(missing)} required (on the command line or in --config-file)")
+    empty = [f"--{name.replace('_', '-')}" for name in ("backbone", "dataset", "output_dir")
+             if not getattr(config, name)]
+    if empty:
+        raise ValueError(f"{', '.join(empty)} must not be empty")
     _positive(config, "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
               "num_train_epochs", "logging_steps", "max_length", "max_train_samples", "max_eval_samples",
               "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience",
@@ -267,25 +282,21 @@ def _positive(config: TrainingConfig, *names: str) -> None:
 
 # ---- command line and YAML ----------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="train.py", allow_abbrev=False, description=(
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """HfArgumentParser's formatter, without "(default: None)" on options that have no default."""
+
+    def _get_help_string(self, action):
+        return action.help if action.default is None else super()._get_help_string(action)
+
+
+def build_parser() -> HfArgumentParser:
+    parser = HfArgumentParser(
+        OPTION_GROUPS, prog="train.py", allow_abbrev=False, formatter_class=DefaultsHelpFormatter, description=(
             "Fine-tune a backbone on RuQTopics with accelerate (`python train.py ...` or "
             "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "
             "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
         epilog="Every option can also be set in --config-file; the command line wins.")
     add_config_file_option(parser)
-    groups: dict[str, argparse._ArgumentGroup] = {}
-    for spec in dataclasses.fields(TrainingConfig):
-        meta = spec.metadata
-        group = groups.setdefault(meta["group"], parser.add_argument_group(meta["group"]))
-        flag = f"--{spec.name.replace('_', '-')}"
-        help_text = meta["help"] + ("" if meta["required"] or spec.default is None else " (default: %(default)s)")
-        if meta["type"] is bool:
-            group.add_argument(flag, action=argparse.BooleanOptionalAction, default=spec.default, help=help_text)
-        else:
-            group.add_argument(flag, type=meta["type"], choices=meta["choices"], default=spec.default,
-                               metavar=None if meta["choices"] else meta["metavar"], help=help_text)
     return parser
 
 

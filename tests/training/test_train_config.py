@@ -42,7 +42,7 @@ def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path
 @pytest.mark.parametrize("text, message", [
     ("learning_rat: 1e-5\n", "unknown option 'learning_rat'; did you mean 'learning_rate'"),
     ("push_to_hub: 'yes'\n", "option 'push_to_hub' must be true or false; got 'yes'"),
-    ("text_mode: both\n", "argument --text-mode: invalid choice: 'both'"),
+    ("text_mode: both\n", "argument --text_mode/--text-mode: invalid choice: 'both'"),
     ("seed: [1, 2]\n", "option 'seed' takes a single value"),
 ])
 def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message):
@@ -53,7 +53,8 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--dataset", "d", "--output-dir", "o"], "--backbone required (on the command line or in --config-file)"),
+    (["--dataset", "d", "--output-dir", "o"], "the following arguments are required: --backbone"),
+    ([*REQUIRED, "--backbone", ""], "--backbone must not be empty"),
     ([*REQUIRED, "--learning-rate", "0"], "learning_rate must be > 0; got 0.0"),
     ([*REQUIRED, "--per-device-train-batch-size", "0"], "per_device_train_batch_size must be a positive integer"),
     ([*REQUIRED, "--warmup-ratio", "0.1", "--warmup-steps", "10"], "give warmup_ratio or warmup_steps, not both"),
@@ -74,6 +75,15 @@ def test_bad_options_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit):
         parse_args(argv)
     assert message in capsys.readouterr().err
+
+
+def test_switches_from_the_command_line_and_from_yaml(tmp_path):
+    assert parse_args([*REQUIRED, "--torch-compile"]).torch_compile is True
+    assert parse_args([*REQUIRED, "--torch_compile", "false"]).torch_compile is False
+    path = write_yaml(tmp_path, "torch_compile: true\nhub-private: false\n")
+    config = parse_args(["--config-file", str(path), *REQUIRED])
+    assert config.torch_compile is True and config.hub_private is False
+    assert parse_args(["--config-file", str(path), *REQUIRED, "--torch-compile", "no"]).torch_compile is False
 
 
 def test_the_token_is_never_recorded():
