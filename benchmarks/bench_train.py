@@ -321,7 +321,7 @@ def describe(args: argparse.Namespace, parameters: int) -> str:
             f"{'bf16' if args.bf16 else 'fp32'} on every side but train.py (auto precision). Model: random BERT, "
             f"{shape['num_hidden_layers']} layers x {shape['hidden_size']} ({args.model_size}), "
             f"{args.vocab_size:,}-token embedding, {parameters / 1e6:.1f}M parameters outside the embeddings. "
-            f"Data: the sample's single_label train split (1,931 examples); batch {args.batch_size} per step, "
+            f"Data: the bundled sample's single_label train split; batch {args.batch_size} per step, "
             f"{args.steps} optimizer steps, timed after {args.warmup}; best of {args.repeats}"
             f"{'' if args.compile_mode == 'default' else f'; torch.compile mode {args.compile_mode}'}.")
 

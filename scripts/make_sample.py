@@ -33,13 +33,21 @@ OPENERS = ["", "Подскажите, ", "Друзья, ", "Интересно, 
            "Всем привет! "]
 FILLER = ["на мой взгляд", "по опыту знакомых", "если честно", "как правило", "в большинстве случаев",
           "многие считают", "стоит помнить", "важно понимать", "с другой стороны", "в итоге"]
+FOLLOW_UPS = [" А {c}?", " И при чём тут {c}?", " Или дело в {c}?"]
 OTHER_TAGS = ["вопрос дня", "москва", "лайфхак", "совет", "мнение"]
-SINGLE_PER_CLASS, EXTRA_PER_ALIGNED_CLASS, MULTI_LABEL, UNTAGGED, DUPLICATES = 25, 100, 500, 60, 40
+SINGLE_PER_CLASS, EXTRA_PER_ALIGNED_CLASS, MULTI_LABEL, UNTAGGED, DUPLICATES = 25, 100, 1500, 60, 40
 
 
-def question(rng: random.Random, topic: str) -> str:
-    a, b = rng.sample(VOCABULARY[topic], 2)
-    text = rng.choice(QUESTION_TEMPLATES).format(a=a, b=b)
+def question(rng: random.Random, topics: list[str]) -> str:
+    """A short question with a word of each topic: a multi-label question asks about all of its topics."""
+    if len(topics) == 1:
+        a, b = rng.sample(VOCABULARY[topics[0]], 2)
+        template = rng.choice(QUESTION_TEMPLATES)
+    else:
+        a, b = (rng.choice(VOCABULARY[topic]) for topic in topics[:2])
+        template = rng.choice([template for template in QUESTION_TEMPLATES if "{b}" in template])
+    text = template.format(a=a, b=b)
+    text += "".join(rng.choice(FOLLOW_UPS).format(c=rng.choice(VOCABULARY[topic])) for topic in topics[2:])
     opener = rng.choice(OPENERS)
     return opener + (text[0].lower() + text[1:] if opener else text)
 
@@ -65,7 +73,7 @@ def dump_records(rng: random.Random):
     records = []
     for number, topics in enumerate(plan):
         shown = topics or [rng.choice(names)]
-        records.append({"id": str(100000 + number), "question": question(rng, shown[0]),
+        records.append({"id": str(100000 + number), "question": question(rng, shown),
                         "answer": answer(rng, shown), "tags": topics + rng.sample(OTHER_TAGS, rng.randint(0, 2))})
     for number, original in enumerate(rng.sample(records, DUPLICATES)):
         records.append(dict(original, id=str(900000 + number), answer=answer(rng, names[:1])))

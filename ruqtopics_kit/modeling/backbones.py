@@ -128,6 +128,31 @@ def load_classifier(backbone: Backbone, labels: LabelSet, *, multi_label: bool):
     return model
 
 
+def start_head_at_label_prior(model, label_counts, examples: int) -> bool:
+    """Multi-label: the output layer's biases start at each class's log-odds in the training split.
+
+    With a bias of 0 every class starts at probability 0.5, and the first steps of binary cross-entropy only
+    learn that nearly every label is absent (1-3 of 76 are present). A backbone that is not pretrained can stay
+    there: on the bundled sample the tiny backbone's validation micro-F1 stayed at 0 for 40 epochs, and rose
+    from the first epochs with this start (the prior initialisation of Lin et al. 2017, "Focal Loss for Dense
+    Object Detection"). The frequencies are smoothed by half an example, so that no class starts at 0 or 1.
+    Returns whether the model's head has such a layer: a linear layer outside the backbone with one output per
+    class (the last one, for heads of several layers).
+    """
+    import torch
+
+    counts = torch.as_tensor(label_counts, dtype=torch.float64)
+    prefix = f"{model.base_model_prefix}."
+    outputs = [module for name, module in model.named_modules() if not name.startswith(prefix)
+               and isinstance(module, torch.nn.Linear) and module.out_features == len(counts)
+               and module.bias is not None]
+    if not outputs:
+        return False
+    with torch.no_grad():
+        outputs[-1].bias.copy_(torch.logit((counts + 0.5) / (examples + 1)).to(outputs[-1].bias.dtype))
+    return True
+
+
 def load_trained_classifier(backbone: Backbone):
     """A trained sequence classifier as saved: its head must match its config's classes, and no weight may be
     missing (transformers would initialise it at random)."""

@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
 from ruqtopics_kit.modeling.backbones import (Backbone, load_classifier, load_tokenizer, max_length_cap,
-                                              record_input_limit, resolve_backbone)
+                                              record_input_limit, resolve_backbone, start_head_at_label_prior)
 from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import check_not_input, output_lock
@@ -185,6 +185,8 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     record_input_limit(tokenizer, backbone, model.config)  # saved with the model: pipelines truncate to it
     with accelerator.main_process_first():
         tokenized = tokenize(splits, tokenizer, config, max_length, len(labels))
+    if config.multi_label and not checkpoint:
+        start_at_label_prior(model, tokenized["train"])
 
     if accelerator.is_main_process:  # every check passed: from here on the output folder is this run's
         start_output_dir(config)
@@ -207,6 +209,14 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     return Session(config, accelerator, labels, backbone, tokenizer, model, optimizer, scheduler, train_loader,
                    eval_loaders, Evaluator(accelerator, config.multi_label), plan, progress, run,
                    test_examples(splits, tokenized))
+
+
+def start_at_label_prior(model, train) -> None:
+    """Multi-label heads start at the training split's label frequencies (see `start_head_at_label_prior`)."""
+    hot = train.with_format("numpy")["labels"][:]  # examples x classes, multi-hot
+    if not start_head_at_label_prior(model, hot.sum(axis=0), len(hot)):
+        logger.warning(f"{type(model).__name__} has no output layer of one bias per class; its head starts at "
+                       f"transformers' initialisation")
 
 
 def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, max_length: int):
