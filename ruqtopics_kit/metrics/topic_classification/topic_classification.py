@@ -14,6 +14,8 @@ import datasets
 import evaluate
 import numpy as np
 
+from ruqtopics_kit.core.paper import CITATION as _CITATION  # the kit's one citation; evaluate imports it
+
 _DESCRIPTION = __doc__
 
 _KWARGS_DESCRIPTION = """
@@ -26,19 +28,6 @@ Returns:
     multi_label: {"micro_f1": float, "macro_f1": float, "subset_accuracy": float}
 """
 
-# The kit's citation (ruqtopics_kit/core/paper.py), copied because evaluate loads this file on its own;
-# tests/core/test_core.py keeps the two equal.
-_CITATION = """\
-@article{karpov2023ruqtopics,
-  title   = {Monolingual and Cross-Lingual Knowledge Transfer for Topic Classification},
-  author  = {Karpov, Dmitry and Burtsev, Mikhail},
-  journal = {Zapiski Nauchnykh Seminarov POMI},
-  volume  = {529},
-  pages   = {54--71},
-  year    = {2023},
-  note    = {arXiv:2306.07797}
-}
-"""
 
 
 def _f1(true_positive, false_positive, false_negative):
