@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -119,6 +120,26 @@ class TreeMemory(threading.Thread):
             self.done.wait(self.interval)
 
 
+GRID_LINE = re.compile(r"^\[\d+/\d+\] (?P<name>.+?)\.yaml: (?P<what>training|resuming|done in)")
+
+
+def next_step(line: str, trainings: list[str]) -> str | None:
+    """The step a line of the release's output starts, if it starts one: a `[run]` step, each training of the
+    grid runner (one after another: the release trains with one job), or the cards and report."""
+    if line.startswith("[run]"):
+        return line.split(maxsplit=1)[1].strip()
+    if line.startswith("report:"):
+        return "cards and report"
+    match = GRID_LINE.match(line)
+    if not match:
+        return None
+    if match["what"] != "done in":
+        trainings.append(f"train/{match['name']}")
+        return trainings[0] if len(trainings) == 1 else None
+    done = trainings.index(f"train/{match['name']}")
+    return trainings[done + 1] if done + 1 < len(trainings) else "after training"
+
+
 def run_release(raw: Path, massive: Path, backbone: Path, grid: list[Path], output: Path, log: Path) -> list[dict]:
     """Run the release in a child process; one row per step: name, seconds, peak tree and process RSS (bytes)."""
     shutil.rmtree(output, ignore_errors=True)
@@ -130,16 +151,17 @@ def run_release(raw: Path, massive: Path, backbone: Path, grid: list[Path], outp
         child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
         memory = TreeMemory(child.pid, step="start-up (imports, reading the grid)")
         memory.start()
+        trainings = []  # the grid runner announces every training first, then says "done in" as each ends
         for line in child.stdout:
             errors.write(line)
             errors.flush()  # keep the release's lines in order with its stderr in the log
-            if line.startswith(("[run]", "report:")):
+            following = next_step(line, trainings)
+            if following:
                 now = time.perf_counter()
                 steps.append((memory.step, started))
                 print(f"  {memory.step}: {now - started:.0f} s, peak tree RSS "
                       f"{memory.tree_peak.get(memory.step, 0) / GiB:.2f} GiB", flush=True)
-                memory.step = line.split(maxsplit=1)[1].strip() if line.startswith("[run]") else "cards and report"
-                started = now
+                memory.step, started = following, now
         child.wait()
         steps.append((memory.step, started))
         memory.done.set()
