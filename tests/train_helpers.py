@@ -18,7 +18,7 @@ FAST = ["--max-train-steps", "6", "--per-device-train-batch-size", "16", "--per-
 
 
 def train_argv(backbone: Path, dataset: Path, output_dir: Path, *extra: str, config: str = "single_label") -> list[str]:
-    return ["--backbone", str(backbone), "--dataset", str(dataset), "--config", config,
+    return ["--backbone", str(backbone), "--dataset", str(dataset), "--dataset-config-name", config,
             "--output-dir", str(output_dir), *FAST, *extra]
 
 

@@ -106,7 +106,7 @@ def _run_steps(release: Release, log) -> Path:
     runs = _train(release, backbone, log)
     models = {run.output_dir.name: fingerprint_files([run.output_dir / RESULTS_FILE]) for run in runs}
     massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)
-    evaluated = [run.output_dir.name for run in runs if run.config.config in MASSIVE_CONFIGS]
+    evaluated = [run.output_dir.name for run in runs if run.config.dataset_config_name in MASSIVE_CONFIGS]
     for name in evaluated:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
         models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name),

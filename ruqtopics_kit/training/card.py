@@ -90,7 +90,8 @@ def eval_results(model: TrainedModel) -> list[EvalResult]:
     test = model.results.get("test") or {}
     return [EvalResult(task_type="text-classification", task_name="Topic classification",
                        dataset_type=model.dataset_repo_id, dataset_name="RuQTopics",
-                       dataset_config=model.config.config, dataset_split="test", metric_type=METRICS[key][0],
+                       dataset_config=model.config.dataset_config_name, dataset_split="test",
+                       metric_type=METRICS[key][0],
                        metric_name=METRICS[key][1], metric_args=METRICS[key][2], metric_value=float(test[key]))
             for key in METRICS if key in test]
 
@@ -126,7 +127,7 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
         backbone_description=_backbone_description(model.backbone),
         dataset_url=(f"https://huggingface.co/datasets/{model.dataset_repo_id}" if "/" in model.dataset_repo_id
                      else PAPER_URL),
-        dataset_config=config.config, reads=reads[config.text_mode], num_labels=len(model.labels),
+        dataset_config=config.dataset_config_name, reads=reads[config.text_mode], num_labels=len(model.labels),
         multi_label=config.multi_label, threshold=results.get("decision_threshold"), text_mode=config.text_mode,
         example_input=repr(example) if pair else f'"{example}"', truncation=truncation,
         results_table=_results_table(results), best_metric=config.best_metric.replace("_", "-"),
@@ -139,7 +140,7 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
 
 
 def _recipe(model: TrainedModel) -> dict:
-    """The options that retrain this model: its identity (the options marked `identity` in training/config.py;
+    """The options that retrain this model: its identity (the options outside `NOT_IDENTITY` in training/config.py;
     where to write, how to publish and how to resume are not), with the dataset by its Hub id."""
     recipe = {k: v for k, v in model.config.identity().items() if v is not None}
     recipe["dataset"] = model.dataset_repo_id if "/" in model.dataset_repo_id else recipe["dataset"]

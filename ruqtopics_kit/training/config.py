@@ -39,7 +39,6 @@ NOT_IDENTITY = frozenset({
     "dataset_repo_id", "dataloader_num_workers", "torch_compile", "torch_compile_backend", "torch_compile_mode",
     "output_dir", "overwrite_output_dir", "checkpointing_steps", "checkpoints_total_limit", "resume_from_checkpoint",
     "logging_steps", "report_to", "push_to_hub", "hub_model_id", "hub_token", "hub_private", "license"})
-SECRETS = frozenset({"hub_token"})  # never written anywhere (repr, training_args.json, logs, cards)
 METAVARS = {int: "N", float: "X", bool: "BOOL"}
 
 
@@ -60,7 +59,10 @@ def checkpoint_interval(value: int | str | None) -> int | str | None:
 
 def option(default: Any = dataclasses.MISSING, *, help: str, choices: tuple | None = None,
            metavar: str | None = None, secret: bool = False):
-    """A config field for HfArgumentParser: its help, and choices and metavar when it has them."""
+    """A config field for HfArgumentParser: its help, and choices and metavar when it has them.
+
+    secret: never written anywhere (repr, training_args.json, logs, cards); the field is left out of its repr.
+    """
     metadata = {"choices": choices} if choices else {"metavar": metavar or METAVARS.get(type(default), "TEXT")}
     return HfArg(default=default, help=help, metadata=metadata, repr=not secret)
 
@@ -73,8 +75,8 @@ class ModelDataOptions:
         "distilrubert-tiny-conversational, mbert-cased), a local model directory or a Hub id"))
     dataset: str = option(metavar="DIR|ID", help=(
         "exported RuQTopics: a local dataset directory or a Hub id, loaded with datasets.load_dataset"))
-    config: str = option("single_label", choices=CONFIG_NAMES,
-                         help="dataset config: 76 topics (single or multi label) or the six MASSIVE-aligned ones")
+    dataset_config_name: str = option("single_label", choices=CONFIG_NAMES, help=(
+        "dataset config (load_dataset's name): 76 topics (single or multi label) or the six MASSIVE-aligned ones"))
     dataset_revision: str | None = option(None, metavar="REVISION",
                                           help="dataset revision (branch, tag or commit) for a Hub id")
     dataset_repo_id: str | None = option(None, metavar="ORG/NAME", help=(
@@ -183,7 +185,7 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
     # ---- derived values
     @property
     def multi_label(self) -> bool:
-        return is_multi_label(self.config)
+        return is_multi_label(self.dataset_config_name)
 
     @property
     def best_metric(self) -> str:
@@ -201,7 +203,7 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
     def to_dict(self) -> dict:
         """Every option except secrets: what training_args.json and checkpoints hold. They are published, so
         local paths are relative to the output folder (the model repository), never absolute."""
-        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.name not in SECRETS}
+        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.repr}  # secrets: repr=False
 
     def identity(self) -> dict:
         """The options that define the run: two configs with equal identities train the same model."""
@@ -260,7 +262,7 @@ def validate(config: TrainingConfig) -> None:
     if config.max_length is not None and config.max_length < 8:
         raise ValueError(f"max_length must be at least 8 tokens; got {config.max_length}")
     check_choice("metric_for_best_model", config.best_metric, METRICS[config.multi_label],
-                 note=f"for config {config.config!r}")
+                 note=f"for config {config.dataset_config_name!r}")
     if config.overwrite_output_dir and config.resume_from_checkpoint == "latest":
         raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
                          "resume from; pass one of them")

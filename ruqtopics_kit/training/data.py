@@ -26,18 +26,18 @@ MODEL_COLUMNS = ("input_ids", "token_type_ids", "attention_mask", "labels")
 def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDict:
     """The train/validation(/test) splits of `config.dataset`, checked against the config's label set."""
     try:
-        dataset = datasets.load_dataset(config.dataset, config.config, revision=config.dataset_revision)
+        dataset = datasets.load_dataset(config.dataset, config.dataset_config_name, revision=config.dataset_revision)
     except (FileNotFoundError, ValueError, ConnectionError) as error:
         kind = ValueError if isinstance(error, ValueError) else OSError
-        raise kind(f"--dataset {config.dataset!r} (config {config.config!r}) could not be loaded: {error}. "
+        raise kind(f"--dataset {config.dataset!r} (config {config.dataset_config_name!r}) could not be loaded: {error}. "
                    f"Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
     missing = [split for split in REQUIRED_SPLITS if split not in dataset]
     if missing:
-        raise ValueError(f"--dataset {config.dataset!r} config {config.config!r} has no {' or '.join(missing)} "
+        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r} has no {' or '.join(missing)} "
                          f"split; found {', '.join(dataset) or 'none'}. Training needs train and validation.")
     empty = [split for split, part in dataset.items() if part.num_rows == 0]
     if empty:
-        raise ValueError(f"--dataset {config.dataset!r} config {config.config!r}: split(s) {', '.join(empty)} "
+        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r}: split(s) {', '.join(empty)} "
                          f"are empty")
     check_label_names(dataset["train"].features, config, labels)
     dataset = datasets.DatasetDict({split: dataset[split] for split in ("train", "validation", "test")
@@ -89,10 +89,10 @@ def check_same_data(saved: dict | None, current: dict[str, dict], checkpoint) ->
 
 def check_label_names(features: datasets.Features, config: TrainingConfig, labels: LabelSet) -> None:
     """The dataset's ClassLabel names must be the config's label set, in the same order."""
-    column = label_column(config.config)
+    column = label_column(config.dataset_config_name)
     if column not in features:
-        raise ValueError(f"--config {config.config} expects a label column {column!r}; the dataset has columns "
-                         f"{', '.join(features)}. Did you pick the wrong --config?")
+        raise ValueError(f"--dataset-config-name {config.dataset_config_name} expects a label column {column!r}; the dataset has columns "
+                         f"{', '.join(features)}. Did you pick the wrong --dataset-config-name?")
     feature = features[column]
     feature = getattr(feature, "feature", feature)  # List(ClassLabel) for multi_label
     names = tuple(getattr(feature, "names", None) or ())
@@ -105,9 +105,9 @@ def check_label_names(features: datasets.Features, config: TrainingConfig, label
     first = next((i for i, (found, expected) in pairs if found != expected), min(len(names), len(labels)))
     found = names[first] if first < len(names) else "(none)"
     expected = labels.names[first] if first < len(labels) else "(none)"
-    raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --config {config.config} "
+    raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --dataset-config-name {config.dataset_config_name} "
                      f"({len(names)} names found, {len(labels)} expected; first difference at id {first}: "
-                     f"{found!r} instead of {expected!r}). Use the dataset's matching --config, or re-export it.")
+                     f"{found!r} instead of {expected!r}). Use the dataset's matching --dataset-config-name, or re-export it.")
 
 
 def _truncate(dataset: datasets.DatasetDict, config: TrainingConfig) -> datasets.DatasetDict:
@@ -119,7 +119,7 @@ def _truncate(dataset: datasets.DatasetDict, config: TrainingConfig) -> datasets
 def tokenize(dataset: datasets.DatasetDict, tokenizer, config: TrainingConfig, max_length: int,
              num_labels: int) -> datasets.DatasetDict:
     """Model inputs, `length` and `labels` (class id, or float multi-hot for multi-label) for every split."""
-    column = label_column(config.config)
+    column = label_column(config.dataset_config_name)
 
     def encode_batch(batch: dict) -> dict:
         encoded = encode(tokenizer, batch["question"], batch["answer"], config.text_mode, max_length)

@@ -1,13 +1,14 @@
 """train.py: fine-tune a backbone on RuQTopics with accelerate; the output folder becomes a Hub model repository.
 
-    python train.py --backbone rubert-base-conversational --dataset ORG/ruqtopics --config single_label \\
-        --text-mode question --output-dir runs/rubert-question
+    python train.py --backbone rubert-base-conversational --dataset ORG/ruqtopics \\
+        --dataset-config-name single_label --text-mode question --output-dir runs/rubert-question
     accelerate launch train.py --config-file configs/paper/rubert-base-single_label-question.yaml
 
 `setup` runs every check (options, output folder, checkpoint, backbone, dataset classes) before anything
-is trained or written. `train_loop` is one optimizer step per iteration, in labelled phases: forward and
-backward (accelerate handles gradient accumulation), log, evaluate, checkpoint, stop. `finish` restores the
-best evaluation's weights, scores the test split and writes the repository; `--push-to-hub` uploads it.
+is trained or written; a multi-label head starts at the training split's label frequencies. `train_loop` is
+one optimizer step per iteration, in labelled phases: forward and backward (accelerate handles gradient
+accumulation), log, evaluate, checkpoint, stop. `finish` restores the best evaluation's weights, scores the
+test split and writes the repository; `--push-to-hub` uploads it.
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     progress, saved_run = read_state(checkpoint) if checkpoint else (Progress(), None)
     if saved_run:
         check_same_run(saved_run, config, accelerator.num_processes, checkpoint)
-    labels = for_config(config.config)
+    labels = for_config(config.dataset_config_name)
     backbone = resolve_backbone(config.backbone)
     with accelerator.main_process_first():
         splits = load_splits(config, labels)

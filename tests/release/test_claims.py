@@ -110,7 +110,7 @@ def add_model(release: Path, name: str, backbone: str, text_mode: str, predicted
               config: str = "single_label") -> None:
     folder = release / "hub" / name
     folder.mkdir(parents=True)
-    (folder / "training_args.json").write_text(json.dumps({"backbone": backbone, "config": config,
+    (folder / "training_args.json").write_text(json.dumps({"backbone": backbone, "dataset_config_name": config,
                                                            "text_mode": text_mode}), encoding="utf-8")
     if predicted is not None:
         gold = gold_labels()

@@ -78,7 +78,7 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     assert grid.plan([SINGLE], copy, [*extra, "--seed", "7"], "python")[0].status == "train"  # not this run
     (copy / SINGLE.stem / "training_args.json").unlink()
     assert grid.plan([SINGLE], copy, extra, "python")[0].status == "train"
-    assert grid.plan([SINGLE], copy, extra, "python")[0].config.config == "single_label"
+    assert grid.plan([SINGLE], copy, extra, "python")[0].config.dataset_config_name == "single_label"
 
 
 def test_bad_grid_arguments_are_reported(tmp_path, capsys):

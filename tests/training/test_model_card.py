@@ -20,7 +20,7 @@ RUN = {"max_length": 128, "num_processes": 2, "effective_batch_size": 128, "max_
 def trained(*options: str, test: dict | None = None, threshold=None, backbone="rubert-base-conversational"):
     config = parse_args(["--backbone", backbone, "--dataset", "ruqtopics/ruqtopics", "--output-dir",
                          "out/rubert-base-single_label-question", *options])
-    labels = massive_aligned() if config.config == "massive_aligned" else all_topics()
+    labels = massive_aligned() if config.dataset_config_name == "massive_aligned" else all_topics()
     test = test or {"accuracy": np.float64(0.8512), "macro_f1": np.float32(0.7101), "loss": 0.52}
     results = {"validation": dict(test), "test": test, "best_step": 4000, "completed_steps": 5000,
                "stopped_early": True, "run": RUN, **({"decision_threshold": threshold} if threshold else {})}
@@ -58,7 +58,7 @@ def test_the_recipe_retrains_the_same_run(tmp_path):
 
 
 def test_multi_label_usage_shows_all_scores_and_the_threshold():
-    card = build_model_card(trained("--config", "multi_label", "--hub-model-id", "org/multi", threshold=0.35,
+    card = build_model_card(trained("--dataset-config-name", "multi_label", "--hub-model-id", "org/multi", threshold=0.35,
                                     test={"micro_f1": 0.61, "macro_f1": 0.4, "subset_accuracy": 0.2, "loss": 0.05}))
     text = str(card)
     assert 'pipeline("text-classification", model="org/multi")' in text

@@ -20,7 +20,7 @@ def write_yaml(tmp_path, text: str) -> Path:
 
 def test_defaults_and_every_option_has_help():
     config = parse_args(REQUIRED)
-    assert (config.config, config.text_mode, config.learning_rate, config.checkpointing_steps) == \
+    assert (config.dataset_config_name, config.text_mode, config.learning_rate, config.checkpointing_steps) == \
         ("single_label", "question", 2e-5, "epoch")
     assert config.best_metric == "accuracy" and config.greater_is_better
     for action in build_parser()._actions:
@@ -30,11 +30,11 @@ def test_defaults_and_every_option_has_help():
 def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path):
     path = write_yaml(tmp_path, "backbone: rubert-base-conversational\ndataset: org/ruqtopics\noutput-dir: out\n"
                                 "learning_rate: 3e-5\nper-device-train-batch-size: 64\npush_to_hub: false\n"
-                                "checkpointing_steps: 500\nconfig: multi_label\nmax_length: null\n")
+                                "checkpointing_steps: 500\ndataset_config_name: multi_label\nmax_length: null\n")
     config = parse_args(["--config-file", str(path), "--learning-rate", "1e-4"])
     assert config.backbone == "rubert-base-conversational" and config.per_device_train_batch_size == 64
     assert config.learning_rate == 1e-4  # command line over file; "3e-5" (a YAML string) would parse too
-    assert config.checkpointing_steps == 500 and config.config == "multi_label" and config.best_metric == "micro_f1"
+    assert config.checkpointing_steps == 500 and config.dataset_config_name == "multi_label" and config.best_metric == "micro_f1"
     assert parse_args(["--config-file", str(path)]).learning_rate == 3e-5
     assert parse_args(["--config-file", str(path), "--checkpointing-steps", "none"]).checkpointing_steps is None
 
@@ -106,7 +106,7 @@ def test_every_shipped_config_parses_and_names_a_registry_backbone():
         config = parse_args(["--config-file", str(path), *(["--output-dir", "out"] if "output_dir" not in
                                                            path.read_text(encoding="utf-8") else [])])
         assert isinstance(config, TrainingConfig)
-        assert path.stem.endswith(f"-{config.config}-{config.text_mode}"), path
+        assert path.stem.endswith(f"-{config.dataset_config_name}-{config.text_mode}"), path
         if path.parent.name == "paper":
             assert config.backbone in registry(), path
 

@@ -66,9 +66,9 @@ def test_label_names_must_match_the_config_in_order():
     with pytest.raises(ValueError, match="6 names found, 76 expected"):
         check_label_names(datasets.Features({"label": massive_aligned().class_label()}), config(), topics)
     with pytest.raises(ValueError, match="expects a label column 'labels'; the dataset has columns label"):
-        check_label_names(features, config("--config", "multi_label"), topics)
+        check_label_names(features, config("--dataset-config-name", "multi_label"), topics)
     multi = datasets.Features({"labels": datasets.List(topics.class_label())})
-    check_label_names(multi, config("--config", "multi_label"), topics)
+    check_label_names(multi, config("--dataset-config-name", "multi_label"), topics)
 
 
 def test_multi_hot_targets_are_float32():
