@@ -216,7 +216,8 @@ def main() -> None:
         quarter, full = (runs[size] for size in sizes)
         print(f"\n| step | peak tree RSS at {sizes[1]:,} / at {sizes[0]:,} |\n|---|---:|")
         for small, large in zip(quarter, full):
-            print(f"| {large['step']} | {large['tree'] / max(small['tree'], 1):.2f}x |")
+            ratio = f"{large['tree'] / small['tree']:.2f}x" if small["tree"] else "n/a (too short to sample)"
+            print(f"| {large['step']} | {ratio} |")
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

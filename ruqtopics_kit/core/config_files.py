@@ -44,13 +44,16 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
     values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
-    options = {action.dest: action for action in parser._actions  # argparse lists its options nowhere public
-               if action.option_strings and action.dest not in ("help", "config_file")}
+    options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`)
+    for action in parser._actions:  # argparse lists its options nowhere public
+        if action.option_strings and action.dest not in ("help", "config_file"):
+            options.setdefault(action.dest, action)
     tokens = []
     for key, value in values.items():
         name = str(key).replace("-", "_")
         if name not in options:
-            close = difflib.get_close_matches(name, options, n=1)
+            close = difflib.get_close_matches(name, options, n=1) or [
+                option for option in options if name in option.split("_")][:1]  # config -> dataset_config_name
             raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
                                                                     f"; see {parser.prog} --help for the options"))
         if value is not None:

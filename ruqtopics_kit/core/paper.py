@@ -1,6 +1,6 @@
 """The paper the kit releases data and models for: its one citation and its page, used by the dataset builder
-and cards, the model cards and the README (the `evaluate` metric module, loaded as a standalone file, keeps a
-copy that a test holds equal).
+and cards, the model cards, the `evaluate` metric module (which imports it) and the README (a copy that a test
+holds equal).
 """
 
 PAPER_URL = "https://arxiv.org/abs/2306.07797"

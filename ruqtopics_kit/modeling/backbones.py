@@ -110,7 +110,8 @@ def load_config(backbone: Backbone):
 
 
 def load_classifier(backbone: Backbone, labels: LabelSet, *, multi_label: bool):
-    """The backbone with a fresh classification head over `labels` (Russian class names in id2label).
+    """The backbone with a classification head over `labels` (Russian class names in id2label), and the names
+    of the parameters transformers initialised (a new head's; none when the backbone's head already fits).
 
     SDPA attention is requested explicitly (it is transformers' default where supported; an architecture
     without it falls back to the default implementation). A head the backbone already has is replaced.
@@ -125,10 +126,10 @@ def load_classifier(backbone: Backbone, labels: LabelSet, *, multi_label: bool):
         model, info = _load_model(backbone, **kwargs)
     prefix = f"{model.base_model_prefix}."
     _refuse_mismatches(backbone, [key for key in info["mismatched_keys"] if str(_key(key)).startswith(prefix)])
-    return model
+    return model, frozenset(str(_key(key)) for key in [*info["missing_keys"], *info["mismatched_keys"]])
 
 
-def start_head_at_label_prior(model, label_counts, examples: int) -> bool:
+def start_head_at_label_prior(model, label_counts, examples: int, initialised: frozenset[str]) -> bool:
     """Multi-label: the output layer's biases start at each class's log-odds in the training split.
 
     With a bias of 0 every class starts at probability 0.5, and the first steps of binary cross-entropy only
@@ -137,7 +138,8 @@ def start_head_at_label_prior(model, label_counts, examples: int) -> bool:
     from the first epochs with this start (the prior initialisation of Lin et al. 2017, "Focal Loss for Dense
     Object Detection"). The frequencies are smoothed by half an example, so that no class starts at 0 or 1.
     Returns whether the model's head has such a layer: a linear layer outside the backbone with one output per
-    class (the last one, for heads of several layers).
+    class (the last one, for heads of several layers) whose bias transformers initialised (`initialised`, from
+    `load_classifier`): a head loaded trained keeps what it learnt.
     """
     import torch
 
@@ -145,7 +147,7 @@ def start_head_at_label_prior(model, label_counts, examples: int) -> bool:
     prefix = f"{model.base_model_prefix}."
     outputs = [module for name, module in model.named_modules() if not name.startswith(prefix)
                and isinstance(module, torch.nn.Linear) and module.out_features == len(counts)
-               and module.bias is not None]
+               and module.bias is not None and f"{name}.bias" in initialised]
     if not outputs:
         return False
     with torch.no_grad():

@@ -40,6 +40,7 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.modeling.backbones import registry
+from ruqtopics_kit.training.config import saved_options
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
 PAPER_FILE = package_path("data", "paper_claims.json")
@@ -105,7 +106,7 @@ def find_models(release_dir: Path) -> list[ModelRun]:
                                             "`ruqtopics release --output-dir DIR`)")
     runs = []
     for args_file in sorted(hub.glob(f"*/{ARGS_FILE}")):
-        args = _read_json(args_file)
+        args = saved_options(_read_json(args_file))
         missing = [key for key in ("backbone", "dataset_config_name", "text_mode") if not isinstance(args.get(key), str)]
         if missing:
             raise ClaimsInputError(args_file, f"lacks {', '.join(missing)}")

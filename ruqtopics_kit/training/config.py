@@ -39,6 +39,7 @@ NOT_IDENTITY = frozenset({
     "dataset_repo_id", "dataloader_num_workers", "torch_compile", "torch_compile_backend", "torch_compile_mode",
     "output_dir", "overwrite_output_dir", "checkpointing_steps", "checkpoints_total_limit", "resume_from_checkpoint",
     "logging_steps", "report_to", "push_to_hub", "hub_model_id", "hub_token", "hub_private", "license"})
+RENAMED = {"config": "dataset_config_name"}  # old option name -> today's, for files saved before the rename
 METAVARS = {int: "N", float: "X", bool: "BOOL"}
 
 
@@ -220,9 +221,17 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
         validate(self)
 
 
+def saved_options(saved: dict) -> dict:
+    """Options as saved (training_args.json, a checkpoint's run record), under today's names: runs saved before
+    a rename are still recognised (resumed, skipped by the grid, read by the claims)."""
+    return {RENAMED.get(name, name): value for name, value in saved.items()}
+
+
 def identity_of(saved: dict) -> dict:
     """The identity part of a saved config dict (training_args.json), missing options at their defaults."""
-    defaults = {f.name: f.default for f in dataclasses.fields(TrainingConfig) if f.name not in NOT_IDENTITY}
+    saved = saved_options(saved)
+    defaults = {f.name: None if f.default is dataclasses.MISSING else f.default
+                for f in dataclasses.fields(TrainingConfig) if f.name not in NOT_IDENTITY}
     return {name: saved.get(name, default) for name, default in defaults.items()}
 
 
@@ -299,7 +308,20 @@ def build_parser() -> HfArgumentParser:
             "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
         epilog="Every option can also be set in --config-file; the command line wins.")
     add_config_file_option(parser)
+    add_switch_complements(parser)
     return parser
+
+
+def add_switch_complements(parser: HfArgumentParser) -> None:
+    """`--no-X` for each switch that is off by default, as argparse's BooleanOptionalAction gives (HfArgumentParser
+    adds it only to switches that are on by default)."""
+    groups = {group.title: group for group in parser._action_groups}  # argparse lists its groups nowhere public
+    for group_type in OPTION_GROUPS:
+        for spec in dataclasses.fields(group_type):
+            if spec.type in (bool, "bool") and spec.default is False:
+                groups[group_type._argument_group_name].add_argument(
+                    f"--no_{spec.name}", f"--no-{spec.name.replace('_', '-')}", action="store_false", dest=spec.name,
+                    default=False, help=argparse.SUPPRESS)  # the default; `--X false` says the same
 
 
 def parse_args(argv: list[str] | None = None) -> TrainingConfig:

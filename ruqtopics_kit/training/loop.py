@@ -181,13 +181,13 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
         check_same_data(saved_run.get("data"), data, checkpoint)
     tokenizer = load_tokenizer(backbone)
     set_seed(config.seed)  # the classification head's initialisation
-    model = load_classifier(backbone, labels, multi_label=config.multi_label)
+    model, initialised = load_classifier(backbone, labels, multi_label=config.multi_label)
     max_length = resolve_max_length(config, backbone, tokenizer, model.config)
     record_input_limit(tokenizer, backbone, model.config)  # saved with the model: pipelines truncate to it
     with accelerator.main_process_first():
         tokenized = tokenize(splits, tokenizer, config, max_length, len(labels))
     if config.multi_label and not checkpoint:
-        start_at_label_prior(model, tokenized["train"])
+        start_at_label_prior(model, tokenized["train"], initialised)
 
     if accelerator.is_main_process:  # every check passed: from here on the output folder is this run's
         start_output_dir(config)
@@ -212,12 +212,12 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
                    test_examples(splits, tokenized))
 
 
-def start_at_label_prior(model, train) -> None:
-    """Multi-label heads start at the training split's label frequencies (see `start_head_at_label_prior`)."""
+def start_at_label_prior(model, train, initialised: frozenset[str]) -> None:
+    """A new multi-label head starts at the training split's label frequencies (`start_head_at_label_prior`)."""
     hot = train.with_format("numpy")["labels"][:]  # examples x classes, multi-hot
-    if not start_head_at_label_prior(model, hot.sum(axis=0), len(hot)):
-        logger.warning(f"{type(model).__name__} has no output layer of one bias per class; its head starts at "
-                       f"transformers' initialisation")
+    if not start_head_at_label_prior(model, hot.sum(axis=0), len(hot), initialised):
+        logger.info(f"the head of {type(model).__name__} keeps its biases: it has no newly initialised output "
+                    f"layer of one bias per class (a head loaded trained, or another shape of head)")
 
 
 def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, max_length: int):

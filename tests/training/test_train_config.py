@@ -44,6 +44,7 @@ def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path
     ("push_to_hub: 'yes'\n", "option 'push_to_hub' must be true or false; got 'yes'"),
     ("text_mode: both\n", "argument --text_mode/--text-mode: invalid choice: 'both'"),
     ("seed: [1, 2]\n", "option 'seed' takes a single value"),
+    ("config: multi_label\n", "unknown option 'config'; did you mean 'dataset_config_name'"),  # renamed
 ])
 def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message):
     path = write_yaml(tmp_path, text)
@@ -84,6 +85,18 @@ def test_switches_from_the_command_line_and_from_yaml(tmp_path):
     config = parse_args(["--config-file", str(path), *REQUIRED])
     assert config.torch_compile is True and config.hub_private is False
     assert parse_args(["--config-file", str(path), *REQUIRED, "--torch-compile", "no"]).torch_compile is False
+    assert parse_args(["--config-file", str(path), *REQUIRED, "--no-torch-compile"]).torch_compile is False
+    assert parse_args(REQUIRED).torch_compile is False
+
+
+def test_identity_names_real_options_and_reads_runs_saved_before_the_rename():
+    from ruqtopics_kit.training.config import NOT_IDENTITY, identity_of
+
+    assert NOT_IDENTITY < {spec.name for spec in dataclasses.fields(TrainingConfig)}
+    config = parse_args([*REQUIRED, "--dataset-config-name", "multi_label"])
+    saved = config.to_dict()
+    saved["config"] = saved.pop("dataset_config_name")  # training_args.json as written before the rename
+    assert identity_of(saved) == config.identity()
 
 
 def test_the_token_is_never_recorded():

@@ -14,7 +14,8 @@ import datasets
 import evaluate
 import numpy as np
 
-from ruqtopics_kit.core.paper import CITATION as _CITATION  # the kit's one citation; evaluate imports it
+# The kit's one citation. evaluate.load checks that the kit is importable (the module lives in the installed kit).
+from ruqtopics_kit.core.paper import CITATION as _CITATION
 
 _DESCRIPTION = __doc__
 
