@@ -318,7 +318,7 @@ def add_switch_complements(parser: HfArgumentParser) -> None:
     groups = {group.title: group for group in parser._action_groups}  # argparse lists its groups nowhere public
     for group_type in OPTION_GROUPS:
         for spec in dataclasses.fields(group_type):
-            if spec.type in (bool, "bool") and spec.default is False:
+            if spec.default is False:  # only switches default to False
                 groups[group_type._argument_group_name].add_argument(
                     f"--no_{spec.name}", f"--no-{spec.name.replace('_', '-')}", action="store_false", dest=spec.name,
                     default=False, help=argparse.SUPPRESS)  # the default; `--X false` says the same
