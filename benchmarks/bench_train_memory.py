@@ -3,11 +3,11 @@
     python benchmarks/bench_release.py --also-quarter      # first: exports both sizes under its --workdir
     python benchmarks/bench_train_memory.py                # then: one epoch of single_label questions at each size
 
-psutil's RSS (what bench_release.py reports) counts the pages of memory-mapped files as well: the Arrow files
-`datasets` maps, which an epoch reads through and the kernel can drop again. Linux splits RSS in /proc/PID/status
-into RssAnon (the process's own memory) and RssFile (mapped file pages); this samples both every 0.5 s while
-train.py runs the sample config `tiny-single_label-question.yaml` for one epoch on each exported size, with the
-benchmark's tiny backbone, and prints the peaks.
+RSS (what bench_release.py reports) counts the pages of memory-mapped files as well: the Arrow files `datasets`
+maps, which an epoch reads through and the kernel can drop again. psutil splits it on Linux: `shared` is the
+file-backed and shared pages (RssFile + RssShmem), RSS minus shared the process's own (anonymous) memory. This
+samples both every 0.5 s while train.py runs the sample config `tiny-single_label-question.yaml` for one epoch
+on each exported size, with the benchmark's tiny backbone, and prints the peaks.
 """
 
 from __future__ import annotations
@@ -19,19 +19,21 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
-FIELDS = ("VmRSS", "RssAnon", "RssFile")
+FIELDS = ("rss", "anonymous", "shared")
 SIZES = (133_122, 532_490)
+GiB = 2**30
 
 
-def memory(pid: int) -> dict[str, float]:
-    """The process's RSS fields in GiB (empty once it has exited)."""
+def memory(process: psutil.Process) -> dict[str, float]:
+    """The process's RSS split into anonymous and shared (file-backed) pages, in GiB (empty once it has exited)."""
     try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except FileNotFoundError:
+        info = process.memory_info()
+    except psutil.NoSuchProcess:
         return {}
-    values = dict(line.split(":", 1) for line in lines if ":" in line)
-    return {name: int(values[name].split()[0]) / 2**20 for name in FIELDS if name in values}
+    return {"rss": info.rss / GiB, "anonymous": (info.rss - info.shared) / GiB, "shared": info.shared / GiB}
 
 
 def one_epoch(workdir: Path, records: int) -> tuple[float, dict[str, float]]:
@@ -44,8 +46,9 @@ def one_epoch(workdir: Path, records: int) -> tuple[float, dict[str, float]]:
                "--report-to", "none", "--checkpointing-steps", "none"]
     started, peaks = time.perf_counter(), dict.fromkeys(FIELDS, 0.0)
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = psutil.Process(child.pid)
     while child.poll() is None:
-        for name, value in memory(child.pid).items():
+        for name, value in memory(process).items():
             peaks[name] = max(peaks[name], value)
         time.sleep(0.5)
     if child.returncode:
@@ -58,7 +61,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/ruqtopics-release-bench"),
                         help="bench_release.py's --workdir, holding release-133122/ and release-532490/")
     args = parser.parse_args()
-    print("| records | seconds | peak RSS GiB | peak RssAnon GiB | peak RssFile GiB |\n|---:|---:|---:|---:|---:|")
+    print("| records | seconds | peak RSS GiB | peak anonymous GiB | peak shared (file-backed) GiB |\n"
+          "|---:|---:|---:|---:|---:|")
     for records in SIZES:
         seconds, peaks = one_epoch(args.workdir, records)
         print(f"| {records:,} | {seconds:.0f} | " + " | ".join(f"{peaks[name]:.2f}" for name in FIELDS) + " |",
