@@ -38,7 +38,11 @@ def run_train(argv: list[str]) -> int:
 def run_subprocess(command: list[str], timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     """A command in a fresh process (offline, one thread per process), from the repository root."""
     environment = {**os.environ, "OMP_NUM_THREADS": "1", **env}
-    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+    try:
+        return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as error:  # killed: show what it printed, which the plain exception leaves out
+        raise AssertionError(f"still running after {timeout} s, killed: {' '.join(command)}\n"
+                             f"{(error.stdout or '')[-3000:]}\n{(error.stderr or '')[-5000:]}") from None
 
 
 def python(*args: str) -> list[str]:

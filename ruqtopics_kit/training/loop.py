@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             finish(session)
         except (WriteError, PushError) as error:
             return _failed(error, status=1)
+        finally:
+            end(session)
     return 0
 
 
@@ -451,7 +453,21 @@ def finish(session: Session) -> dict:
         logger.info(f"model repository written to {folder}: test " +
                     (", ".join(f"{k} {v:.4f}" for k, v in test.metrics.items()) if test else "(none)"))
     accelerator.wait_for_everyone()
-    accelerator.end_training()
     if config.push_to_hub and accelerator.is_main_process:
         logger.info(f"uploaded: {publish(config)}")
     return results
+
+
+def end(session: Session) -> None:
+    """Free the prepared model, optimizer and schedule, then end training (trackers closed, process group gone).
+
+    In this order because of a deadlock: with several CPU processes the model is wrapped in
+    DistributedDataParallel, whose reducer holds the gloo process group. Left to the interpreter's exit, the
+    reducer was the group's last holder and destroyed it holding the GIL, joining gloo's worker thread, which
+    needed the GIL to free the tensors of the last barrier: one torchrun process hung at exit, and the launcher
+    with it. Freed first, the reducer leaves the group to `destroy_process_group`, whose destructor releases the GIL.
+    """
+    accelerator = session.accelerator
+    session.model, session.optimizer, session.scheduler = accelerator.free_memory(
+        session.model, session.optimizer, session.scheduler)
+    accelerator.end_training()

@@ -4,12 +4,15 @@
 several CPU processes), so the test uses torchrun, as accelerate's own CPU tests do. Per optimizer step, the 2
 processes with 8 examples each see the 16 examples that 1 process sees with a batch of 16, so without dropout
 the weights agree up to float summation order, and the validation metrics are the same.
+
+The processes run train.py's main through a wrapper that counts the DistributedDataParallel models alive when
+training ends (`Accelerator.end_training` destroys the process group): one alive then is how a process hung at
+exit, its reducer destroying the gloo group with the GIL held (see `training.loop.end`).
 """
 
 import pytest
 import torch
 from train_helpers import (
-    ROOT,
     dropout_free_copy,
     files_under,
     python,
@@ -20,6 +23,25 @@ from train_helpers import (
     weights,
 )
 
+pytestmark = pytest.mark.slow  # trains models
+
+COUNTING_MAIN = """
+import gc, sys
+import accelerate, torch
+from ruqtopics_kit.training import main
+
+def counting(end_training):
+    def wrapper(self):
+        gc.collect()
+        alive = sum(isinstance(o, torch.nn.parallel.DistributedDataParallel) for o in gc.get_objects())
+        print(f"DistributedDataParallel models alive at end_training: {alive}", flush=True)
+        return end_training(self)
+    return wrapper
+
+accelerate.Accelerator.end_training = counting(accelerate.Accelerator.end_training)
+sys.exit(main(sys.argv[1:]))
+"""
+
 
 @pytest.fixture(scope="module")
 def no_dropout_backbone(tiny_backbone, tmp_path_factory):
@@ -28,12 +50,15 @@ def no_dropout_backbone(tiny_backbone, tmp_path_factory):
 
 def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_backbone, exported_sample, tmp_path):
     one, two = tmp_path / "one_process", tmp_path / "two_processes"
+    script = tmp_path / "counting_train.py"
+    script.write_text(COUNTING_MAIN, encoding="utf-8")
     torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")  # free port
-    result = run_subprocess([*torchrun, str(ROOT / "train.py"),
+    result = run_subprocess([*torchrun, str(script),
                              *train_argv(no_dropout_backbone, exported_sample, two,
                                          "--per-device-train-batch-size", "8")],
                             ACCELERATE_USE_CPU="1")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    assert result.stdout.count("DistributedDataParallel models alive at end_training: 0") == 2, result.stdout[-2000:]
     single = train_argv(no_dropout_backbone, exported_sample, one, "--per-device-train-batch-size", "16")
     assert run_train(single) == 0
 
