@@ -1,4 +1,5 @@
-"""Child processes that stop with their parent: stopping the release or the grid stops its train.py runs.
+"""Child processes that stop with their parent (stopping the release or the grid stops its train.py runs), and
+the CPU threads each of several processes at once may use.
 
 Ctrl-C sends SIGINT to the whole foreground process group, but `kill PID` (SIGTERM) reaches the parent only,
 and `subprocess.run` left the child training. Under `signals_interrupt()` SIGTERM raises KeyboardInterrupt
@@ -9,6 +10,7 @@ torchrun forward to their workers) and waits for it to end before re-raising.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import threading
@@ -34,6 +36,12 @@ def signals_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def threads_per_job(jobs: int) -> int:
+    """The CPU cores this process may use, split between `jobs` processes at once (at least one thread each)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // jobs)
 
 
 def run_child(command: Sequence[str], **popen_options) -> int:

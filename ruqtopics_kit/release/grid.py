@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.core.processes import run_child, signals_interrupt, stop_children
+from ruqtopics_kit.core.processes import run_child, signals_interrupt, stop_children, threads_per_job
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
@@ -111,12 +111,6 @@ def _read(path: Path) -> dict:
 
 def _launcher(launch: str) -> list[str]:
     return [sys.executable] if launch == "python" else shlex.split(launch)
-
-
-def threads_per_job(jobs: int) -> int:
-    """The CPU cores this process may use, split between `jobs` runs (at least one thread each)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, cores // jobs)
 
 
 def job_environment(jobs: int) -> dict[str, str]:

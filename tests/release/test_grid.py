@@ -11,6 +11,8 @@ from ruqtopics_kit.release import grid
 SAMPLE_GRID = ROOT / "configs" / "sample"
 SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
 
+pytestmark = pytest.mark.slow  # trains models
+
 
 @pytest.fixture(scope="module")
 def trained_grid(tiny_backbone, exported_sample, tmp_path_factory):
@@ -52,9 +54,9 @@ def test_a_failed_run_does_not_stop_the_others_and_its_log_is_shown(trained_grid
 def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, tmp_path, monkeypatch):
     """Bitwise, given the same CPU threads per run: two jobs at once change nothing in either run."""
     root, configs, extra, printed = trained_grid
-    threads = grid.threads_per_job(2)
+    threads = grid.job_environment(2)["OMP_NUM_THREADS"]  # cores // 2, or OMP_NUM_THREADS when set (pytest -n)
     assert f"with {threads} CPU thread(s)" in printed
-    monkeypatch.setenv("OMP_NUM_THREADS", str(threads))
+    monkeypatch.setenv("OMP_NUM_THREADS", threads)
     assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--", *extra]) == 0
     alone, beside = tmp_path / SINGLE.stem, root / SINGLE.stem
     expected, actual = weights(alone), weights(beside)
