@@ -1,4 +1,5 @@
-"""Shared fixtures. Every test runs offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
+"""Shared fixtures and the schedule of `pytest -n` (pytest-xdist, on by default in pyproject.toml). Every test runs
+offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
 
 import json
 import os
@@ -18,6 +19,51 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_hub import FakeHub  # noqa: E402
+
+from ruqtopics_kit.core.processes import threads_per_job  # noqa: E402
+
+
+def _share_the_cores_between_workers() -> None:
+    """Each pytest-xdist worker, and every process its tests start, gets its share of the CPU threads. torch's
+    default of one thread per core in every process oversubscribes the cores, and the tiny models' steps then
+    run 10-100x slower (OpenMP threads spin-waiting for each other). Before torch is imported: it reads this once."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_job(workers)))
+
+
+_share_the_cores_between_workers()
+
+SHARED_RELEASE = "sample_release"  # the session fixture below that several modules use
+SHARED_RELEASE_MODULES = {"tests/hub/test_hub_round_trip.py", "tests/release/test_claims.py",
+                          "tests/release/test_release.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, those of the shared sample release (the longest) before all, so that under `pytest -n`
+    no worker is left with a slow module at the end while the others idle."""
+    for item in items:
+        if SHARED_RELEASE in item.fixturenames and item.nodeid.split("::")[0] not in SHARED_RELEASE_MODULES:
+            raise pytest.UsageError(f"{item.nodeid} uses {SHARED_RELEASE}: add its module to SHARED_RELEASE_MODULES "
+                                    "in tests/conftest.py, so that pytest -n builds the release once")
+    items.sort(key=lambda item: (SHARED_RELEASE not in item.fixturenames, item.get_closest_marker("slow") is None))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook, called in the controlling process
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` (pyproject.toml): every module on one worker, so that its module fixtures are built once,
+    and here the modules of the shared sample release together as one unit, so that it is built once. (Grouping
+    by `xdist_group` marks cannot do this: pytest-xdist 3.8 renames node ids for it, which pytest 9.2 ignores.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_RELEASE if module in SHARED_RELEASE_MODULES else module
+
+    return ModuleScheduling(config, log)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from ruqtopics_kit.training.data import BucketPadding, bucket_lengths
 COMPILE = ["--torch-compile", "--torch-compile-backend", "aot_eager"]
 KEEP_BOTH_CHECKPOINTS = ["--checkpoints-total-limit", "2"]  # steps 3 and 6
 
+pytestmark = pytest.mark.slow  # trains models
+
 
 @pytest.fixture(scope="module")
 def runs(tiny_backbone, exported_sample, tmp_path_factory):

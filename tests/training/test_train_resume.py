@@ -1,14 +1,20 @@
 """SIGKILL, then `--resume-from-checkpoint latest`: the same final weights and metrics as an uninterrupted run.
 
-Each run is its own process (one thread each, so that float sums happen in the same order everywhere). The
-killed run kills itself with SIGKILL at a chosen point, through a wrapper installed before train.py's main:
-after an optimizer step between checkpoints, while a checkpoint is being saved (before its rename), or while
-the finished repository is being moved into place. The runs cross epoch boundaries and accumulate gradients,
-so the resumed run has to restart inside an epoch and inside the batch order. The plateau schedule's run is
-killed after its learning rate was divided once and before it is divided again, so the resumed run needs the
-schedule's saved state (its best value and count of evaluations without improvement) to divide at the same step.
+Each run is its own process, with one thread, so that float sums happen in the same order everywhere. A killed run
+kills itself with SIGKILL at a chosen point, through a wrapper installed before train.py's main: after an
+optimizer step between checkpoints, while a checkpoint is being saved (before its rename), or while the finished
+repository is being moved into place. The runs cross epoch boundaries and accumulate gradients, so the resumed
+run has to restart inside an epoch and inside the batch order. The plateau schedule's run is killed after its
+learning rate was divided once and before it is divided again, so the resumed run needs the schedule's saved
+state (its best value and count of evaluations without improvement) to divide at the same step.
+
+The runs' processes are forked from one process that has imported the trainer and run nothing (a fork server,
+as multiprocessing's "forkserver" start method is): a child is a fresh train.py process without the 7 s of
+imports, which ten processes would spend twice over on 2 cores.
 """
 
+import json
+import os
 import subprocess
 
 import pytest
@@ -17,16 +23,17 @@ from train_helpers import ROOT, files_under, python, read_json, train_argv, weig
 
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 
-KILLER = """
-import os, signal, sys
-from pathlib import Path
+pytestmark = pytest.mark.slow  # ten training processes
 
-where, after = os.environ["KILL_WHERE"], int(os.environ["KILL_AFTER"])
-calls = 0
+FORK_SERVER = """
+import json, os, signal, sys
 
-def killing(function, counts=lambda *args: True):
+from ruqtopics_kit.training import main
+
+def killing(function, after, counts=lambda *args: True):
+    calls = 0
     def wrapper(*args, **kwargs):
-        global calls
+        nonlocal calls
         result = function(*args, **kwargs)
         calls += counts(*args)
         if calls == after:
@@ -34,17 +41,34 @@ def killing(function, counts=lambda *args: True):
         return result
     return wrapper
 
-if where == "optimizer step":
-    import torch
-    torch.optim.AdamW.step = killing(torch.optim.AdamW.step)
-elif where == "checkpoint save":
-    import accelerate
-    accelerate.Accelerator.save_state = killing(accelerate.Accelerator.save_state)
-elif where == "repository move":
-    os.replace = killing(os.replace, counts=lambda source, *rest: ".repository.tmp" in str(source))
+def run(argv, log, kill_where=None, kill_after=0):
+    output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    if kill_where == "optimizer step":
+        import torch
+        torch.optim.AdamW.step = killing(torch.optim.AdamW.step, kill_after)
+    elif kill_where == "checkpoint save":
+        import accelerate
+        accelerate.Accelerator.save_state = killing(accelerate.Accelerator.save_state, kill_after)
+    elif kill_where == "repository move":
+        os.replace = killing(os.replace, kill_after, counts=lambda source, *rest: ".repository.tmp" in str(source))
+    return main(argv)
 
-from ruqtopics_kit.training import main
-sys.exit(main(sys.argv[1:]))
+children = {}
+for name, job in json.loads(sys.argv[1]).items():
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            status = run(**job)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    children[pid] = name
+statuses = {children[pid]: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in list(children)}
+print(json.dumps(statuses))
 """
 
 # 64 examples in batches of 8 with 2 accumulated: 4 optimizer steps per epoch, 10 steps = 3 epochs.
@@ -59,38 +83,36 @@ PLATEAU = ["--lr-scheduler-type", "reduce_lr_on_plateau", "--lr-plateau-patience
 DIVIDED = "learning rate divided by 2"
 
 
-def start(argv, **env) -> subprocess.Popen:
-    import os
-
-    environment = {**os.environ, "OMP_NUM_THREADS": "1", **env}
-    command = python("-c", KILLER, *argv) if env else python(str(ROOT / "train.py"), *argv)
-    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    output, _ = process.communicate(timeout=600)
-    return process.returncode, output
+def run_forked(jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]]:
+    """Each job (train.py's argv, optionally where and after how many calls to kill itself) in its own process,
+    all at once; returns each job's exit status (-9: killed by SIGKILL) and output."""
+    for name, job in jobs.items():
+        job["log"] = str(logs / f"{name.replace(' ', '_')}.log")
+    server = subprocess.run(python("-c", FORK_SERVER, json.dumps(jobs)), cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=600)
+    assert server.returncode == 0, server.stderr[-3000:]
+    statuses = json.loads(server.stdout.splitlines()[-1])
+    return {name: (statuses[name], (logs / f"{name.replace(' ', '_')}.log").read_text(encoding="utf-8"))
+            for name in jobs}
 
 
 @pytest.fixture(scope="module")
 def runs(tiny_backbone, exported_sample, tmp_path_factory):
-    """The uninterrupted run, and for each scenario a killed run then its resumption (in parallel processes)."""
+    """The uninterrupted runs and the killed ones, at once; then the killed ones resumed, at once."""
     base = tmp_path_factory.mktemp("resume")
     argv = {name: train_argv(tiny_backbone, exported_sample, base / name.replace(" ", "_"), *OPTIONS,
                              *(PLATEAU if "plateau" in name else []))
             for name in ["uninterrupted", "plateau uninterrupted", *SCENARIOS]}
-    started = {name: start(argv[name]) for name in ("uninterrupted", "plateau uninterrupted")}
-    started.update({name: start(argv[name], KILL_WHERE="optimizer step" if name == "plateau" else name,
-                                KILL_AFTER=str(after))
-                    for name, after in SCENARIOS.items()})
-    killed = {name: finish(process) for name, process in started.items()}
+    jobs = {name: {"argv": argv[name]} for name in ("uninterrupted", "plateau uninterrupted")}
+    jobs.update({name: {"argv": argv[name], "kill_where": "optimizer step" if name == "plateau" else name,
+                        "kill_after": after} for name, after in SCENARIOS.items()})
+    killed = run_forked(jobs, tmp_path_factory.mktemp("first_logs"))
     for name in ("uninterrupted", "plateau uninterrupted"):
         assert killed[name][0] == 0, killed[name][1][-3000:]
     checkpoints = {name: [p.name for p in completed_checkpoints(base / name.replace(" ", "_"))] for name in SCENARIOS}
-    resumed = {name: start(argv[name] + ["--resume-from-checkpoint", "latest"]) for name in SCENARIOS}
-    return {"base": base, "killed": killed, "checkpoints": checkpoints,
-            "resumed": {name: finish(process) for name, process in resumed.items()}}
+    resumed = run_forked({name: {"argv": argv[name] + ["--resume-from-checkpoint", "latest"]} for name in SCENARIOS},
+                         tmp_path_factory.mktemp("resumed_logs"))
+    return {"base": base, "killed": killed, "checkpoints": checkpoints, "resumed": resumed}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
