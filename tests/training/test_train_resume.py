@@ -8,11 +8,12 @@ run has to restart inside an epoch and inside the batch order. The plateau sched
 learning rate was divided once and before it is divided again, so the resumed run needs the schedule's saved
 state (its best value and count of evaluations without improvement) to divide at the same step.
 
-The runs' processes are forked from one process that has imported the trainer and run nothing (a fork server,
-as multiprocessing's "forkserver" start method is): a child is a fresh train.py process without the 7 s of
-imports, which ten processes would spend twice over on 2 cores.
+The runs' processes are forked from one process that has imported the trainer and runs nothing itself (a fork
+server, as multiprocessing's "forkserver" start method is): a child is a fresh train.py process without the 6 s
+of imports, which ten processes would spend over again.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -55,20 +56,21 @@ def run(argv, log, kill_where=None, kill_after=0):
         os.replace = killing(os.replace, kill_after, counts=lambda source, *rest: ".repository.tmp" in str(source))
     return main(argv)
 
-children = {}
-for name, job in json.loads(sys.argv[1]).items():
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            status = run(**job)
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
-    children[pid] = name
-statuses = {children[pid]: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in list(children)}
-print(json.dumps(statuses))
+for line in sys.stdin:  # one batch of jobs per line, run at once; their exit statuses as one line back
+    children = {}
+    for name, job in json.loads(line).items():
+        pid = os.fork()
+        if pid == 0:
+            status = 1
+            try:
+                status = run(**job)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        children[pid] = name
+    statuses = {children[pid]: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in list(children)}
+    print(json.dumps(statuses), flush=True)
 """
 
 # 64 examples in batches of 8 with 2 accumulated: 4 optimizer steps per epoch, 10 steps = 3 epochs.
@@ -83,15 +85,28 @@ PLATEAU = ["--lr-scheduler-type", "reduce_lr_on_plateau", "--lr-plateau-patience
 DIVIDED = "learning rate divided by 2"
 
 
-def run_forked(jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]]:
-    """Each job (train.py's argv, optionally where and after how many calls to kill itself) in its own process,
-    all at once; returns each job's exit status (-9: killed by SIGKILL) and output."""
+@contextlib.contextmanager
+def fork_server():
+    """The fork server, one thread per process, until the block ends."""
+    with subprocess.Popen(python("-c", FORK_SERVER), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}) as server:
+        try:
+            yield server
+        finally:
+            server.stdin.close()
+            assert server.wait(timeout=60) == 0, server.stderr.read()[-3000:]
+
+
+def run_forked(server, jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]]:
+    """Each job (train.py's argv, optionally where and after how many calls to kill itself) in its own process
+    forked by `server`, all at once; returns each job's exit status (-9: killed by SIGKILL) and output."""
     for name, job in jobs.items():
         job["log"] = str(logs / f"{name.replace(' ', '_')}.log")
-    server = subprocess.run(python("-c", FORK_SERVER, json.dumps(jobs)), cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=600)
-    assert server.returncode == 0, server.stderr[-3000:]
-    statuses = json.loads(server.stdout.splitlines()[-1])
+    server.stdin.write(json.dumps(jobs) + "\n")
+    server.stdin.flush()
+    answer = server.stdout.readline()
+    assert answer, f"the fork server ended: {server.stderr.read()[-3000:]}"
+    statuses = json.loads(answer)
     return {name: (statuses[name], (logs / f"{name.replace(' ', '_')}.log").read_text(encoding="utf-8"))
             for name in jobs}
 
@@ -106,12 +121,14 @@ def runs(tiny_backbone, exported_sample, tmp_path_factory):
     jobs = {name: {"argv": argv[name]} for name in ("uninterrupted", "plateau uninterrupted")}
     jobs.update({name: {"argv": argv[name], "kill_where": "optimizer step" if name == "plateau" else name,
                         "kill_after": after} for name, after in SCENARIOS.items()})
-    killed = run_forked(jobs, tmp_path_factory.mktemp("first_logs"))
-    for name in ("uninterrupted", "plateau uninterrupted"):
-        assert killed[name][0] == 0, killed[name][1][-3000:]
-    checkpoints = {name: [p.name for p in completed_checkpoints(base / name.replace(" ", "_"))] for name in SCENARIOS}
-    resumed = run_forked({name: {"argv": argv[name] + ["--resume-from-checkpoint", "latest"]} for name in SCENARIOS},
-                         tmp_path_factory.mktemp("resumed_logs"))
+    with fork_server() as server:
+        killed = run_forked(server, jobs, tmp_path_factory.mktemp("first_logs"))
+        for name in ("uninterrupted", "plateau uninterrupted"):
+            assert killed[name][0] == 0, killed[name][1][-3000:]
+        checkpoints = {name: [p.name for p in completed_checkpoints(base / name.replace(" ", "_"))]
+                       for name in SCENARIOS}
+        resumed = run_forked(server, {name: {"argv": argv[name] + ["--resume-from-checkpoint", "latest"]}
+                                      for name in SCENARIOS}, tmp_path_factory.mktemp("resumed_logs"))
     return {"base": base, "killed": killed, "checkpoints": checkpoints, "resumed": resumed}
 
 
