@@ -1,6 +1,6 @@
-"""The accelerate trainer behind `train.py` (see `loop.py` for the command and its phases)."""
+"""The accelerate trainer behind `train.py`: `command.main` checks the options, `loop.train` runs (its phases)."""
 
 from ruqtopics_kit.training.config import TrainingConfig, parse_args
-from ruqtopics_kit.training.loop import main
+from ruqtopics_kit.training.command import main
 
 __all__ = ["TrainingConfig", "main", "parse_args"]

@@ -17,7 +17,6 @@ import contextlib
 import logging
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass
 
@@ -37,7 +36,8 @@ from ruqtopics_kit.core.output_dir import check_not_input, output_lock
 from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH, TEXT_MODE_KEY
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
-from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, parse_args
+from ruqtopics_kit.training.command import failed
+from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 from ruqtopics_kit.training.data import (BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits,
                                            test_examples, tokenize)
 from ruqtopics_kit.training.evaluation import Evaluator
@@ -88,10 +88,8 @@ class StepPlan:
         return cls(batches_per_epoch, steps_per_epoch, max_steps)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Exit status 0 when trained (or already finished), 2 for a problem found before training, 1 for a fault
-    during it (a failed write names the file; a failed upload leaves the folder to retry)."""
-    config = parse_args(argv)
+def train(config: TrainingConfig) -> int:
+    """train.py's run once `command.main` has parsed and pre-checked its options: the same exit statuses."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
     with contextlib.ExitStack() as stack:
@@ -107,22 +105,17 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             session = setup(config, accelerator)
         except (ValueError, OSError) as error:
-            return _failed(error, status=2)
+            return failed(error, status=2)
         except PushError as error:
-            return _failed(error, status=1)
+            return failed(error, status=1)
         try:
             train_loop(session)
             finish(session)
         except (WriteError, PushError) as error:
-            return _failed(error, status=1)
+            return failed(error, status=1)
         finally:
             end(session)
     return 0
-
-
-def _failed(error: Exception, status: int) -> int:
-    print(f"train.py: error: {error}", file=sys.stderr)
-    return status
 
 
 # ---- setup --------------------------------------------------------------------------------------------------

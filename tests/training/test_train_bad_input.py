@@ -4,10 +4,12 @@ line naming the folder or file and the problem, every input unchanged, nothing w
 import hashlib
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from train_helpers import run_train, train_argv
+from train_helpers import ROOT, run_train, train_argv
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -65,3 +67,14 @@ def test_bad_model_input_is_a_named_error(tiny_backbone, exported_sample, tmp_pa
     assert (snapshot(watched), snapshot(exported_sample)) == before
     assert output == watched or not output.exists()
 
+
+
+def test_options_and_output_folder_are_checked_before_the_heavy_imports(tmp_path):
+    """`--help`, a bad option or a folder that holds something else answers before torch is imported (~6 s)."""
+    (tmp_path / "notes.txt").write_text("not a train.py run", encoding="utf-8")
+    probe = ("import sys\nfrom ruqtopics_kit.training import main\nstatus = main(sys.argv[1:])\n"
+             "print('torch imported' if 'torch' in sys.modules else 'torch not imported', status)")
+    done = subprocess.run([sys.executable, "-c", probe, "--backbone", "bert", "--dataset", "data",
+                           "--output-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "torch not imported 2", done.stdout + done.stderr[-2000:]
+    assert "is not empty and holds no training_args.json" in done.stderr

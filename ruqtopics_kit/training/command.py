@@ -1,0 +1,33 @@
+"""train.py's command (`python train.py`, `ruqtopics train`): options and output folder checked first.
+
+They are checked before torch, accelerate and transformers' models are imported, which takes about 6 s of CPU, so
+that `--help`, a mistyped option or an output folder that holds something else is answered in about 1.5 s. The
+run itself is `loop.train`, which checks the folder again under its lock.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ruqtopics_kit.core.output_dir import check_not_input
+from ruqtopics_kit.training.config import parse_args
+from ruqtopics_kit.training.outputs import inspect_output_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Exit status 0 when trained (or already finished), 2 for a problem found before training, 1 for a fault
+    during it (a failed write names the file; a failed upload leaves the folder to retry)."""
+    config = parse_args(argv)
+    try:
+        check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+        inspect_output_dir(config)
+    except (ValueError, OSError) as error:
+        return failed(error, status=2)
+    from ruqtopics_kit.training.loop import train
+
+    return train(config)
+
+
+def failed(error: Exception, status: int) -> int:
+    print(f"train.py: error: {error}", file=sys.stderr)
+    return status
