@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow  # ten training processes
 FORK_SERVER = """
 import json, os, signal, sys
 
+import ruqtopics_kit.training.loop  # torch, accelerate, transformers: imported once, before any fork
 from ruqtopics_kit.training import main
 
 def killing(function, after, counts=lambda *args: True):
