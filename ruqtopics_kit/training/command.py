@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from ruqtopics_kit.core.output_dir import check_not_input
+from ruqtopics_kit.core.output_dir import check_not_input, lock_path
 from ruqtopics_kit.training.config import parse_args
 from ruqtopics_kit.training.outputs import inspect_output_dir
 
@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     config = parse_args(argv)
     try:
         check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
-        inspect_output_dir(config)
+        if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
+            inspect_output_dir(config)
     except (ValueError, OSError) as error:
         return failed(error, status=2)
     from ruqtopics_kit.training.loop import train

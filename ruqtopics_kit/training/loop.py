@@ -14,6 +14,7 @@ test split and writes the repository; `--push-to-hub` uploads it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import os
@@ -92,29 +93,31 @@ def train(config: TrainingConfig) -> int:
     """train.py's run once `command.main` has parsed and pre-checked its options: the same exit statuses."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
-    with contextlib.ExitStack() as stack:
-        try:
-            check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
-            if accelerator.is_main_process:  # one run per output folder
-                stack.enter_context(output_lock(config.output_dir))
-            state = inspect_output_dir(config)
-            if state is OutputState.FINISHED:
-                logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
-                if config.push_to_hub and accelerator.is_main_process:
-                    logger.info(f"uploaded: {publish(config)}")
-                return 0
-            session = setup(config, accelerator)
-        except (ValueError, OSError) as error:
-            return failed(error, status=2)
-        except PushError as error:
-            return failed(error, status=1)
-        try:
-            train_loop(session)
-            finish(session)
-        except (WriteError, PushError) as error:
-            return failed(error, status=1)
-        finally:
-            end(session)
+    session = None
+    try:
+        with contextlib.ExitStack() as stack:
+            try:
+                check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+                if accelerator.is_main_process:  # one run per output folder
+                    stack.enter_context(output_lock(config.output_dir))
+                state = inspect_output_dir(config)
+                if state is OutputState.FINISHED:
+                    logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
+                    if config.push_to_hub and accelerator.is_main_process:
+                        logger.info(f"uploaded: {publish(config)}")
+                    return 0
+                session = setup(config, accelerator)
+            except (ValueError, OSError) as error:
+                return failed(error, status=2)
+            except PushError as error:
+                return failed(error, status=1)
+            try:
+                train_loop(session)
+                finish(session)
+            except (WriteError, PushError) as error:
+                return failed(error, status=1)
+    finally:
+        end(accelerator, session)
     return 0
 
 
@@ -451,16 +454,20 @@ def finish(session: Session) -> dict:
     return results
 
 
-def end(session: Session) -> None:
-    """Free the prepared model, optimizer and schedule, then end training (trackers closed, process group gone).
+def end(accelerator: Accelerator, session: Session | None) -> None:
+    """Free the prepared model, optimizer and schedule, then end training (trackers closed, process group gone),
+    whether the run finished, failed in setup after `accelerator.prepare`, or failed while training.
 
     In this order because of a deadlock: with several CPU processes the model is wrapped in
     DistributedDataParallel, whose reducer holds the gloo process group. Left to the interpreter's exit, the
     reducer was the group's last holder and destroyed it holding the GIL, joining gloo's worker thread, which
     needed the GIL to free the tensors of the last barrier: one torchrun process hung at exit, and the launcher
-    with it. Freed first, the reducer leaves the group to `destroy_process_group`, whose destructor releases the GIL.
+    with it. Freed first (the session's references, then the accelerator's, then a garbage collection in case the
+    model sits in a reference cycle: free_memory collects before it drops its own), the reducer leaves the group
+    to `destroy_process_group`, whose destructor releases the GIL.
     """
-    accelerator = session.accelerator
-    session.model, session.optimizer, session.scheduler = accelerator.free_memory(
-        session.model, session.optimizer, session.scheduler)
+    if session is not None:
+        session.model = session.optimizer = session.scheduler = session.train_loader = None
+    accelerator.free_memory()
+    gc.collect()
     accelerator.end_training()

@@ -68,7 +68,6 @@ def test_bad_model_input_is_a_named_error(tiny_backbone, exported_sample, tmp_pa
     assert output == watched or not output.exists()
 
 
-
 def test_options_and_output_folder_are_checked_before_the_heavy_imports(tmp_path):
     """`--help`, a bad option or a folder that holds something else answers before torch is imported (~6 s)."""
     (tmp_path / "notes.txt").write_text("not a train.py run", encoding="utf-8")

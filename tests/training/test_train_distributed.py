@@ -31,8 +31,7 @@ import accelerate, torch
 from ruqtopics_kit.training import main
 
 def counting(end_training):
-    def wrapper(self):
-        gc.collect()
+    def wrapper(self):  # no collection here: a model left in a reference cycle counts
         alive = sum(isinstance(o, torch.nn.parallel.DistributedDataParallel) for o in gc.get_objects())
         print(f"DistributedDataParallel models alive at end_training: {alive}", flush=True)
         return end_training(self)

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import subprocess
+import threading
 
 import pytest
 import torch
@@ -27,7 +28,7 @@ from ruqtopics_kit.training.checkpoints import completed_checkpoints
 pytestmark = pytest.mark.slow  # ten training processes
 
 FORK_SERVER = """
-import json, os, signal, sys
+import json, os, signal, sys, traceback
 
 import ruqtopics_kit.training.loop  # torch, accelerate, transformers: imported once, before any fork
 from ruqtopics_kit.training import main
@@ -65,6 +66,10 @@ for line in sys.stdin:  # one batch of jobs per line, run at once; their exit st
             status = 1
             try:
                 status = run(**job)
+            except SystemExit as stop:  # argparse's errors
+                status = stop.code if isinstance(stop.code, int) else 1
+            except BaseException:
+                traceback.print_exc()
             finally:
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -105,8 +110,13 @@ def run_forked(server, jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]
         job["log"] = str(logs / f"{name.replace(' ', '_')}.log")
     server.stdin.write(json.dumps(jobs) + "\n")
     server.stdin.flush()
-    answer = server.stdout.readline()
-    assert answer, f"the fork server ended: {server.stderr.read()[-3000:]}"
+    deadline = threading.Timer(600, server.kill)  # a run that hangs fails the test instead of blocking it
+    deadline.start()
+    try:
+        answer = server.stdout.readline()
+    finally:
+        deadline.cancel()
+    assert answer, f"the fork server ended or was killed after 600 s: {server.stderr.read()[-3000:]}"
     statuses = json.loads(answer)
     return {name: (statuses[name], (logs / f"{name.replace(' ', '_')}.log").read_text(encoding="utf-8"))
             for name in jobs}
