@@ -455,19 +455,21 @@ def finish(session: Session) -> dict:
 
 
 def end(accelerator: Accelerator, session: Session | None) -> None:
-    """Free the prepared model, optimizer and schedule, then end training (trackers closed, process group gone),
-    whether the run finished, failed in setup after `accelerator.prepare`, or failed while training.
+    """End training (trackers closed, process group gone) whether the run finished or failed; with several
+    processes, free the prepared model, optimizer and schedule first.
 
-    In this order because of a deadlock: with several CPU processes the model is wrapped in
-    DistributedDataParallel, whose reducer holds the gloo process group. Left to the interpreter's exit, the
-    reducer was the group's last holder and destroyed it holding the GIL, joining gloo's worker thread, which
-    needed the GIL to free the tensors of the last barrier: one torchrun process hung at exit, and the launcher
-    with it. Freed first (the session's references, then the accelerator's, then a garbage collection in case the
-    model sits in a reference cycle: free_memory collects before it drops its own), the reducer leaves the group
-    to `destroy_process_group`, whose destructor releases the GIL.
+    First because of a deadlock: with several CPU processes the model is wrapped in DistributedDataParallel, whose
+    reducer holds the gloo process group. Left to the interpreter's exit, the reducer was the group's last holder
+    and destroyed it holding the GIL, joining gloo's worker thread, which needed the GIL to free the tensors of the
+    last barrier: one torchrun process hung at exit, and the launcher with it. Freed first (the session's
+    references, then the accelerator's, then a garbage collection in case the model sits in a reference cycle:
+    free_memory collects before it drops its own), the reducer leaves the group to `destroy_process_group`, whose
+    destructor releases the GIL. One process has no group; its two collections (0.25 s each in train.py, more in a
+    larger process) are skipped.
     """
-    if session is not None:
-        session.model = session.optimizer = session.scheduler = session.train_loader = None
-    accelerator.free_memory()
-    gc.collect()
+    if accelerator.num_processes > 1:
+        if session is not None:
+            session.model = session.optimizer = session.scheduler = session.train_loader = None
+        accelerator.free_memory()
+        gc.collect()
     accelerator.end_training()
