@@ -168,7 +168,8 @@ def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, ou
     """Train with train.py; returns the mixed precision it resolved `precision` to."""
     from ruqtopics_kit.training import main
 
-    argv = ["--backbone", str(model), "--dataset", str(dataset), "--dataset-config-name", "single_label", "--text-mode", mode,
+    argv = ["--backbone", str(model), "--dataset", str(dataset), "--dataset-config-name", "single_label",
+            "--text-mode", mode,
             "--max-length", str(MODES[mode]), "--per-device-train-batch-size", str(args.batch_size),
             "--max-train-steps", str(args.steps), "--learning-rate", "2e-5", "--seed", "42",
             "--checkpointing-steps", "none", "--eval-steps", str(args.steps), "--max-eval-samples", "64",

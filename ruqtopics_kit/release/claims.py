@@ -107,7 +107,8 @@ def find_models(release_dir: Path) -> list[ModelRun]:
     runs = []
     for args_file in sorted(hub.glob(f"*/{ARGS_FILE}")):
         args = saved_options(_read_json(args_file))
-        missing = [key for key in ("backbone", "dataset_config_name", "text_mode") if not isinstance(args.get(key), str)]
+        missing = [key for key in ("backbone", "dataset_config_name", "text_mode")
+                   if not isinstance(args.get(key), str)]
         if missing:
             raise ClaimsInputError(args_file, f"lacks {', '.join(missing)}")
         runs.append(ModelRun(args_file.parent.name, args_file.parent, backbone_name(args["backbone"]),

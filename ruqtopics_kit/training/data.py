@@ -29,16 +29,17 @@ def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDic
         dataset = datasets.load_dataset(config.dataset, config.dataset_config_name, revision=config.dataset_revision)
     except (FileNotFoundError, ValueError, ConnectionError) as error:
         kind = ValueError if isinstance(error, ValueError) else OSError
-        raise kind(f"--dataset {config.dataset!r} (config {config.dataset_config_name!r}) could not be loaded: {error}. "
-                   f"Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
+        raise kind(f"--dataset {config.dataset!r} (config {config.dataset_config_name!r}) could not be loaded: "
+                   f"{error}. Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
     missing = [split for split in REQUIRED_SPLITS if split not in dataset]
     if missing:
-        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r} has no {' or '.join(missing)} "
-                         f"split; found {', '.join(dataset) or 'none'}. Training needs train and validation.")
+        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r} has no "
+                         f"{' or '.join(missing)} split; found {', '.join(dataset) or 'none'}. Training needs train "
+                         f"and validation.")
     empty = [split for split, part in dataset.items() if part.num_rows == 0]
     if empty:
-        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r}: split(s) {', '.join(empty)} "
-                         f"are empty")
+        raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r}: split(s) "
+                         f"{', '.join(empty)} are empty")
     check_label_names(dataset["train"].features, config, labels)
     dataset = datasets.DatasetDict({split: dataset[split] for split in ("train", "validation", "test")
                                     if split in dataset})
@@ -91,8 +92,9 @@ def check_label_names(features: datasets.Features, config: TrainingConfig, label
     """The dataset's ClassLabel names must be the config's label set, in the same order."""
     column = label_column(config.dataset_config_name)
     if column not in features:
-        raise ValueError(f"--dataset-config-name {config.dataset_config_name} expects a label column {column!r}; the dataset has columns "
-                         f"{', '.join(features)}. Did you pick the wrong --dataset-config-name?")
+        raise ValueError(f"--dataset-config-name {config.dataset_config_name} expects a label column {column!r}; "
+                         f"the dataset has columns {', '.join(features)}. Did you pick the wrong "
+                         f"--dataset-config-name?")
     feature = features[column]
     feature = getattr(feature, "feature", feature)  # List(ClassLabel) for multi_label
     names = tuple(getattr(feature, "names", None) or ())
@@ -105,9 +107,10 @@ def check_label_names(features: datasets.Features, config: TrainingConfig, label
     first = next((i for i, (found, expected) in pairs if found != expected), min(len(names), len(labels)))
     found = names[first] if first < len(names) else "(none)"
     expected = labels.names[first] if first < len(labels) else "(none)"
-    raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --dataset-config-name {config.dataset_config_name} "
-                     f"({len(names)} names found, {len(labels)} expected; first difference at id {first}: "
-                     f"{found!r} instead of {expected!r}). Use the dataset's matching --dataset-config-name, or re-export it.")
+    raise ValueError(f"the class names of --dataset {config.dataset!r} do not match --dataset-config-name "
+                     f"{config.dataset_config_name} ({len(names)} names found, {len(labels)} expected; first "
+                     f"difference at id {first}: {found!r} instead of {expected!r}). Use the dataset's matching "
+                     f"--dataset-config-name, or re-export it.")
 
 
 def _truncate(dataset: datasets.DatasetDict, config: TrainingConfig) -> datasets.DatasetDict:

@@ -144,7 +144,8 @@ def test_train_by_repo_id_on_the_hub_backbone_and_dataset(hub, tmp_path):
     server, published, _ = hub
     output = tmp_path / "model"
     run_as_user(server, [sys.executable, str(ROOT / "train.py"), "--backbone", BACKBONE,
-                         "--dataset", f"{ORG}/ruqtopics", "--dataset-config-name", "massive_aligned", "--num-train-epochs", "1",
+                         "--dataset", f"{ORG}/ruqtopics", "--dataset-config-name", "massive_aligned",
+                         "--num-train-epochs", "1",
                          "--per-device-train-batch-size", "32", "--learning-rate", "1e-3", "--max-length", "32",
                          "--checkpointing-steps", "none", "--report-to", "none", "--mixed-precision", "no",
                          "--output-dir", str(output)], tmp_path)

@@ -58,7 +58,8 @@ def test_the_recipe_retrains_the_same_run(tmp_path):
 
 
 def test_multi_label_usage_shows_all_scores_and_the_threshold():
-    card = build_model_card(trained("--dataset-config-name", "multi_label", "--hub-model-id", "org/multi", threshold=0.35,
+    card = build_model_card(trained("--dataset-config-name", "multi_label", "--hub-model-id", "org/multi",
+                                    threshold=0.35,
                                     test={"micro_f1": 0.61, "macro_f1": 0.4, "subset_accuracy": 0.2, "loss": 0.05}))
     text = str(card)
     assert 'pipeline("text-classification", model="org/multi")' in text

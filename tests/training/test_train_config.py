@@ -34,7 +34,8 @@ def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path
     config = parse_args(["--config-file", str(path), "--learning-rate", "1e-4"])
     assert config.backbone == "rubert-base-conversational" and config.per_device_train_batch_size == 64
     assert config.learning_rate == 1e-4  # command line over file; "3e-5" (a YAML string) would parse too
-    assert config.checkpointing_steps == 500 and config.dataset_config_name == "multi_label" and config.best_metric == "micro_f1"
+    assert config.checkpointing_steps == 500 and config.dataset_config_name == "multi_label"
+    assert config.best_metric == "micro_f1"
     assert parse_args(["--config-file", str(path)]).learning_rate == 3e-5
     assert parse_args(["--config-file", str(path), "--checkpointing-steps", "none"]).checkpointing_steps is None
 
