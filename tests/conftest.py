@@ -39,11 +39,17 @@ SHARED_RELEASE_MODULES = {"tests/hub/test_hub_round_trip.py", "tests/release/tes
                           "tests/release/test_release.py"}
 
 
+def schedule_unit(nodeid: str) -> str:
+    """What `pytest -n` runs on one worker: a test's module, or all the modules of the shared sample release."""
+    module = nodeid.split("::", 1)[0]
+    return SHARED_RELEASE if module in SHARED_RELEASE_MODULES else module
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first, those of the shared sample release (the longest) before all, so that under `pytest -n`
     no worker is left with a slow module at the end while the others idle."""
     for item in items:
-        if SHARED_RELEASE in item.fixturenames and item.nodeid.split("::")[0] not in SHARED_RELEASE_MODULES:
+        if SHARED_RELEASE in item.fixturenames and schedule_unit(item.nodeid) != SHARED_RELEASE:
             raise pytest.UsageError(f"{item.nodeid} uses {SHARED_RELEASE}: add its module to SHARED_RELEASE_MODULES "
                                     "in tests/conftest.py, so that pytest -n builds the release once")
     items.sort(key=lambda item: (SHARED_RELEASE not in item.fixturenames, item.get_closest_marker("slow") is None))
@@ -60,8 +66,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     class ModuleScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return SHARED_RELEASE if module in SHARED_RELEASE_MODULES else module
+            return schedule_unit(nodeid)
 
     return ModuleScheduling(config, log)
 

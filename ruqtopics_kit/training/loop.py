@@ -33,7 +33,7 @@ from ruqtopics_kit.modeling.backbones import (Backbone, load_classifier, load_to
                                               record_input_limit, resolve_backbone, start_head_at_label_prior)
 from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.hub import PushError
-from ruqtopics_kit.core.output_dir import check_not_input, output_lock
+from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH, TEXT_MODE_KEY
 from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
@@ -90,14 +90,14 @@ class StepPlan:
 
 
 def train(config: TrainingConfig) -> int:
-    """train.py's run once `command.main` has parsed and pre-checked its options: the same exit statuses."""
+    """train.py's run once `command.main` has parsed its options and checked that the output folder is no input:
+    the same exit statuses. The folder's contents are checked again here, under its lock."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
     session = None
     try:
         with contextlib.ExitStack() as stack:
             try:
-                check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
                 if accelerator.is_main_process:  # one run per output folder
                     stack.enter_context(output_lock(config.output_dir))
                 state = inspect_output_dir(config)

@@ -92,8 +92,7 @@ def test_bad_grid_arguments_are_reported(tmp_path, capsys):
 
 def test_parallel_jobs_share_the_cores_unless_the_threads_are_set(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # pytest -n sets it for its workers
-    cores = threads_per_job(1)
-    assert grid.job_environment(2)["OMP_NUM_THREADS"] == str(max(1, cores // 2))
+    assert grid.job_environment(2)["OMP_NUM_THREADS"] == str(threads_per_job(2))
     assert "OMP_NUM_THREADS" not in grid.job_environment(1)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert grid.job_environment(2)["OMP_NUM_THREADS"] == "3"

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -107,7 +108,7 @@ def run_forked(server, jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]
     """Each job (train.py's argv, optionally where and after how many calls to kill itself) in its own process
     forked by `server`, all at once; returns each job's exit status (-9: killed by SIGKILL) and output."""
     for name, job in jobs.items():
-        job["log"] = str(logs / f"{name.replace(' ', '_')}.log")
+        job["log"] = str(logs / f"{name.replace(' ', '_')}.log")  # the child's stdout and stderr
     server.stdin.write(json.dumps(jobs) + "\n")
     server.stdin.flush()
     deadline = threading.Timer(600, server.kill)  # a run that hangs fails the test instead of blocking it
@@ -118,8 +119,7 @@ def run_forked(server, jobs: dict[str, dict], logs) -> dict[str, tuple[int, str]
         deadline.cancel()
     assert answer, f"the fork server ended or was killed after 600 s: {server.stderr.read()[-3000:]}"
     statuses = json.loads(answer)
-    return {name: (statuses[name], (logs / f"{name.replace(' ', '_')}.log").read_text(encoding="utf-8"))
-            for name in jobs}
+    return {name: (statuses[name], Path(job["log"]).read_text(encoding="utf-8")) for name, job in jobs.items()}
 
 
 @pytest.fixture(scope="module")
