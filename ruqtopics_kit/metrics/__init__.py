@@ -6,6 +6,8 @@ from importlib.resources import files
 
 import evaluate
 
+from ruqtopics_kit.metrics.topic_classification.topic_classification import micro_f1_by_threshold  # noqa: F401
+
 TOPIC_CLASSIFICATION = files(__name__) / "topic_classification"  # package data (a real folder once installed)
 
 

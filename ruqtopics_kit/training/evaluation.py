@@ -22,7 +22,7 @@ import pyarrow as pa
 import torch
 from accelerate.utils import broadcast_object_list
 
-from ruqtopics_kit.metrics import load_topic_metric
+from ruqtopics_kit.metrics import load_topic_metric, micro_f1_by_threshold
 
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))  # 0.05, 0.10, ..., 0.95
 SCORE_DECIMALS = 4  # probabilities in the predictions file: enough to rank, small to store
@@ -82,20 +82,31 @@ class Evaluator:
         result = [None]
         if self.accelerator.is_main_process:
             if self.multi_label and threshold is None:
-                threshold = max(THRESHOLDS, key=lambda t: (self.score(predictions, t)["micro_f1"], -t))
+                threshold = best_threshold(predictions)
             result = [Evaluation(self.score(predictions, threshold), threshold)]
         return dataclasses.replace(broadcast_object_list(result)[0], predictions=predictions)
 
     def score(self, predictions: Predictions, threshold: float | None = None) -> dict[str, float]:
         logits, labels = torch.from_numpy(predictions.logits), torch.from_numpy(predictions.labels)
         if self.multi_label:
-            predicted = (torch.sigmoid(logits) >= threshold).to(torch.int8).numpy()
+            predicted = (probabilities(predictions) >= threshold).astype(np.int8)
             scores = self.metric.compute(predictions=predicted, references=predictions.labels.astype(np.int8))
             loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
         else:
             scores = self.metric.compute(predictions=predictions.logits.argmax(-1), references=predictions.labels)
             loss = torch.nn.functional.cross_entropy(logits, labels.long())
         return {**{name: float(value) for name, value in scores.items()}, "loss": float(loss)}
+
+
+def probabilities(predictions: Predictions) -> np.ndarray:
+    """Multi-label: each class's sigmoid probability."""
+    return torch.sigmoid(torch.from_numpy(predictions.logits)).numpy()
+
+
+def best_threshold(predictions: Predictions) -> float:
+    """The threshold in THRESHOLDS with the best micro-F1; of equals, the lowest (argmax takes the first)."""
+    micro_f1 = micro_f1_by_threshold(probabilities(predictions), predictions.labels, THRESHOLDS)
+    return THRESHOLDS[int(np.argmax(micro_f1))]
 
 
 @torch.inference_mode()

@@ -10,6 +10,7 @@ from accelerate.data_loader import BatchSamplerShard
 from torch.utils.data import BatchSampler
 
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.metrics import load_topic_metric, micro_f1_by_threshold
 from ruqtopics_kit.training.checkpoints import Progress
 from ruqtopics_kit.training.config import parse_args
 from ruqtopics_kit.training.data import LengthGroupedSampler, check_label_names, multi_hot
@@ -108,6 +109,17 @@ def test_the_threshold_is_chosen_on_the_data_and_then_kept():
     assert chosen.metrics["micro_f1"] == 1.0 and chosen.metrics["subset_accuracy"] == 1.0
     fixed = evaluate(True, logits, labels, threshold=0.5)
     assert fixed.threshold == 0.5 and fixed.metrics["micro_f1"] < 1.0
+
+
+def test_the_threshold_search_gives_the_metrics_micro_f1_at_every_threshold():
+    rng = np.random.default_rng(0)
+    probabilities = rng.random((50, 7)).astype(np.float32).round(2)  # many values equal to a threshold
+    references = (rng.random((50, 7)) < 0.3).astype(np.int8)
+    metric = load_topic_metric(multi_label=True)
+    expected = [metric.compute(predictions=(probabilities >= t).astype(np.int8), references=references)["micro_f1"]
+                for t in THRESHOLDS]
+    assert micro_f1_by_threshold(probabilities, references, THRESHOLDS).tolist() == expected
+    assert len(set(expected)) > 5  # the thresholds give different scores
 
 
 # ---- early stopping ----------------------------------------------------------------------------------------

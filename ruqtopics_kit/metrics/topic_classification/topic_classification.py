@@ -38,6 +38,20 @@ def _f1(true_positive, false_positive, false_negative):
                      where=denominator > 0)
 
 
+def micro_f1_by_threshold(probabilities, references, thresholds) -> np.ndarray:
+    """The multi_label config's micro_f1 of the predictions `probabilities >= t`, for each threshold t, in one
+    pass. train.py chooses its decision threshold among 19 at every evaluation: 19 `compute` calls took 20x as
+    long (Arrow encoding of every 0/1 vector), most of an evaluation on the sample."""
+    probabilities, references = np.asarray(probabilities), np.asarray(references).astype(bool)
+    true_positive, false_positive = [], []
+    for threshold in thresholds:
+        predicted = probabilities >= threshold
+        true_positive.append((predicted & references).sum())
+        false_positive.append((predicted & ~references).sum())
+    true_positive = np.array(true_positive)
+    return _f1(true_positive, np.array(false_positive), references.sum() - true_positive)
+
+
 class TopicClassification(evaluate.Metric):
     def _info(self):
         if self.config_name == "multi_label":
