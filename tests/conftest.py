@@ -47,7 +47,8 @@ def schedule_unit(nodeid: str) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first, those of the shared sample release (the longest) before all, so that under `pytest -n`
-    no worker is left with a slow module at the end while the others idle."""
+    no worker is left with a slow module at the end while the others idle. (`--no-loadscope-reorder` in
+    pyproject.toml keeps this order; pytest-xdist would otherwise hand out the modules with the most tests first.)"""
     for item in items:
         if SHARED_RELEASE in item.fixturenames and schedule_unit(item.nodeid) != SHARED_RELEASE:
             raise pytest.UsageError(f"{item.nodeid} uses {SHARED_RELEASE}: add its module to SHARED_RELEASE_MODULES "
