@@ -1,4 +1,5 @@
-"""Per-locale evaluation of a RuQTopics classifier on MASSIVE; see ruqtopics_kit/massive_eval.py.
+"""Per-locale evaluation of a RuQTopics classifier on MASSIVE; everything lives in `ruqtopics_kit/massive/`
+(the command line in `evaluate.py`).
 
     python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR [options]
 """

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ruqtopics_kit.core.processes import skip_exit_collection
+
 from .distances import DISTANCES_FILE, compute_distances, write_distances
 from .errors import AnalysisInputError, InvalidParameterError
 from .pipeline import ABSENT_LANGUAGE_TREATMENTS, Options, run
@@ -76,6 +78,7 @@ def distances_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_exit_collection()
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["distances"]:
         args = distances_parser().parse_args(argv[1:])

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
+from ruqtopics_kit.core.processes import skip_exit_collection
+
 # command -> (module, function, one-line summary)
 COMMANDS = {
     "prepare": ("ruqtopics_kit.dataset.commands", "prepare_main",
@@ -36,6 +38,7 @@ def usage(prog: str) -> str:
 
 
 def main(argv: list[str] | None = None, prog: str = "ruqtopics") -> int:
+    skip_exit_collection()
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(usage(prog))

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_hub import FakeHub  # noqa: E402
 
-from ruqtopics_kit.core.processes import threads_per_job  # noqa: E402
+from ruqtopics_kit.core.processes import skip_exit_collection, threads_per_job  # noqa: E402
 
 
 def _share_the_cores_between_workers() -> None:
@@ -33,6 +33,7 @@ def _share_the_cores_between_workers() -> None:
 
 
 _share_the_cores_between_workers()
+skip_exit_collection()  # pytest's processes end as the kit's commands do, about 1 s sooner each
 
 SHARED_RELEASE = "sample_release"  # the session fixture below that several modules use
 SHARED_RELEASE_MODULES = {"tests/hub/test_hub_round_trip.py", "tests/release/test_claims.py",

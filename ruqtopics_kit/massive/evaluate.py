@@ -39,6 +39,7 @@ from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
+from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY, TEXT_MODES
 from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_exit_collection()
     args = vars(parse_with_config_file(build_parser(), sys.argv[1:] if argv is None else argv))
     progress = not args.pop("no_progress")
     try:

@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.core.processes import run_child, signals_interrupt, stop_children, threads_per_job
+from ruqtopics_kit.core.processes import (run_child, signals_interrupt, skip_exit_collection, stop_children,
+                                          threads_per_job)
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
@@ -174,6 +175,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_exit_collection()
     argv = sys.argv[1:] if argv is None else list(argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     own = argv[:argv.index("--")] if "--" in argv else argv

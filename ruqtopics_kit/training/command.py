@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from ruqtopics_kit.core.output_dir import check_not_input, lock_path
+from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.training.config import parse_args
 from ruqtopics_kit.training.outputs import inspect_output_dir
 
@@ -17,6 +18,7 @@ from ruqtopics_kit.training.outputs import inspect_output_dir
 def main(argv: list[str] | None = None) -> int:
     """Exit status 0 when trained (or already finished), 2 for a problem found before training, 1 for a fault
     during it (a failed write names the file; a failed upload leaves the folder to retry)."""
+    skip_exit_collection()
     config = parse_args(argv)
     try:
         check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
