@@ -4,6 +4,7 @@ import contextlib
 import gc
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -35,7 +36,7 @@ def test_the_objects_are_frozen_after_the_other_exit_functions_once_per_process(
                          ids=["ruqtopics", "train.py", "evaluate_massive.py", "grid", "analysis"])
 def test_every_command_skips_the_collection_at_exit(main, monkeypatch, capsys):
     registered = []
-    monkeypatch.setattr(processes.atexit, "register", registered.append)
+    monkeypatch.setattr(processes, "atexit", SimpleNamespace(register=registered.append))  # this module's only
     processes.skip_exit_collection.cache_clear()
     try:
         with contextlib.suppress(SystemExit):  # argparse's --help exits; the kit's own usage returns 0
