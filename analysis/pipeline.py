@@ -124,7 +124,8 @@ def _check_coverage(locales: list[str], results: Results, sizes: SizeTable, opti
     missing = sorted(set(paper_locales()) - dropped - set(locales))
     if missing and not options.allow_missing_locales:
         raise AnalysisInputError(
-            f"The results file {str(results.path)!r} lacks {len(missing)} of the {len(paper_locales())} MASSIVE 1.0 locales: "
+            f"The results file {str(results.path)!r} lacks {len(missing)} of the {len(paper_locales())} MASSIVE 1.0 "
+            f"locales: "
             f"{format_locales(missing)}. "
             "The paper's table is computed over all of them; to analyse a subset on purpose, pass "
             "--allow-missing-locales (allow_missing_locales=True)."

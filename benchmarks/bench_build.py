@@ -58,7 +58,8 @@ def write_raw(folder: Path, records: int, seed: int = 0) -> int:
     words = json.loads((ROOT / "scripts" / "sample_vocabulary.json").read_text(encoding="utf-8"))["words"]
     vocabulary = [w for ws in words.values() for w in ws] + ["это", "что", "как", "если", "очень", "можно"] * 20
     folder.mkdir(parents=True, exist_ok=True)
-    handles = {split: open(folder / f"{split}.jsonl", "w", encoding="utf-8") for split in ("train", "validation", "test")}
+    handles = {split: open(folder / f"{split}.jsonl", "w", encoding="utf-8")
+               for split in ("train", "validation", "test")}
     for number in range(records):
         labels = rng.sample(names, 2 if rng.random() < MULTI_LABEL_SHARE else 1)
         question = " ".join(rng.choices(vocabulary, k=max(2, int(rng.lognormvariate(2.2, 0.45))))) + "?"

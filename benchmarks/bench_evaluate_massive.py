@@ -88,9 +88,8 @@ def full_massive_archive(path: Path, seed: int = 0) -> Path:
     """A synthetic archive shaped like MASSIVE 1.0: 51 locales x 16,521 records, scenarios in test proportions."""
     if path.exists():
         return path
-    from scripts.make_massive_sample import LANGUAGES, locale_records, plan, write_archive
-
     from ruqtopics_kit.massive import massive_locales
+    from scripts.make_massive_sample import LANGUAGES, locale_records, plan, write_archive
 
     counts = {partition: _proportional(TEST_PER_SCENARIO, total) for partition, total in PARTITION_SIZES.items()}
     rows = plan(counts)

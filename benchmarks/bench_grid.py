@@ -84,7 +84,8 @@ def table(results: list[dict]) -> str:
              f"largest metric difference |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for result in results:
         lines.append(f"| {result['jobs']} | {result['runs']} | {result['samples']:,} | {result['seconds']:.1f} | "
-                     f"{result['samples_per_s']:.1f} | **{result['samples_per_s'] / reference['samples_per_s']:.2f}x** | "
+                     f"{result['samples_per_s']:.1f} | "
+                     f"**{result['samples_per_s'] / reference['samples_per_s']:.2f}x** | "
                      f"{largest_difference(result, reference):.2g} |")
     return "\n".join(lines)
 
@@ -96,7 +97,8 @@ def describe(args: argparse.Namespace) -> str:
         f"{platform.processor() or 'CPU'}, {len(os.sched_getaffinity(0))} cores"
     shape = "the sample's tiny random BERT" if args.backbone_size == "sample" else \
         "random BERT {num_hidden_layers} layers x {hidden_size}".format(**SIZES[args.backbone_size])
-    return (f"Device: {device}; torch {torch.__version__}. Configs: {' '.join(os.path.relpath(c, ROOT) for c in args.configs)}; backbone: {shape}; "
+    configs = " ".join(os.path.relpath(c, ROOT) for c in args.configs)
+    return (f"Device: {device}; torch {torch.__version__}. Configs: {configs}; backbone: {shape}; "
             f"train.py options: {shlex.join(args.train_options) or '(none)'}; best of {args.repeats}.")
 
 

@@ -29,8 +29,8 @@ the warm-up steps ("warm-up s": from the scheduler's creation to the clock's sta
 enough of them to see every batch shape (on an epoch's last, shorter batch a compiled model compiles again). The
 samples and tokens timed are those of the batches that the training loop takes from accelerate's data loader
 while the clock runs (counted there, outside the model, which a compiled model would otherwise trace). "real
-tokens/s" counts non-padding tokens; "padding" is the share of computed tokens that were padding. "peak RSS" is the largest
-resident memory while the clock runs (sampled every millisecond; on CUDA also PyTorch's peak allocated GPU
+tokens/s" counts non-padding tokens; "padding" is the share of computed tokens that were padding. "peak RSS" is the
+largest resident memory while the clock runs (sampled every millisecond; on CUDA also PyTorch's peak allocated GPU
 memory in that window); "process peak RSS" is the whole process's maximum, loading and (for train.py) the final
 evaluation and the written repository included.
 
@@ -159,7 +159,8 @@ class Clock:
         seconds = self.times[1] - self.times[0]
         real = int(sum(int(t) for t in self.real_tokens))
         memory = {"peak_gpu_gib": self.peak_gpu / 2**30} if self.device == "cuda" else {}
-        return {"seconds": seconds, "warmup_seconds": self.times[0] - self.created, "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
+        return {"seconds": seconds, "warmup_seconds": self.times[0] - self.created,
+                "samples_per_s": self.samples / seconds, "real_tokens_per_s": real / seconds,
                 "padding": 1 - real / self.padded_tokens, "training_peak_rss_gib": self.peak_rss / 2**30, **memory}
 
 

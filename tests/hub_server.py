@@ -11,8 +11,9 @@ Three gaps of olah 0.5.4's offline mirror are closed here, on the server side on
 - It resolves a branch name (`main`) from its own cache of upstream answers, never from the mirror, so without
   that cache a request for the latest revision or for a path that does not exist answers 401 RepositoryNotFound
   where the Hub answers 404 EntryNotFound; huggingface_hub then raises RepositoryNotFoundError, and
-  `pipeline(model=...)` fails on transformers' probe of the (absent) `additional_chat_templates/` folder. `add_repo` writes, with olah's own cache functions, the
-  answer olah would have cached from the Hub for each branch (the mirror's own metadata of that commit).
+  `pipeline(model=...)` fails on transformers' probe of the (absent) `additional_chat_templates/` folder.
+  `add_repo` writes, with olah's own cache functions, the answer olah would have cached from the Hub for each
+  branch (the mirror's own metadata of that commit).
 - Its mirror file route ignores `Range` and answers 200 with the whole file, which breaks the range reads that
   streaming Parquet relies on; `ServeRanges` answers a range of such a response with 206, as the Hub does.
 - It routes on the decoded path, so a revision with a slash (`refs/convert/parquet`, where the Hub keeps its

@@ -114,8 +114,8 @@ def train_into_the_backbone(tmp_path, request):
 
 def release_around_its_data(tmp_path, request):
     raw = raw_copy(tmp_path)
-    return Invocation(["release", "--data-dir", str(raw), "--massive", "none", "--grid", str(ROOT / "configs" / "sample"),
-                       "--output-dir", str(tmp_path)], [raw])
+    return Invocation(["release", "--data-dir", str(raw), "--massive", "none",
+                       "--grid", str(ROOT / "configs" / "sample"), "--output-dir", str(tmp_path)], [raw])
 
 
 def export_into_a_folder_in_use(tmp_path, request):

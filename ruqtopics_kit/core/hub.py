@@ -13,7 +13,6 @@ from typing import Literal
 from huggingface_hub import HfApi
 
 
-
 class PushError(RuntimeError):
     """An upload failed; the local folder is complete and unchanged, and the same command retries it."""
 

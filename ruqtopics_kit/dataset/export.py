@@ -8,11 +8,10 @@ names. The raw files are read once; every config is selected from the same batch
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import json
 
 import datasets
 import numpy as np

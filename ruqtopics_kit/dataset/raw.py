@@ -196,7 +196,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
             try:
                 yield line_no, raw_line.decode("utf-8")
             except UnicodeDecodeError as error:
-                raise RawDataError(path, line_no, f"is not valid UTF-8 ({error.reason} at byte {error.start})") from None
+                raise RawDataError(path, line_no,
+                                   f"is not valid UTF-8 ({error.reason} at byte {error.start})") from None
 
 
 def _jsonl_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:

@@ -41,14 +41,30 @@ from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY, TEXT_MODES
-from ruqtopics_kit.massive import DEFAULT_MAPPING, SPLITS, Mapping, MassiveSplit, bundled_mappings, load_mapping, read_massive
+from ruqtopics_kit.massive import (
+    DEFAULT_MAPPING,
+    SPLITS,
+    Mapping,
+    MassiveSplit,
+    bundled_mappings,
+    load_mapping,
+    read_massive,
+)
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
-from ruqtopics_kit.massive.inference import (PRECISIONS, UNRECORDED_RULE, UTTERANCE_RULES, check_precision,
-                                             encode_utterances, load_classifier, predict_logits, resolve_autocast,
-                                             resolve_device)
+from ruqtopics_kit.massive.inference import (
+    PRECISIONS,
+    UNRECORDED_RULE,
+    UTTERANCE_RULES,
+    check_precision,
+    encode_utterances,
+    load_classifier,
+    predict_logits,
+    resolve_autocast,
+    resolve_device,
+)
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
-from ruqtopics_kit.modeling.backbones import load_config, resolve_backbone
 from ruqtopics_kit.massive.report import argmax_scores, write_results
+from ruqtopics_kit.modeling.backbones import load_config, resolve_backbone
 
 RESULTS_SCHEMA = "ruqtopics-massive-results/1"
 TASK_NAME = "RuQTopicsMassiveScenario"
@@ -267,7 +283,8 @@ def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSpl
     rows = []
     for code, selection in selections.items():
         locale = massive_locales()[code]
-        rows.append({"model": portable_path(config.model, config.output_dir), "mapping": mapping.name, "split": config.split,
+        rows.append({"model": portable_path(config.model, config.output_dir), "mapping": mapping.name,
+                     "split": config.split,
                      "massive_version": massive.version, "locale": code, "language": locale.language,
                      "languages": locale.language_tag, "n_utterances": len(selection.texts), **scores[code],
                      "n_outside_mapping": selection.n_outside_mapping,
@@ -316,7 +333,8 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
                   "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others,
                   "text_mode": text_mode,
                   "utterance_encoding": UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE},
-        "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind, "version": massive.version,
+        "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind,
+                    "version": massive.version,
                     "revision": massive.revision, "split": config.split, "locales": list(selections),
                     "mmnlu22_skipped": sum(massive.held_out.values())},
         "mapping": mapping.as_dict(),

@@ -23,7 +23,6 @@ MMNLU-22 held-out set (no labels) are skipped and counted.
 
 from __future__ import annotations
 
-import json
 import re
 import tarfile
 import zlib
@@ -37,7 +36,15 @@ import pyarrow.parquet as pq
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.jsonio import parse_object, unencodable, unencodable_text
 from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
-from ruqtopics_kit.massive.records import HELD_OUT_PARTITION, HUB_SPLITS, SCENARIOS, SPLITS, MassiveDataError, MassiveRecord, MassiveSplit
+from ruqtopics_kit.massive.records import (
+    HELD_OUT_PARTITION,
+    HUB_SPLITS,
+    SCENARIOS,
+    SPLITS,
+    MassiveDataError,
+    MassiveRecord,
+    MassiveSplit,
+)
 
 LOCALE_PATTERN = r"[a-z]{2,3}-[A-Za-z]{2,4}"
 VERSION_PATTERN = r"\d+(?:\.\d+)*"

@@ -39,8 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.core.processes import (run_child, signals_interrupt, skip_exit_collection, stop_children,
-                                          threads_per_job)
+from ruqtopics_kit.core.processes import (
+    run_child,
+    signals_interrupt,
+    skip_exit_collection,
+    stop_children,
+    threads_per_job,
+)
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args

@@ -35,8 +35,8 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
-from ruqtopics_kit.release.grid import GridRun, expand, plan, run_grid
 from ruqtopics_kit.release.claims import write_claims
+from ruqtopics_kit.release.grid import GridRun, expand, plan, run_grid
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
@@ -47,7 +47,7 @@ SAMPLE_GRID = package_path("configs", "sample")
 DATASET_NAME = "ruqtopics"
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")
 # One layer of width 128 learns the sample's 76 classes in 15 epochs; the default 2 x 32 learned none of them in 60.
-SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)  # the paper evaluates single-label models on MASSIVE
+SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)
 
 
 class ReleaseError(RuntimeError):
@@ -92,17 +92,16 @@ def _run_steps(release: Release, log) -> Path:
     steps = Steps(release.output_dir / ".release", log=log)
     raw_files = list(detect_layout(release.data_dir).values())
     dataset_repo = release.repo_id(DATASET_NAME)
-    dataset_key = steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
-                                        "repo_id": dataset_repo, "license": release.license},
-                            lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True,
-                                                   license=release.license, repo_id=dataset_repo),
-                            outputs=[release.dataset_dir / "README.md"])
-    backbone, backbone_key = release.backbone, release.backbone
+    steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
+                          "repo_id": dataset_repo, "license": release.license},
+              lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True,
+                                     license=release.license, repo_id=dataset_repo),
+              outputs=[release.dataset_dir / "README.md"])
+    backbone = release.backbone
     if release.sample:
         backbone = str(release.output_dir / "work" / "tiny-backbone")
-        backbone_key = steps.run("backbone", {"sample": fingerprint_files(raw_files)},
-                                 lambda: _build_sample_backbone(release.data_dir, Path(backbone)),
-                                 outputs=[Path(backbone)])
+        steps.run("backbone", {"sample": fingerprint_files(raw_files)},
+                  lambda: _build_sample_backbone(release.data_dir, Path(backbone)), outputs=[Path(backbone)])
     runs = _train(release, backbone, log)
     models = {run.output_dir.name: fingerprint_files([run.output_dir / RESULTS_FILE]) for run in runs}
     massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)

@@ -23,7 +23,8 @@ def write_report(release, models: list[str], evaluated: list[str]) -> Path:
     lines = ["# RuQTopics release report", ""]
     if release.sample:
         lines += [SYNTHETIC_WARNING]
-    lines += _dataset_section(release) + _models_section(release, models) + _massive_overview(release, models, evaluated)
+    lines += _dataset_section(release) + _models_section(release, models)
+    lines += _massive_overview(release, models, evaluated)
     for name in evaluated:
         lines += _massive_section(release, name) + _analysis_section(release, name)
     path = out / "report.md"
@@ -75,7 +76,8 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
              "scenarios; each encodes an utterance the way it read its training texts (its text mode).", ""]
     rows = []
     for name in evaluated:
-        model = json.loads((release.output_dir / "massive" / name / "results.json").read_text(encoding="utf-8"))["model"]
+        results = release.output_dir / "massive" / name / "results.json"
+        model = json.loads(results.read_text(encoding="utf-8"))["model"]
         rows.append({"model": f"`{name}`", "text mode": model["text_mode"] or "(not recorded)",
                      "utterance encoded as": model["utterance_encoding"]})
     lines.append(markdown_table(pd.DataFrame(rows, columns=["model", "text mode", "utterance encoded as"])))

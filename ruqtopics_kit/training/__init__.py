@@ -1,6 +1,6 @@
 """The accelerate trainer behind `train.py`: `command.main` checks the options, `loop.train` runs (its phases)."""
 
-from ruqtopics_kit.training.config import TrainingConfig, parse_args
 from ruqtopics_kit.training.command import main
+from ruqtopics_kit.training.config import TrainingConfig, parse_args
 
 __all__ = ["TrainingConfig", "main", "parse_args"]

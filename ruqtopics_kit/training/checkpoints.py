@@ -128,7 +128,8 @@ def save_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{BEST_WEIGHTS}.tmp")
         try:
-            save_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(temporary), metadata={"step": str(step)})
+            save_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(temporary),
+                       metadata={"step": str(step)})
             give_user_modes(temporary)
             os.replace(temporary, path)
         except (OSError, RuntimeError) as error:
@@ -148,4 +149,5 @@ def load_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
     if saved_step != step:
         raise RuntimeError(f"{path} holds the weights of step {saved_step}, but the best evaluation was at step "
                            f"{step}; resume from an earlier checkpoint or retrain with --overwrite-output-dir")
-    load_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(path))  # read on the CPU, copied into the parameters
+    # read on the CPU, copied into the parameters
+    load_model(accelerator.unwrap_model(model, keep_torch_compile=False), str(path))

@@ -276,8 +276,8 @@ def validate(config: TrainingConfig) -> None:
         raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
                          "resume from; pass one of them")
     if config.torch_compile_mode != "default" and config.torch_compile_backend != "inductor":
-        raise ValueError(f"--torch-compile-mode {config.torch_compile_mode} is an inductor mode; got --torch-compile-backend "
-                         f"{config.torch_compile_backend}")
+        raise ValueError(f"--torch-compile-mode {config.torch_compile_mode} is an inductor mode; "
+                         f"got --torch-compile-backend {config.torch_compile_backend}")
     if config.push_to_hub and not config.hub_model_id:
         raise ValueError("--push-to-hub needs --hub-model-id ORG/NAME")
     if config.hub_model_id and config.hub_model_id.count("/") != 1:

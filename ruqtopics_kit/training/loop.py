@@ -27,20 +27,41 @@ from accelerate.logging import get_logger
 from accelerate.utils import ProjectConfiguration, TorchDynamoPlugin, parse_flag_from_env, set_seed
 from tqdm.auto import tqdm
 
-from ruqtopics_kit.dataset.labels import LabelSet, for_config
-from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
-from ruqtopics_kit.modeling.backbones import (Backbone, load_classifier, load_tokenizer, max_length_cap,
-                                              record_input_limit, resolve_backbone, start_head_at_label_prior)
 from ruqtopics_kit.core.atomic import WriteError
 from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.core.precision import has_native_bf16
+from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH, TEXT_MODE_KEY
-from ruqtopics_kit.training.checkpoints import Progress, load_best_weights, read_state, resolve_resume, save_best_weights, save_checkpoint
+from ruqtopics_kit.modeling.backbones import (
+    Backbone,
+    load_classifier,
+    load_tokenizer,
+    max_length_cap,
+    record_input_limit,
+    resolve_backbone,
+    start_head_at_label_prior,
+)
+from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
+from ruqtopics_kit.training.checkpoints import (
+    Progress,
+    load_best_weights,
+    read_state,
+    resolve_resume,
+    save_best_weights,
+    save_checkpoint,
+)
 from ruqtopics_kit.training.command import failed
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
-from ruqtopics_kit.training.data import (BucketPadding, check_same_data, data_fingerprint, dataloaders, load_splits,
-                                           test_examples, tokenize)
+from ruqtopics_kit.training.data import (
+    BucketPadding,
+    check_same_data,
+    data_fingerprint,
+    dataloaders,
+    load_splits,
+    test_examples,
+    tokenize,
+)
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, start_output_dir, write_repository
 

@@ -1,16 +1,15 @@
 """The output directory: checked before training, written as a complete Hub model repository at the end.
 
 Layout at the end: model.safetensors, config.json (Russian id2label/label2id, ruqtopics_text_mode,
-decision_threshold for multi-label), tokenizer files, training_args.json, README.md (model card), test_predictions.parquet (one row
-per test example: id, gold and predicted class ids, probabilities; published so that comparisons between
-models can be recomputed from the Hub), all_results.json; plus
+decision_threshold for multi-label), tokenizer files, training_args.json, README.md (model card),
+test_predictions.parquet (one row per test example: id, gold and predicted class ids, probabilities; published
+so that comparisons between models can be recomputed from the Hub), all_results.json; plus
 checkpoints/ and runs/ (tensorboard), which are never uploaded. all_results.json is written last: a folder
 that has it with this run's options is a finished run.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from enum import Enum

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from table_helpers import markdown_rows
 
 from analysis import __main__ as cli
 from analysis import plots
-from table_helpers import markdown_rows
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "analysis" / "results_51.csv"
 REPO = Path(__file__).resolve().parents[2]
@@ -148,7 +148,8 @@ def test_failure_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["--results", str(FIXTURE), "--output-dir", str(tmp_path / "out"), "--n-bootstrap", "50"])
     assert exited.value.code == 2
-    assert f"could not write {tmp_path / 'out'}: No space left on device; nothing was written" in capsys.readouterr().err
+    message = f"could not write {tmp_path / 'out'}: No space left on device; nothing was written"
+    assert message in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

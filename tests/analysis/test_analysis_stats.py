@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as scipy_stats
 
 from analysis.correlations import correlation_table
-from analysis.pipeline import Options, analysis_frame
 from analysis.distances import load_distances
+from analysis.pipeline import Options, analysis_frame
 from analysis.results import Results
 from analysis.sizes import load_sizes
 from analysis.stats import (

@@ -76,9 +76,9 @@ def test_published_paths_are_never_absolute(tmp_path):
 def test_stopping_the_parent_stops_its_child(tmp_path):
     pid_file = tmp_path / "child.pid"
     child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
-    parent = subprocess.Popen([sys.executable, "-c", "import sys\nfrom ruqtopics_kit.core.processes import "
-                               f"run_child, signals_interrupt\nwith signals_interrupt():\n    run_child([sys.executable, "
-                               f"'-c', {child!r}])"], stderr=subprocess.PIPE)
+    parent_code = ("import sys\nfrom ruqtopics_kit.core.processes import run_child, signals_interrupt\n"
+                   f"with signals_interrupt():\n    run_child([sys.executable, '-c', {child!r}])")
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not (pid_file.exists() and pid_file.read_text()) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -7,9 +7,9 @@ import sys
 from types import SimpleNamespace
 
 import pytest
+from conftest import ROOT
 
 from analysis.__main__ import main as analysis_main
-from conftest import ROOT
 from ruqtopics_kit import cli
 from ruqtopics_kit.core import processes
 from ruqtopics_kit.massive.evaluate import main as evaluate_massive_main

@@ -2,7 +2,6 @@
 
 import gzip
 import json
-import textwrap
 from pathlib import Path
 
 import datasets
@@ -31,7 +30,8 @@ def raw_dir(tmp_path: Path, train=None, validation=None, test=None) -> Path:
         "train": [{"id": "1", "question": "Какую песню послушать?", "answer": "Любую.", "labels": ["музыка"]},
                   {"id": "2", "question": "Будет ли дождь?", "answer": "Да.", "labels": ["погода", "новости"]},
                   {"id": "3", "question": "Где купить самолёт?", "answer": "", "labels": ["самолёты"]}],
-        "validation": [{"id": "4", "question": "Что приготовить?", "answer": "Суп.", "labels": ["еда, напитки и кулинария"]}],
+        "validation": [{"id": "4", "question": "Что приготовить?", "answer": "Суп.",
+                        "labels": ["еда, напитки и кулинария"]}],
         "test": [{"id": "5", "question": "Какой фильм?", "answer": "Новый.", "labels": ["кино", "сериалы", "тв"]}],
     }
     folder = tmp_path / "raw"
@@ -124,7 +124,8 @@ def test_deeppavlov_tsv_with_label_ids_and_label_names(tmp_path):
                                       encoding="utf-8")
     (folder / "val.csv").write_text("text\tlabels\nЧто приготовить на ужин?\tеда, напитки и кулинария\n",
                                     encoding="utf-8")
-    (folder / "test.csv").write_text("text\tlabel\nГде купить самолёт?\tсамолёты;транспорт\nКак доехать?\tтранспорт\n", encoding="utf-8")
+    (folder / "test.csv").write_text("text\tlabel\nГде купить самолёт?\tсамолёты;транспорт\nКак доехать?\tтранспорт\n",
+                                     encoding="utf-8")
     builder = RuQTopics(config_name="single_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache"))
     builder.download_and_prepare()
     single = builder.as_dataset()
@@ -329,7 +330,8 @@ def test_push_uploads_the_repository_through_huggingface_hub(tmp_path, fake_hub,
 
     assert ruqtopics.main(args[:-3] + ["--overwrite"] + args[-3:]) == 0
     assert fake_hub.files("org/ruqtopics", "dataset") == local
-    assert (fake_hub.repo_dir("org/ruqtopics", "dataset") / "README.md").read_bytes() == (out / "README.md").read_bytes()
+    pushed_card = fake_hub.repo_dir("org/ruqtopics", "dataset") / "README.md"
+    assert pushed_card.read_bytes() == (out / "README.md").read_bytes()
     assert "Bearer hf_not_a_real_token_123" in fake_hub.authorization_headers
     output = capsys.readouterr()
     assert "hf_not_a_real_token_123" not in output.out + output.err

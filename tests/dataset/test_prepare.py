@@ -32,8 +32,9 @@ def entity(i: int, answers: int = 2) -> dict:
     exact field names could not be checked offline)."""
     return {"id": f"q{i:04d}", "title": f"Какую песню номер {i} послушать?", "description": None,
             "created": "2020-05-01T10:00:00Z", "author": {"id": "u1", "name": "Аня"},
-            "tags": [{"id": 10, "title": "музыка", "slug": "muzyka"}, {"id": 11, "title": "лайфхак", "slug": "x"}]
-            if i % 2 else [{"id": 12, "title": "погода", "slug": "pogoda"}, {"id": 13, "title": "новости", "slug": "n"}],
+            "tags": ([{"id": 10, "title": "музыка", "slug": "muzyka"}, {"id": 11, "title": "лайфхак", "slug": "x"}]
+                     if i % 2 else
+                     [{"id": 12, "title": "погода", "slug": "pogoda"}, {"id": 13, "title": "новости", "slug": "n"}]),
             "answers": [{"id": f"a{i}-{k}", "text": f"Ответ {k} на вопрос {i}", "votes": k} for k in range(answers)]}
 
 
@@ -78,7 +79,8 @@ def test_a_bad_field_spec_is_a_usage_error(tmp_path, capsys, spec, message):
 
 @pytest.mark.parametrize("change, message", [
     ({"answers": []}, r"missing path: answers\.0 does not exist \(the list at answers has 0 item\(s\)\)"),
-    ({"answers": [{"body": "Ответ"}]}, r"missing path: answers\.0\.text does not exist \(no key 'text' at answers\.0\)"),
+    ({"answers": [{"body": "Ответ"}]},
+     r"missing path: answers\.0\.text does not exist \(no key 'text' at answers\.0\)"),
     ({"answers": None}, r"missing path: answers\.0 does not exist \(answers is null, not an object or a list\)"),
     ({"tags": [{"name": "музыка"}]}, r"missing path: tags\.0\.title does not exist"),
     ({"title": {"text": "?"}}, r"bad question: record 'q0003' has a dict"),

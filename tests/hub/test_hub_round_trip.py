@@ -1,9 +1,9 @@
 """The sample release published, then used by repo id through a real Hub-API HTTP server on 127.0.0.1.
 
-The release's repositories are pushed (`release --push`'s upload call) to the in-process fake Hub, which takes uploads; what it
-received is mirrored into olah (tests/hub_server.py), a self-hosted Hub mirror that serves it over HTTP, with a
-tiny backbone and two Hub-layout copies of the MASSIVE sample. Every user command then runs in a fresh process
-whose HF_ENDPOINT is that server, online (HF_HUB_OFFLINE unset) with an empty cache, and with no route but
+The release's repositories are pushed (`release --push`'s upload call) to the in-process fake Hub, which takes
+uploads; what it received is mirrored into olah (tests/hub_server.py), a self-hosted Hub mirror that serves it over
+HTTP, with a tiny backbone and two Hub-layout copies of the MASSIVE sample. Every user command then runs in a
+fresh process whose HF_ENDPOINT is that server, online (HF_HUB_OFFLINE unset) with an empty cache, and with no route but
 127.0.0.1: `load_dataset` of every config (and streaming), `pipeline(model=...)`, train.py and evaluate_massive.py
 by repo id. A fresh process is how users run them, and the only clean way to point huggingface_hub, datasets and
 transformers at another endpoint (they read HF_ENDPOINT and HF_HUB_OFFLINE when imported).
@@ -28,13 +28,13 @@ from pathlib import Path
 
 import datasets
 import pytest
-from transformers import pipeline
-
 from conftest import ROOT
 from fake_hub import ENDPOINT as FAKE_ENDPOINT
 from fake_hub import FakeHub
 from fixtures.massive.builders import official_rows, write_amazon_science_copy, write_mteb_copy
 from hub_server import OlahServer
+from transformers import pipeline
+
 from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.release.pipeline import SAMPLE_MASSIVE
 

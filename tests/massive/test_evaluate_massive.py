@@ -18,11 +18,11 @@ from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from table_helpers import markdown_rows
 
 from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
-from ruqtopics_kit.massive.card import load_model_card
 from ruqtopics_kit.massive import evaluate as evaluate_module
+from ruqtopics_kit.massive.card import load_model_card
+from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 from ruqtopics_kit.massive.inference import UNRECORDED_RULE, UTTERANCE_RULES, predict_logits, resolve_device
 from ruqtopics_kit.massive.report import accuracy_interval
-from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 LOCALES = ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
@@ -80,7 +80,8 @@ def test_a_six_class_model_end_to_end(models, tmp_path):
             "macro_f1", "n_utterances", "languages"} <= set(table.columns)
     assert not any(column.endswith("full_argmax") for column in table.columns)  # six classes: one argmax only
     assert set(table["mapping"]) == {"default"} and set(table["split"]) == {"test"}
-    assert set(table["massive_version"]) == {1.1} and set(table["model"]) == {os.path.relpath(models["six_music"], tmp_path / "out")}
+    assert set(table["massive_version"]) == {1.1}
+    assert set(table["model"]) == {os.path.relpath(models["six_music"], tmp_path / "out")}
     assert set(table["n_utterances"]) == {150} and set(table["n_mmnlu22_skipped"]) == {2}
     # every utterance predicted "музыка": 25 of 150 right; F1 of музыка 50/175, of the others 0
     assert np.allclose(table["accuracy"], 25 / 150) and np.allclose(table["macro_f1"], 50 / 175 / 6)

@@ -65,7 +65,8 @@ MASSIVE_CASES = {
                                   r"ru-RU.jsonl, line 4: duplicate key 'utt' in one object"),
     "lone surrogate": (lambda tmp: official_archive(tmp, GOOD_LINES + line(id="4").replace("песню", "\\udfff")),
                        r"ru-RU.jsonl, line 4: field 'utt' holds a lone surrogate '\\udfff'"),
-    "integer id (not coerced)": (lambda tmp: mteb_parquet(tmp, [1, 2]), r"0000.parquet, row 1: id is int, not a string"),
+    "integer id (not coerced)": (lambda tmp: mteb_parquet(tmp, [1, 2]),
+                                 r"0000.parquet, row 1: id is int, not a string"),
     "last line cut": (lambda tmp: official_archive(tmp, GOOD_LINES + line(id="4")[:40]),
                       r"ru-RU.jsonl, line 4: not valid JSON"),
 }

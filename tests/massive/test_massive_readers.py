@@ -1,14 +1,20 @@
 """MASSIVE readers: every accepted copy yields the same records; bad copies fail naming what and where."""
 
 import json
-import tarfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fixtures.massive.builders import (archive_with, expected_records, line, official_rows, write_amazon_science_copy,
-                                       write_mteb_copy, write_official_folder)
+from fixtures.massive.builders import (
+    archive_with,
+    expected_records,
+    line,
+    official_rows,
+    write_amazon_science_copy,
+    write_mteb_copy,
+    write_official_folder,
+)
 
 from ruqtopics_kit.massive import MassiveDataError, read_massive
 from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, HUB_REVISION, MTEB

@@ -1,8 +1,12 @@
 """Multi-label heads start at the training split's label frequencies (modeling.backbones.start_head_at_label_prior)."""
 
 import torch
-from transformers import (BertConfig, BertForSequenceClassification, DistilBertConfig,
-                          DistilBertForSequenceClassification)
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    DistilBertConfig,
+    DistilBertForSequenceClassification,
+)
 
 from ruqtopics_kit.dataset.labels import all_topics
 from ruqtopics_kit.modeling.backbones import load_classifier, resolve_backbone, start_head_at_label_prior

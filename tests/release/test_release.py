@@ -8,13 +8,13 @@ import datasets
 import pandas as pd
 import pytest
 import scipy.stats
+from conftest import ROOT
 from huggingface_hub import DatasetCard, ModelCard
+from table_helpers import markdown_rows
 from transformers import pipeline
 
-from conftest import ROOT
-from table_helpers import markdown_rows
 from ruqtopics_kit.release import pipeline as release_module
-from ruqtopics_kit.release.pipeline import parse_args, run_release
+from ruqtopics_kit.release.pipeline import run_release
 
 pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) trains two models
 

@@ -49,8 +49,9 @@ CASES = {
                                          r"--backbone '.*bert': .*bert has no tokenizer files \(missing tokenizer.json "
                                          r"or vocab.txt\)"),
     "backbone weights cut short": (backbone_cut_short, r"bert/model.safetensors cannot be read: cut short or corrupt"),
-    "damaged training_args.json": (damaged_training_args, r"out/training_args.json: damaged, not valid JSON "
-                                                          r"\(Expecting property name enclosed in double quotes, line 2 column 1\)"),
+    "damaged training_args.json": (damaged_training_args,
+                                   r"out/training_args.json: damaged, not valid JSON "
+                                   r"\(Expecting property name enclosed in double quotes, line 2 column 1\)"),
     "damaged trainer_state.json": (damaged_trainer_state, r"step_3/trainer_state.json: damaged, not valid JSON"),
 }
 

@@ -55,7 +55,8 @@ def test_the_compiled_model_trains_the_plain_models_weights(runs):
     assert_close(weights(base / "eager"), weights(base / "compiled"))
     assert_close(weights(base / "eager" / "checkpoints", "best_model.safetensors"),
                  weights(base / "compiled" / "checkpoints", "best_model.safetensors"))
-    assert_same_scores(read_json(base / "eager" / "all_results.json"), read_json(base / "compiled" / "all_results.json"))
+    assert_same_scores(read_json(base / "eager" / "all_results.json"),
+                       read_json(base / "compiled" / "all_results.json"))
     assert read_json(base / "compiled" / "all_results.json")["run"]["config"]["torch_compile"] is True
 
 
