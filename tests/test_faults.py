@@ -126,6 +126,73 @@ def export_into_a_folder_in_use(tmp_path, request):
     return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out)], [raw], leftovers_in=tmp_path)
 
 
+
+# ---- an output path that is a file or a symbolic link is refused: never renamed, never followed ----------
+
+def a_file(tmp_path: Path, name: str = "out") -> Path:
+    path = tmp_path / name
+    path.write_text("the user's notes\n", encoding="utf-8")
+    return path
+
+
+def a_link_to_a_folder(tmp_path: Path, name: str = "out") -> Path:
+    """A symbolic link to a folder of the user's own files (which writing through the link would replace)."""
+    folder = tmp_path / "the_users_folder"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me\n", encoding="utf-8")
+    link = tmp_path / name
+    link.symlink_to(folder, target_is_directory=True)
+    return link
+
+
+def export_over_a_file(tmp_path, request):
+    raw, out = raw_copy(tmp_path), a_file(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--overwrite"], [raw, out],
+                      leftovers_in=tmp_path)
+
+
+def export_through_a_symlink(tmp_path, request):
+    raw, out = raw_copy(tmp_path), a_link_to_a_folder(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--overwrite"],
+                      [raw, out.resolve()], leftovers_in=tmp_path)
+
+
+def prepare_over_a_file(tmp_path, request):
+    dump, out = write_dump(tmp_path / "dump.jsonl"), a_file(tmp_path)
+    return Invocation(["prepare", "--dump", str(dump), "--output-dir", str(out), "--overwrite"], [dump, out],
+                      leftovers_in=tmp_path)
+
+
+def analysis_through_a_symlink(tmp_path, request):
+    folder, out = results_folder(tmp_path), a_link_to_a_folder(tmp_path)
+    return Invocation(["analysis", "--results", str(folder / "results.csv"), "--output-dir", str(out),
+                       "--overwrite"], [folder, out.resolve()], leftovers_in=tmp_path)
+
+
+def train_through_a_symlink(tmp_path, request):
+    out = a_link_to_a_folder(tmp_path)
+    argv = train_argv(request, request.getfixturevalue("exported_sample"), out)
+    return Invocation(argv + ["--overwrite-output-dir"], [out.resolve()], leftovers_in=tmp_path)
+
+
+def release_over_a_file(tmp_path, request):
+    out = a_file(tmp_path)
+    return Invocation(["release", "--sample", "--output-dir", str(out)], [out], leftovers_in=tmp_path)
+
+
+def release_into_a_users_folder(tmp_path, request):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.md").write_text("# my own report\n", encoding="utf-8")
+    return Invocation(["release", "--sample", "--output-dir", str(out)], [out], leftovers_in=tmp_path)
+
+
+def grid_through_a_symlink(tmp_path, request):
+    out = a_link_to_a_folder(tmp_path)
+    return Invocation(["grid", "sample", "--output-root", str(out), "--dry-run"], [out.resolve()],
+                      leftovers_in=tmp_path)
+
+
 # ---- 6. faults are named and leave nothing half-written ---------------------------------------------------
 
 def no_space(*args, **kwargs):
@@ -259,6 +326,15 @@ CASES = [
     Fault("resume-on-other-data", resume_on_other_data, 2,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
+    Fault("export-output-is-a-file", export_over_a_file, 1, r"output folder .*out is a file"),
+    Fault("export-output-is-a-symlink", export_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
+    Fault("prepare-output-is-a-file", prepare_over_a_file, 1, r"output folder .*out is a file"),
+    Fault("analysis-output-is-a-symlink", analysis_through_a_symlink, 2, r"output folder .*out is a symbolic link"),
+    Fault("train-output-is-a-symlink", train_through_a_symlink, 2, r"output folder .*out is a symbolic link"),
+    Fault("release-output-is-a-file", release_over_a_file, 1, r"output folder .*out is a file"),
+    Fault("release-into-a-folder-that-is-no-release", release_into_a_users_folder, 1,
+          r"output folder .*out is not empty and holds no release \(no \.release/\)"),
+    Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
 ]
 
 

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ruqtopics_kit.core.output_dir import check_output_path
+
 
 class WriteError(OSError):
     """Writing an output failed; nothing half-written was left. `str()` is one line for the user."""
@@ -87,9 +89,10 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
 
     On an exception the temporary directory is removed and `target` is untouched; an OSError while writing
     becomes a `WriteError`. An existing `target` is an error unless `overwrite`, in which case it is replaced
-    after the new one is complete.
+    after the new one is complete; a `target` that is a file or a symbolic link is always an error.
     """
     target = Path(target)
+    check_output_path(target)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; pass overwrite=True (--overwrite) to replace it")
     try:

@@ -1,7 +1,9 @@
 """Every command's output folder: never one of its inputs, and one writer at a time.
 
 `claim_output_dir(output, inputs)` is the one check all commands run before they write anything: an output
-folder that is, contains or lies inside an input is refused (`--overwrite` replaces the output folder, which
+path that is a file or a symbolic link is refused as it is (never renamed, replaced or followed: the kit replaces
+its output folder as a whole, which would take the user's file, or the folder the link points to, with it); an
+output folder that is, contains or lies inside an input is refused (`--overwrite` replaces the output folder, which
 would delete the input), and the folder is locked for the command's lifetime, so a second run into it stops.
 The lock is an OS file lock (`filelock`) on a sibling `.NAME.lock`, removed on exit: the OS releases the lock
 when the process ends, however it ends, so the file a killed run leaves behind never blocks the next one.
@@ -37,11 +39,25 @@ def local_path(value: str | Path | None) -> Path | None:
     return path.resolve() if path.exists() else None
 
 
+def check_output_path(output: str | Path) -> None:
+    """Refuse an `output` path that is a symbolic link or something other than a folder (see the module docstring)."""
+    path = Path(output).expanduser()
+    if path.is_symlink():
+        raise OutputDirError(f"the output folder {output} is a symbolic link (to {os.readlink(path)}); the kit "
+                             f"replaces its output folder as a whole and follows no link into that: give the "
+                             f"folder itself or a new path")
+    if path.exists() and not path.is_dir():
+        raise OutputDirError(f"the output folder {output} is a file, not a folder; it was left as it is: choose "
+                             f"another output folder")
+
+
 def check_not_input(output: str | Path, inputs: Mapping[str, str | Path | None]) -> None:
-    """Refuse an `output` folder that is, contains or lies inside one of `inputs` ({option: path or id}).
+    """Refuse an `output` folder that is a file or a link (`check_output_path`), or that is, contains or lies
+    inside one of `inputs` ({option: path or id}).
 
     Inputs that are not local paths (Hub ids, registry names, None) cannot overlap and are ignored.
     """
+    check_output_path(output)
     target = Path(output).expanduser().resolve()
     for option, value in inputs.items():
         source = local_path(value)

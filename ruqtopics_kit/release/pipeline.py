@@ -45,6 +45,7 @@ SAMPLE_DATA = package_path("data", "sample")
 SAMPLE_MASSIVE = package_path("data", "massive_sample", "amazon-massive-dataset-1.1.tar.gz")
 SAMPLE_GRID = package_path("configs", "sample")
 DATASET_NAME = "ruqtopics"
+STATE_DIR = ".release"  # the steps' stamps: what marks a folder as a release's
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")
 # One layer of width 128 learns the sample's 76 classes in 15 epochs; the default 2 x 32 learned none of them in 60.
 SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)
@@ -85,11 +86,20 @@ def run_release(release: Release, log=print) -> Path:
     inputs = {"--data-dir": release.data_dir, "--massive": release.massive, "--backbone": release.backbone,
               **{f"--grid {path}": path for path in release.grid}}
     with claim_output_dir(release.output_dir, inputs):
+        _check_is_a_release(release.output_dir)
         return _run_steps(release, log)
 
 
+def _check_is_a_release(folder: Path) -> None:
+    """The release writes into a new or empty folder, or into one of its own (to continue or redo it): never
+    into a folder of other files, which it would overwrite (report.md, say)."""
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / STATE_DIR).is_dir():
+        raise ReleaseError(f"the output folder {folder} is not empty and holds no release (no {STATE_DIR}/); choose "
+                           f"a new or empty folder, or the folder of an earlier release")
+
+
 def _run_steps(release: Release, log) -> Path:
-    steps = Steps(release.output_dir / ".release", log=log)
+    steps = Steps(release.output_dir / STATE_DIR, log=log)
     raw_files = list(detect_layout(release.data_dir).values())
     dataset_repo = release.repo_id(DATASET_NAME)
     steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
