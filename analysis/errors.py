@@ -5,12 +5,12 @@ Options follow the kit's convention (`ruqtopics_kit.core.errors`, scikit-learn's
 working. Messages say what was expected, what was received, and how to fix it.
 """
 
-from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
+from ruqtopics_kit.core.errors import InvalidParameterError, KitError, check_choice
 
 __all__ = ["AnalysisInputError", "InvalidParameterError", "check_choice", "format_locales"]
 
 
-class AnalysisInputError(ValueError):
+class AnalysisInputError(KitError, ValueError):
     """A results, sizes or distances file cannot be used as it is; the message names the file and locales."""
 
 

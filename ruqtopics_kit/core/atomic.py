@@ -14,10 +14,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.output_dir import check_output_path
 
 
-class WriteError(OSError):
+class WriteError(KitError, OSError):
     """Writing an output failed; nothing half-written was left. `str()` is one line for the user."""
 
     def __init__(self, target: str | Path, error: BaseException, *, staging: Path | None = None):

@@ -12,8 +12,10 @@ from typing import Literal
 
 from huggingface_hub import HfApi
 
+from ruqtopics_kit.core.errors import KitError
 
-class PushError(RuntimeError):
+
+class PushError(KitError, RuntimeError):
     """An upload failed; the local folder is complete and unchanged, and the same command retries it."""
 
 

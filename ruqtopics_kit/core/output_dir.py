@@ -19,8 +19,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ruqtopics_kit.core.errors import KitError
 
-class OutputDirError(FileExistsError):
+
+class OutputDirError(KitError, FileExistsError):
     """The output folder cannot be used: it overlaps an input, or another run is writing into it."""
 
     def __init__(self, message: str):

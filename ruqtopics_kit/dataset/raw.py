@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.jsonio import parse_object, unencodable_text
 from ruqtopics_kit.dataset.labels import all_topics
 
@@ -38,7 +39,7 @@ CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("
 OnBadRecord = Literal["error", "skip"]
 
 
-class RawDataError(ValueError):
+class RawDataError(KitError, ValueError):
     """A problem in the raw data, located by file and line."""
 
     def __init__(self, path: str | Path, line: int | None, problem: str):

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ruqtopics_kit.core.errors import KitError
+
 # The 18 scenarios of MASSIVE (alexa/massive); an intent is "{scenario}_{name}".
 SCENARIOS = ("alarm", "audio", "calendar", "cooking", "datetime", "email", "general", "iot", "lists", "music",
              "news", "play", "qa", "recommendation", "social", "takeaway", "transport", "weather")
@@ -23,7 +25,7 @@ class MassiveRecord(NamedTuple):
     utt: str
 
 
-class MassiveDataError(ValueError):
+class MassiveDataError(KitError, ValueError):
     """A problem in a copy of MASSIVE, located by file (archive member) and line or row."""
 
     def __init__(self, where: str, problem: str):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.labels import LabelSet
 
@@ -55,7 +56,7 @@ def registry() -> dict[str, dict]:
     return json.loads(BACKBONES_FILE.read_text(encoding="utf-8"))["backbones"]
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(KitError, ValueError):
     """A model or backbone that cannot be used as it is; the message names it and says why, on one line."""
 
 

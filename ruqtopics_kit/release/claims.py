@@ -35,6 +35,7 @@ import pandas as pd
 import scipy.stats
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.jsonio import write_json
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.core.tables import markdown_table
@@ -55,7 +56,7 @@ SIGNIFICANT_DIGITS = 6  # numbers in claims.json (p-values keep their exponent)
 SUPPORTS, CONTRADICTS, INCONCLUSIVE, CANNOT_TEST = "supports", "contradicts", "inconclusive", "cannot test"
 
 
-class ClaimsInputError(ValueError):
+class ClaimsInputError(KitError, ValueError):
     """A release folder whose files cannot give the claims: the file and what is wrong with it."""
 
     def __init__(self, path: str | Path, problem: str):

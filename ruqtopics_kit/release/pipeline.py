@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.hub import PushError, upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.processes import signals_interrupt
@@ -51,7 +52,7 @@ MASSIVE_CONFIGS = ("single_label", "massive_aligned")
 SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)
 
 
-class ReleaseError(RuntimeError):
+class ReleaseError(KitError, RuntimeError):
     """A step of the release failed; the message says which and how to continue."""
 
 
