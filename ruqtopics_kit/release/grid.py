@@ -16,8 +16,10 @@ which starts afresh where there is no checkpoint); a folder holding another run 
 grid goes on with the other configs. Options after `--` go to every train.py call and override the YAML files.
 The release trains its models through the same planner.
 
-`--jobs N` runs N configs at once. They share the GPU(s) they see: a small-batch run leaves most of a GPU
-idle, which the others fill. On a CPU the cores are split: each run gets cores // N threads
+`--jobs N` runs N configs at once. With GPUs, each run gets its own (`CUDA_VISIBLE_DEVICES`, `--gpus-per-run K`,
+default 1, `--gpus LIST` instead of the visible ones; see `devices.py`); with more runs than GPUs they share them
+evenly, and the grid says so: a small-batch run leaves most of a GPU idle, which the others fill. On a CPU the
+cores are split: each run gets cores // N threads
 (OMP_NUM_THREADS and MKL_NUM_THREADS, unless OMP_NUM_THREADS is already set). A run's result does not
 depend on what runs beside it: with the same number of threads it is bitwise the run trained alone; with
 another thread count (alone with every core, say) sums may be split differently, which moves its weights and
@@ -47,6 +49,7 @@ from ruqtopics_kit.core.processes import (
     threads_per_job,
 )
 from ruqtopics_kit.core.resources import package_path
+from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
 from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
@@ -127,10 +130,15 @@ def job_environment(jobs: int) -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
 
 
-def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=print) -> list[GridRun]:
-    """Run every unfinished config, `jobs` at a time, each logging to its own file; return the runs that failed."""
+def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=print,
+             devices: DeviceSlots | None = None) -> list[GridRun]:
+    """Run every unfinished config, `jobs` at a time, each logging to its own file and holding one of the device
+    slots (its own GPUs, when there are GPUs) while it runs; return the runs that failed."""
+    devices = devices or DeviceSlots.assign(jobs, ())
     environment = job_environment(jobs)
     threads = f" with {environment['OMP_NUM_THREADS']} CPU thread(s)" if "OMP_NUM_THREADS" in environment else ""
+    if devices.gpus:
+        log(f"devices: {devices.describe()}")
     pending = {}
     for index, run in enumerate(runs, 1):
         prefix = f"[{index}/{len(runs)}] {run.config_file.name}"
@@ -142,9 +150,9 @@ def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=p
         pending[prefix] = run
     if dry_run:
         return []
-    failed = []
+    failed, free = [], devices.free_slots()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_train, run, environment): prefix for prefix, run in pending.items()}
+        futures = {pool.submit(_train, run, environment, devices, free): prefix for prefix, run in pending.items()}
         try:
             for future in as_completed(futures):
                 prefix, run = futures[future], pending[futures[future]]
@@ -163,14 +171,17 @@ def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=p
     return failed
 
 
-def _train(run: GridRun, environment: dict[str, str]) -> tuple[int, float]:
-    """One train.py process, its output appended to the run's log file; returns its exit status and duration."""
+def _train(run: GridRun, environment: dict[str, str], devices: DeviceSlots, free) -> tuple[int, float]:
+    """One train.py process on a free device slot, its output appended to the run's log file; returns its exit
+    status and duration."""
     run.log_file.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    with open(run.log_file, "a", encoding="utf-8") as log_file:
-        log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {shlex.join(run.command)}\n")
+    with holding(free) as slot, open(run.log_file, "a", encoding="utf-8") as log_file:
+        own = devices.environment(slot)
+        started = time.perf_counter()
+        log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} "
+                       f"{''.join(f'{name}={value} ' for name, value in own.items())}{shlex.join(run.command)}\n")
         log_file.flush()
-        returncode = run_child(run.command, stdout=log_file, stderr=subprocess.STDOUT, env=environment,
+        returncode = run_child(run.command, stdout=log_file, stderr=subprocess.STDOUT, env={**environment, **own},
                                stdin=subprocess.DEVNULL)
     return returncode, time.perf_counter() - started
 
@@ -190,22 +201,18 @@ def main(argv: list[str] | None = None) -> int:
                                                    "`paper` for the configs shipped with the kit")
     parser.add_argument("--output-root", type=Path, default=Path("runs"),
                         help="each run trains into OUTPUT_ROOT/<config name> (default: runs)")
-    parser.add_argument("--launch", default="python",
-                        help="command that runs the training module (`-m ruqtopics_kit train` is appended), e.g. "
-                             "'accelerate launch --num_processes 4' or 'torchrun --nproc_per_node 2' "
-                             "(default: this Python)")
-    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help=(
-        "configs trained at once, sharing the GPU(s), or each with CPU cores // N threads (default: 1)"))
+    add_parallel_options(parser)
     parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
     args = parser.parse_args(own)
     try:
         config_files = expand(args.configs)
         runs = plan(config_files, args.output_root, extra, args.launch)
+        devices = device_slots(args)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     try:
         with signals_interrupt(), claim_output_dir(args.output_root, {str(path): path for path in config_files}):
-            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run)
+            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run, devices=devices)
     except OSError as error:  # the output root overlaps a config, or another grid runs into it
         print(f"ruqtopics grid: error: {error}", file=sys.stderr)
         return 1
@@ -217,6 +224,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.config_file.name for run in failed)}",
               file=sys.stderr)
     return 1 if failed else 0
+
+
+def add_parallel_options(parser: argparse.ArgumentParser) -> None:
+    """--launch, --jobs, --gpus and --gpus-per-run (the grid's and the release's training step's)."""
+    parser.add_argument("--launch", default="python",
+                        help="command that runs the training module (`-m ruqtopics_kit train` is appended), e.g. "
+                             "'accelerate launch --num_processes 4' or 'torchrun --nproc_per_node 2' "
+                             "(default: this Python)")
+    parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help=(
+        "configs trained at once, each on its own GPU(s) (shared evenly when N exceeds them), or each with CPU "
+        "cores // N threads (default: 1)"))
+    parser.add_argument("--gpus", type=parse_gpus, metavar="LIST", help=(
+        "GPUs to spread the runs over, e.g. 0,1,2,3 (default: CUDA_VISIBLE_DEVICES, else every GPU nvidia-smi lists)"))
+    parser.add_argument("--gpus-per-run", type=_positive_int, metavar="K", help=(
+        "GPUs each run sees, e.g. for --launch 'accelerate launch --multi_gpu --num_processes K' (default: 1)"))
+
+
+def device_slots(args: argparse.Namespace) -> DeviceSlots:
+    """The GPUs of each of the --jobs slots (ValueError when --gpus-per-run asks for more than there are)."""
+    return DeviceSlots.assign(args.jobs, visible_gpus(args.gpus), args.gpus_per_run)
 
 
 def _positive_int(value: str) -> int:

@@ -37,7 +37,8 @@ from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
 from ruqtopics_kit.release.claims import write_claims
-from ruqtopics_kit.release.grid import GridRun, expand, plan, run_grid
+from ruqtopics_kit.release.devices import DeviceSlots
+from ruqtopics_kit.release.grid import GridRun, add_parallel_options, device_slots, expand, plan, run_grid
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
@@ -68,6 +69,9 @@ class Release:
     license: str = "unknown"  # the dataset card's licence id (export --license)
     backbone: str | None = None  # overrides every config's backbone (the sample uses the tiny one)
     massive_options: dict = field(default_factory=dict)
+    launch: str = "python"  # what runs each training (grid --launch)
+    jobs: int = 1  # configs trained at once (grid --jobs)
+    devices: DeviceSlots | None = None  # the GPUs of each of those runs (grid --gpus, --gpus-per-run)
 
     @property
     def hub_dir(self) -> Path:
@@ -154,8 +158,8 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     accelerate state each), finished runs with the same options skipped, interrupted ones resumed."""
     extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
              *(["--backbone", backbone] if backbone else [])]
-    runs = plan(release.grid, release.hub_dir, extra, launch="python", hub_org=release.org)
-    failed = run_grid(runs, log=log)
+    runs = plan(release.grid, release.hub_dir, extra, launch=release.launch, hub_org=release.org)
+    failed = run_grid(runs, jobs=release.jobs, devices=release.devices, log=log)
     if failed:
         raise ReleaseError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
                            f"run's log is above); run the release again to resume")
@@ -206,6 +210,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
         "card). Model cards take their backbone's licence from the registry"))
     parser.add_argument("--locales", default=default_of("locales"),
                         help="MASSIVE locales to evaluate (default: %(default)s)")
+    add_parallel_options(parser)
     args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
@@ -219,9 +224,14 @@ def parse_args(argv: list[str] | None = None) -> Release:
         grid = expand(args.grid)
     except FileNotFoundError as error:
         parser.error(f"--grid: {error}")
+    try:
+        devices = device_slots(args)
+    except ValueError as error:
+        parser.error(str(error))
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
                    org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
-                   massive_options={"locales": args.locales})
+                   massive_options={"locales": args.locales}, launch=args.launch, jobs=args.jobs,
+                   devices=devices)
 
 
 def main(argv: list[str] | None = None) -> int:
