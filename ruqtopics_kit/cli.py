@@ -19,8 +19,8 @@ COMMANDS = {
                "write the script-free Hub dataset repository (Parquet + card), optionally push it"),
     "train": ("ruqtopics_kit.training", "main", "fine-tune a backbone; the output folder is a Hub model repository"),
     "evaluate-massive": ("ruqtopics_kit.massive.evaluate", "main", "per-locale results of a model on MASSIVE"),
-    "analysis": ("analysis.__main__", "main", "correlate per-locale MASSIVE scores with pretraining size and "
-                                              "distance from Russian"),
+    "analysis": ("ruqtopics_kit.analysis.command", "main",
+                 "correlate per-locale MASSIVE scores with pretraining size and distance from Russian"),
     "grid": ("ruqtopics_kit.release.grid", "main", "train a grid of configs, skipping finished runs"),
     "release": ("ruqtopics_kit.release.pipeline", "main", "the end-to-end release (raw data to Hub repositories "
                                                           "and a report)"),

@@ -242,12 +242,12 @@ def prepare_on_a_full_disk(tmp_path, request):
 
 
 def analysis_on_a_full_disk(tmp_path, request):
-    import analysis.pipeline
+    from ruqtopics_kit.analysis import pipeline
 
     folder = tmp_path / "analysis_input"
     shutil.copytree(ROOT / "tests" / "fixtures" / "analysis", folder)
     results = next(folder.rglob("*.csv"))
-    request.getfixturevalue("monkeypatch").setattr(analysis.pipeline, "_write_outputs", no_space)
+    request.getfixturevalue("monkeypatch").setattr(pipeline, "_write_outputs", no_space)
     return Invocation(["analysis", "--results", str(results), "--output-dir", str(tmp_path / "out"),
                        "--allow-missing-locales"], [folder], leftovers_in=tmp_path)
 

@@ -110,21 +110,19 @@ def claim_output_dir(output: str | Path, inputs: Mapping[str, str | Path | None]
         yield path
 
 
-KIT_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = ("ruqtopics_kit", "analysis", "data", "configs")  # folders of the kit's own data, configs and code
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed or checked-out ruqtopics_kit folder
 
 
 def portable_path(value: str | Path | None, output: str | Path) -> str | None:
     """How a published file written into `output` names an input: never by an absolute local path.
 
-    A file shipped with the kit (bundled sample, configs, packaged data) is named relative to the kit
-    (`data/sample`); another local path relative to `output` (`../tiny-backbone`); anything else (a Hub id, a
-    registry name) as it is.
+    A file shipped in the package (bundled sample, configs, packaged data) is named from the package's folder
+    (`ruqtopics_kit/data/sample`, whatever link led to it); another local path relative to `output`
+    (`../tiny-backbone`); anything else (a Hub id, a registry name) as it is.
     """
     path = local_path(value)
     if path is None:
         return None if value is None else str(value)
-    for folder in SHIPPED:
-        if path.is_relative_to(KIT_ROOT / folder):
-            return path.relative_to(KIT_ROOT).as_posix()
+    if path.is_relative_to(PACKAGE_DIR):
+        return path.relative_to(PACKAGE_DIR.parent).as_posix()
     return Path(os.path.relpath(path, Path(output).expanduser().resolve())).as_posix()

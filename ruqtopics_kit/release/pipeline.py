@@ -176,7 +176,7 @@ def _evaluate(release: Release, name: str) -> None:
 def _analyse(release: Release, name: str) -> None:
     """Run the correlation analysis; when the data admit none (e.g. the same score in every locale), write
     the reason where the report looks for it instead of failing the whole release."""
-    import analysis
+    from ruqtopics_kit import analysis
     from ruqtopics_kit.core.atomic import atomic_directory
 
     output = release.output_dir / "analysis" / name

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from table_helpers import markdown_rows
 
-from analysis import __main__ as cli
-from analysis import plots
+from ruqtopics_kit.analysis import command as cli
+from ruqtopics_kit.analysis import plots
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "analysis" / "results_51.csv"
 REPO = Path(__file__).resolve().parents[2]

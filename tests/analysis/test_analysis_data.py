@@ -1,4 +1,4 @@
-"""The data shipped in analysis/data: locales, language codes checked by name, sizes, cached distances."""
+"""The data shipped in ruqtopics_kit/data/analysis: locales, language codes checked by name, sizes, cached distances."""
 
 import logging
 from importlib.metadata import version
@@ -6,8 +6,8 @@ from importlib.metadata import version
 import pandas as pd
 import pytest
 
-from analysis import __main__ as cli
-from analysis.distances import (
+from ruqtopics_kit.analysis import command as cli
+from ruqtopics_kit.analysis.distances import (
     DISTANCE_KINDS,
     DISTANCES_FILE,
     check_language_names,
@@ -17,8 +17,8 @@ from analysis.distances import (
     load_provenance,
     provenance_path,
 )
-from analysis.locales import paper_locales
-from analysis.sizes import DEFAULT_SIZES_FILE, load_sizes
+from ruqtopics_kit.analysis.locales import paper_locales
+from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE, load_sizes
 from ruqtopics_kit.core.locales import locale_table
 
 

@@ -6,9 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import analysis
-from analysis import AnalysisInputError, InvalidParameterError
-from analysis.sizes import DEFAULT_SIZES_FILE
+from ruqtopics_kit import analysis
+from ruqtopics_kit.analysis import AnalysisInputError
+from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE
+from ruqtopics_kit.core.errors import InvalidParameterError
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "analysis" / "results_51.csv"
 FAST = {"n_bootstrap": 50}

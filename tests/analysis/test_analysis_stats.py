@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from scipy import stats as scipy_stats
 
-from analysis.correlations import correlation_table
-from analysis.distances import load_distances
-from analysis.pipeline import Options, analysis_frame
-from analysis.results import Results
-from analysis.sizes import load_sizes
-from analysis.stats import (
+from ruqtopics_kit.analysis.correlations import correlation_table
+from ruqtopics_kit.analysis.distances import load_distances
+from ruqtopics_kit.analysis.pipeline import Options, analysis_frame
+from ruqtopics_kit.analysis.results import Results
+from ruqtopics_kit.analysis.sizes import load_sizes
+from ruqtopics_kit.analysis.stats import (
     bootstrap_spearman_interval,
     kendall,
     monotone_trend,

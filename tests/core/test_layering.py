@@ -29,8 +29,6 @@ ALLOWED = {
 def part_of(module: str) -> str | None:
     """The part a dotted module name belongs to (None for modules outside the kit)."""
     names = module.split(".")
-    if names[0] == "analysis":
-        return "analysis"
     if names[0] != "ruqtopics_kit":
         return None
     if len(names) == 1:
@@ -58,7 +56,7 @@ def imported_modules(path: Path) -> list[str]:
     return found
 
 
-MODULES = sorted(p for top in ("ruqtopics_kit", "analysis") for p in (ROOT / top).rglob("*.py"))
+MODULES = sorted((ROOT / "ruqtopics_kit").rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))

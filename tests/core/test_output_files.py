@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
 from ruqtopics_kit.core.output_dir import OutputDirError, check_not_input, output_lock, portable_path
+from ruqtopics_kit.core.resources import package_path
 
 
 @pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
@@ -64,12 +66,11 @@ def test_a_second_writer_is_refused_and_a_killed_one_blocks_nothing(tmp_path):
 
 
 def test_published_paths_are_never_absolute(tmp_path):
-    from ruqtopics_kit.core.output_dir import KIT_ROOT
-
     (tmp_path / "backbone").mkdir()
     assert portable_path(tmp_path / "backbone", tmp_path / "hub" / "model") == "../../backbone"
     # the bundled sample lives in the package (data/sample at the top of a checkout links to it)
-    assert portable_path(KIT_ROOT / "data" / "sample", tmp_path) == "ruqtopics_kit/data/sample"
+    assert portable_path(package_path("data", "sample"), tmp_path) == "ruqtopics_kit/data/sample"
+    assert portable_path(ROOT / "data" / "sample", tmp_path) == "ruqtopics_kit/data/sample"
     assert portable_path("org/model", tmp_path) == "org/model"
 
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 from conftest import ROOT
 
-from analysis.__main__ import main as analysis_main
 from ruqtopics_kit import cli
+from ruqtopics_kit.analysis.command import main as analysis_main
 from ruqtopics_kit.core import processes
 from ruqtopics_kit.massive.evaluate import main as evaluate_massive_main
 from ruqtopics_kit.release.grid import main as grid_main

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.locales import paper_locales
+from ruqtopics_kit.analysis.locales import paper_locales
 from ruqtopics_kit.dataset.labels import massive_aligned
 from ruqtopics_kit.massive import SCENARIOS, bundled_mappings, load_mapping, massive_locales
 from ruqtopics_kit.massive.locales import locale_of_subset, subset_names

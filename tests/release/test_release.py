@@ -13,6 +13,7 @@ from huggingface_hub import DatasetCard, ModelCard
 from table_helpers import markdown_rows
 from transformers import pipeline
 
+from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE
 from ruqtopics_kit.release import pipeline as release_module
 from ruqtopics_kit.release.pipeline import run_release
 
@@ -29,7 +30,7 @@ def test_every_folder_loads_back(sample_release):
     assert sorted(results["locale"]) == ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
     correlations = pd.read_csv(release.output_dir / "analysis" / "tiny-massive_aligned-question" / "correlations.csv")
     size = correlations.set_index(["predictor", "method"]).loc[("size", "spearman")]
-    sizes = pd.read_csv(ROOT / "analysis" / "data" / "wiki_sizes.csv").set_index("locale")["articles_2020_08"]
+    sizes = pd.read_csv(DEFAULT_SIZES_FILE).set_index("locale")["articles_2020_08"]
     expected = scipy.stats.spearmanr(results["accuracy"], sizes.loc[results["locale"]].to_numpy())
     assert size["n"] == 6 and size["statistic"] == pytest.approx(expected.statistic)
     assert not (release.output_dir / "massive" / "tiny-multi_label-question").exists()  # not a MASSIVE model

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ruqtopics_kit.analysis.locales import DATA_DIR
+from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.locales import locale_table
-
-from .locales import DATA_DIR
-from .tables import index_by_locale, numeric_column, read_table, require_columns
 
 DISTANCE_KINDS = ("genetic", "syntactic", "geographic", "featural")
 DISTANCES_FILE = DATA_DIR / "distances.csv"

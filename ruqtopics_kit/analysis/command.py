@@ -7,12 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from ruqtopics_kit.analysis.distances import DISTANCES_FILE, compute_distances, write_distances
+from ruqtopics_kit.analysis.errors import AnalysisInputError
+from ruqtopics_kit.analysis.pipeline import ABSENT_LANGUAGE_TREATMENTS, Options, run
+from ruqtopics_kit.analysis.sizes import PROXY_PREFIXES
+from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.core.processes import skip_exit_collection
-
-from .distances import DISTANCES_FILE, compute_distances, write_distances
-from .errors import AnalysisInputError, InvalidParameterError
-from .pipeline import ABSENT_LANGUAGE_TREATMENTS, Options, run
-from .sizes import PROXY_PREFIXES
 
 
 def correlation_parser() -> argparse.ArgumentParser:
@@ -47,7 +47,7 @@ def correlation_parser() -> argparse.ArgumentParser:
         "--sizes",
         type=Path,
         default=None,
-        help="a sizes table of your own with the columns of analysis/data/wiki_sizes.csv",
+        help="a sizes table of your own with the columns of the shipped wiki_sizes.csv",
     )
     parser.add_argument(
         "--allow-missing-locales", action="store_true", help="accept results for a subset of the 51 MASSIVE 1.0 locales"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ruqtopics_kit.core.locales import locale_table
 from ruqtopics_kit.core.resources import package_path
 
-DATA_DIR = package_path("data", package="analysis")
+DATA_DIR = package_path("data", "analysis")
 
 
 def paper_locales() -> list[str]:

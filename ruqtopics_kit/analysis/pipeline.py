@@ -10,18 +10,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ruqtopics_kit.analysis import plots, report
+from ruqtopics_kit.analysis.correlations import correlation_table
+from ruqtopics_kit.analysis.distances import DISTANCE_KINDS, DISTANCES_FILE, load_distances, load_provenance
+from ruqtopics_kit.analysis.errors import AnalysisInputError, format_locales
+from ruqtopics_kit.analysis.locales import paper_locales
+from ruqtopics_kit.analysis.results import Results, load_results
+from ruqtopics_kit.analysis.sizes import PROXY_PREFIXES, SizeTable, load_sizes
+from ruqtopics_kit.analysis.stats import tie_groups
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import json_ready, write_json
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
-
-from . import plots, report
-from .correlations import correlation_table
-from .distances import DISTANCE_KINDS, DISTANCES_FILE, load_distances, load_provenance
-from .errors import AnalysisInputError, InvalidParameterError, check_choice, format_locales
-from .locales import paper_locales
-from .results import Results, load_results
-from .sizes import PROXY_PREFIXES, SizeTable, load_sizes
-from .stats import tie_groups
 
 ABSENT_LANGUAGE_TREATMENTS = ("zero", "drop")
 MIN_LOCALES = 3
@@ -33,7 +33,7 @@ class Options:
     exponent: float = 0.7  # size ** exponent, mBERT's sampling smoothing; rank statistics ignore it
     absent_languages: str = "zero"  # zero: languages not in mBERT get size 0; drop: leave them out
     metric: str = "accuracy"  # the results column to correlate
-    sizes: str | os.PathLike | None = None  # a sizes table of your own; None: analysis/data/wiki_sizes.csv
+    sizes: str | os.PathLike | None = None  # a sizes table of your own; None: the shipped data/analysis/wiki_sizes.csv
     allow_missing_locales: bool = False  # accept results for a subset of the 51 MASSIVE 1.0 locales
     n_bootstrap: int = 10_000  # bootstrap resamples for the 95% interval of each Spearman rho
     seed: int = 0  # seeds the bootstrap and the plot jitter

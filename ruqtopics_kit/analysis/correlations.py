@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .distances import DISTANCE_KINDS
-from .stats import bootstrap_spearman_interval, kendall, partial_spearman, pearson, spearman
+from ruqtopics_kit.analysis.distances import DISTANCE_KINDS
+from ruqtopics_kit.analysis.stats import bootstrap_spearman_interval, kendall, partial_spearman, pearson, spearman
 
 ESTIMATORS = {"spearman": spearman, "kendall": kendall, "pearson_log1p": pearson, "pearson": pearson}
 

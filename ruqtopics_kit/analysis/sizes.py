@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import AnalysisInputError, format_locales
-from .locales import DATA_DIR
-from .tables import index_by_locale, numeric_column, read_table, require_columns
+from ruqtopics_kit.analysis.errors import AnalysisInputError, format_locales
+from ruqtopics_kit.analysis.locales import DATA_DIR
+from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 
 DEFAULT_SIZES_FILE = DATA_DIR / "wiki_sizes.csv"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import AnalysisInputError, format_locales
+from ruqtopics_kit.analysis.errors import AnalysisInputError, format_locales
 
 
 def read_table(path: Path, what: str) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .tables import index_by_locale, numeric_column, read_table, require_columns
+from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 
 
 @dataclass(frozen=True)
