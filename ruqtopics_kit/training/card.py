@@ -171,7 +171,8 @@ def _training_table(model: TrainedModel) -> list[tuple[str, str]]:
         ("text mode", f"{config.text_mode}, at most {run['max_length']} tokens"),
         ("training examples", f"{run['train_examples']:,}"),
         ("batch", f"{config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "
-                  f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']}"),
+                  f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']}"
+                  f"{config.batch_origin}"),
         ("optimizer", f"AdamW, lr {config.learning_rate:g}, betas ({config.adam_beta1:g}, {config.adam_beta2:g}), "
                       f"weight decay {config.weight_decay:g}"),
         ("schedule", f"{config.lr_scheduler_type}, warmup {warmup}, {run['max_steps']} optimizer steps planned"),

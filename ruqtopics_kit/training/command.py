@@ -7,11 +7,12 @@ run itself is `loop.train`, which checks the folder again under its lock.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ruqtopics_kit.core.output_dir import check_not_input, lock_path
 from ruqtopics_kit.core.processes import skip_exit_collection
-from ruqtopics_kit.training.config import parse_args
+from ruqtopics_kit.training.config import parse_args, resolve_batch
 from ruqtopics_kit.training.outputs import inspect_output_dir
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     skip_exit_collection()
     config = parse_args(argv)
     try:
+        config = resolve_batch(config, launched_processes())
         check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
         if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
             inspect_output_dir(config)
@@ -29,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     from ruqtopics_kit.training.loop import train
 
     return train(config)
+
+
+def launched_processes() -> int:
+    """The processes of this run, as torchrun and `accelerate launch` tell each of them (WORLD_SIZE), read before
+    accelerate is imported; `loop.setup` checks the total batch against accelerate's own count."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
 
 
 def failed(error: Exception, status: int) -> int:

@@ -99,6 +99,10 @@ class OptimisationOptions:
     per_device_eval_batch_size: int = option(64, help="evaluation examples per process and batch")
     gradient_accumulation_steps: int = option(1, help=(
         "micro-batches per optimizer step (effective batch = per-device batch x processes x this)"))
+    total_train_batch_size: int | None = option(None, metavar="N", help=(
+        "the effective batch to keep on any number of processes P: the per-device batch and the gradient "
+        "accumulation are set so that per-device x P x accumulation = N, --per-device-train-batch-size being the "
+        "most one process takes at once (a total that P does not divide is refused)"))
     learning_rate: float = option(2e-5, help="peak learning rate of AdamW")
     weight_decay: float = option(0.0, help="AdamW weight decay (never applied to biases and LayerNorm weights)")
     adam_beta1: float = option(0.9, help="AdamW beta1")
@@ -201,6 +205,12 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
     def greater_is_better(self) -> bool:
         return self.best_metric not in LOWER_IS_BETTER
 
+    @property
+    def batch_origin(self) -> str:
+        """Where the per-device batch and accumulation came from, for the log and the card."""
+        total = self.total_train_batch_size
+        return f" (set from total_train_batch_size {total}, kept on any number of processes)" if total else ""
+
     def to_dict(self) -> dict:
         """Every option except secrets: what training_args.json and checkpoints hold. They are published, so
         local paths are relative to the output folder (the model repository), never absolute."""
@@ -208,7 +218,8 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
 
     def identity(self) -> dict:
         """The options that define the run: two configs with equal identities train the same model."""
-        return {f.name: self._portable(f.name) for f in dataclasses.fields(self) if f.name not in NOT_IDENTITY}
+        return _without_batch_split({f.name: self._portable(f.name) for f in dataclasses.fields(self)
+                                     if f.name not in NOT_IDENTITY})
 
     def _portable(self, name: str):
         if name == "output_dir":
@@ -232,7 +243,36 @@ def identity_of(saved: dict) -> dict:
     saved = saved_options(saved)
     defaults = {f.name: None if f.default is dataclasses.MISSING else f.default
                 for f in dataclasses.fields(TrainingConfig) if f.name not in NOT_IDENTITY}
-    return {name: saved.get(name, default) for name, default in defaults.items()}
+    return _without_batch_split({name: saved.get(name, default) for name, default in defaults.items()})
+
+
+def _without_batch_split(identity: dict) -> dict:
+    """With a total batch, how it is split (per device, accumulation) follows from the processes: not the run's
+    identity, as the number of processes is not (a run is resumed by as many processes as it started with)."""
+    if identity.get("total_train_batch_size") is None:
+        return identity
+    return {name: value for name, value in identity.items()
+            if name not in ("per_device_train_batch_size", "gradient_accumulation_steps")}
+
+
+def resolve_batch(config: TrainingConfig, num_processes: int) -> TrainingConfig:
+    """The config with its total batch split for `num_processes` processes: the fewest accumulation steps whose
+    per-device batch divides the per-process share and is at most --per-device-train-batch-size. Unchanged
+    without a total; resolving a resolved config gives it back."""
+    total = config.total_train_batch_size
+    if total is None:
+        return config
+    if total % num_processes:
+        raise ValueError(f"total_train_batch_size {total} cannot be split evenly between {num_processes} processes; "
+                         f"use a number of processes that divides it")
+    share = total // num_processes
+    accumulation = next(steps for steps in range(-(-share // config.per_device_train_batch_size), share + 1)
+                        if share % steps == 0)
+    if config.gradient_accumulation_steps not in (1, accumulation):
+        raise ValueError(f"give total_train_batch_size or gradient_accumulation_steps, not both (the total sets "
+                         f"the accumulation: {accumulation} on {num_processes} process(es))")
+    return dataclasses.replace(config, per_device_train_batch_size=share // accumulation,
+                               gradient_accumulation_steps=accumulation)
 
 
 def differences(old: dict, new: dict) -> str:
@@ -249,8 +289,8 @@ def validate(config: TrainingConfig) -> None:
     if empty:
         raise ValueError(f"{', '.join(empty)} must not be empty")
     _positive(config, "per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
-              "num_train_epochs", "logging_steps", "max_length", "max_train_samples", "max_eval_samples",
-              "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience",
+              "total_train_batch_size", "num_train_epochs", "logging_steps", "max_length", "max_train_samples",
+              "max_eval_samples", "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience",
               "lr_plateau_patience")
     if config.dataloader_num_workers < 0:
         raise ValueError(f"dataloader_num_workers must be >= 0; got {config.dataloader_num_workers}")

@@ -187,6 +187,7 @@ def configure_logging(accelerator: Accelerator) -> None:
 
 def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     """Check everything, then build data, model, optimizer and schedule; resume if asked."""
+    check_total_batch(config, accelerator.num_processes)
     checkpoint = resolve_resume(config.resume_from_checkpoint, config.output_dir)
     progress, saved_run = read_state(checkpoint) if checkpoint else (Progress(), None)
     if saved_run:
@@ -258,6 +259,14 @@ def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int
                                      * config.gradient_accumulation_steps),
             "max_steps": plan.max_steps, "train_examples": tokenized["train"].num_rows,
             "eval_examples": {split: part.num_rows for split, part in tokenized.items() if split != "train"}}
+
+
+def check_total_batch(config: TrainingConfig, num_processes: int) -> None:
+    """The split of --total-train-batch-size (`command.main`) was made for as many processes as accelerate has."""
+    split = config.per_device_train_batch_size * num_processes * config.gradient_accumulation_steps
+    if config.total_train_batch_size not in (None, split):
+        raise ValueError(f"total_train_batch_size {config.total_train_batch_size} was split for another number of "
+                         f"processes than this run's {num_processes} (WORLD_SIZE is not what the launcher started)")
 
 
 def check_same_run(saved_run: dict, config: TrainingConfig, num_processes: int, checkpoint) -> None:
@@ -438,7 +447,8 @@ def log_banner(session: Session) -> None:
                 ", ".join(f"{count:,} {split}" for split, count in run["eval_examples"].items()))
     logger.info(f"  text mode {config.text_mode}, max length {run['max_length']}, backbone {session.backbone.source}")
     logger.info(f"  batch: {config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "
-                f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']} per optimizer step")
+                f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']} per optimizer step"
+                f"{config.batch_origin}")
     logger.info(f"  optimizer steps: {plan.max_steps:,} ({plan.steps_per_epoch:,} per epoch, {plan.epochs} "
                 f"epoch(s)); starting at step {session.progress.completed_steps}")
     logger.info(f"  mixed precision: {run['mixed_precision']}; final model: best validation {config.best_metric}")

@@ -133,3 +133,36 @@ def test_backbone_names_paths_and_hub_ids(tmp_path):
     for missing in (str(tmp_path / "nope"), "./nope", "a/b/c"):
         with pytest.raises(FileNotFoundError, match="does not exist. Expected a registry name"):
             resolve_backbone(missing)
+
+
+def test_a_total_batch_is_split_between_the_processes_and_kept():
+    from ruqtopics_kit.training.config import resolve_batch
+
+    config = parse_args([*REQUIRED, "--total-train-batch-size", "64", "--per-device-train-batch-size", "24"])
+    splits = {processes: resolve_batch(config, processes) for processes in (1, 2, 4, 8)}
+    assert {processes: (split.per_device_train_batch_size, split.gradient_accumulation_steps)
+            for processes, split in splits.items()} == {1: (16, 4), 2: (16, 2), 4: (16, 1), 8: (8, 1)}
+    for processes, split in splits.items():
+        assert resolve_batch(split, processes) == split and split.identity() == config.identity()
+        assert split.to_dict()["total_train_batch_size"] == 64
+    assert resolve_batch(parse_args(REQUIRED), 2) == parse_args(REQUIRED)  # no total: the options as given
+    with pytest.raises(ValueError, match="cannot be split evenly between 3 processes"):
+        resolve_batch(config, 3)
+    with pytest.raises(ValueError, match="not both"):
+        resolve_batch(dataclasses.replace(config, gradient_accumulation_steps=3), 1)
+
+
+def test_train_refuses_a_total_batch_its_processes_cannot_reach_in_one_line(monkeypatch, capsys, tmp_path):
+    from ruqtopics_kit.training import main
+
+    monkeypatch.setenv("WORLD_SIZE", "3")
+    assert main([*REQUIRED[:4], "--output-dir", str(tmp_path / "out"), "--total-train-batch-size", "64"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "64 cannot be split evenly between 3 processes" in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_paper_configs_name_their_total_batch():
+    for path in sorted((ROOT / "configs" / "paper").glob("*.yaml")):
+        config = parse_args(["--config-file", str(path), "--output-dir", "out"])
+        assert config.total_train_batch_size in (32, 64), path

@@ -1,9 +1,10 @@
 """Two CPU processes (torchrun with ACCELERATE_USE_CPU=1: gloo, MULTI_CPU) train what one process trains.
 
 `accelerate launch --cpu --num_processes 2` would start a single process (its simple launcher needs mpirun for
-several CPU processes), so the test uses torchrun, as accelerate's own CPU tests do. Per optimizer step, the 2
-processes with 8 examples each see the 16 examples that 1 process sees with a batch of 16, so without dropout
-the weights agree up to float summation order, and the validation metrics are the same.
+several CPU processes), so the test uses torchrun, as accelerate's own CPU tests do. Both runs are the same
+paper-style command, a total batch of 16 (`--total-train-batch-size`): the 2 processes take 8 examples each per
+optimizer step, the 16 that 1 process takes alone, so without dropout the weights agree up to float summation
+order, and the validation metrics are the same.
 
 The processes run train.py's main through a wrapper that counts the DistributedDataParallel models alive when
 training ends (`Accelerator.end_training` destroys the process group): one alive then is how a process hung at
@@ -42,6 +43,9 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+TOTAL_BATCH = ("--total-train-batch-size", "16")  # per device at most 16 (train_helpers.FAST)
+
+
 @pytest.fixture(scope="module")
 def no_dropout_backbone(tiny_backbone, tmp_path_factory):
     return dropout_free_copy(tiny_backbone, tmp_path_factory.mktemp("no_dropout"))
@@ -53,16 +57,22 @@ def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_bac
     script.write_text(COUNTING_MAIN, encoding="utf-8")
     torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")  # free port
     result = run_subprocess([*torchrun, str(script),
-                             *train_argv(no_dropout_backbone, exported_sample, two,
-                                         "--per-device-train-batch-size", "8")],
+                             *train_argv(no_dropout_backbone, exported_sample, two, *TOTAL_BATCH)],
                             ACCELERATE_USE_CPU="1")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert result.stdout.count("DistributedDataParallel models alive at end_training: 0") == 2, result.stdout[-2000:]
-    single = train_argv(no_dropout_backbone, exported_sample, one, "--per-device-train-batch-size", "16")
+    single = train_argv(no_dropout_backbone, exported_sample, one, *TOTAL_BATCH)
     assert run_train(single) == 0
 
     results_one, results_two = read_json(one / "all_results.json"), read_json(two / "all_results.json")
-    assert results_two["run"]["num_processes"] == 2 and results_two["run"]["effective_batch_size"] == 16
+    assert results_two["run"]["num_processes"] == 2 and results_one["run"]["num_processes"] == 1
+    assert results_two["run"]["effective_batch_size"] == results_one["run"]["effective_batch_size"] == 16
+    for folder, split in ((one, (16, 1)), (two, (8, 1))):  # the three numbers, in training_args.json and the card
+        args = read_json(folder / "training_args.json")
+        assert (args["per_device_train_batch_size"], args["gradient_accumulation_steps"]) == split
+        assert args["total_train_batch_size"] == 16
+        card = (folder / "README.md").read_text(encoding="utf-8")
+        assert f"{split[0]} per device x" in card and "total_train_batch_size 16" in card
     for split in ("validation", "test"):
         for metric in ("accuracy", "macro_f1"):
             assert results_two[split][metric] == results_one[split][metric], (split, metric)
