@@ -1,4 +1,5 @@
-"""The accelerate trainer behind `train.py`: `command.main` checks the options, `loop.train` runs (its phases)."""
+"""The accelerate trainer behind `train.py`: `command.main` checks the options, `session.setup` builds the run,
+`loop.train` runs it (its phases)."""
 
 from ruqtopics_kit.training.command import main
 from ruqtopics_kit.training.config import TrainingConfig, parse_args

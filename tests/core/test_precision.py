@@ -5,7 +5,7 @@ import torch
 
 from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.massive.inference import resolve_autocast
-from ruqtopics_kit.training.loop import resolve_mixed_precision
+from ruqtopics_kit.training.session import resolve_mixed_precision
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ruqtopics_kit.training.checkpoints import Progress
 from ruqtopics_kit.training.config import parse_args
 from ruqtopics_kit.training.data import LengthGroupedSampler, check_label_names, multi_hot
 from ruqtopics_kit.training.evaluation import THRESHOLDS, Evaluator
-from ruqtopics_kit.training.loop import make_optimizer, make_scheduler, step_plateau
+from ruqtopics_kit.training.session import make_optimizer, make_scheduler, step_plateau
 
 LENGTHS = np.random.default_rng(0).integers(5, 120, size=1000)
 
