@@ -14,16 +14,10 @@ import scipy.stats
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.metrics import load_topic_metric
-from ruqtopics_kit.release import claims as claims_module
-from ruqtopics_kit.release.claims import (
-    Bootstrap,
-    ClaimsInputError,
-    ModelRun,
-    compare,
-    macro_f1,
-    mcnemar_exact_p,
-    write_claims,
-)
+from ruqtopics_kit.release.claims import write_claims
+from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun, paper
+from ruqtopics_kit.release.claims.scores import compare
+from ruqtopics_kit.statistics import Bootstrap, macro_f1, mcnemar_exact_p
 
 N_QUESTIONS, N_CLASSES = 400, 76
 BOOTSTRAP = Bootstrap(n_resamples=500, confidence_level=0.95, seed=0)
@@ -67,7 +61,7 @@ def test_macro_f1_is_the_project_metric():
     gold = gold_labels()
     predicted = np.where(np.arange(N_QUESTIONS) % 3 == 0, (gold + 5) % N_CLASSES, gold)
     expected = load_topic_metric(False).compute(predictions=predicted, references=gold)["macro_f1"]
-    assert macro_f1(gold, predicted, N_CLASSES) == pytest.approx(expected)
+    assert macro_f1(gold, predicted) == pytest.approx(expected)
 
 
 def test_paired_comparison_matches_by_id_and_scipy():
@@ -232,12 +226,12 @@ def test_command_line(handmade_release, tmp_path, capsys):
 
 
 def test_paper_numbers_are_data_with_provenance():
-    paper = claims_module.paper()
-    for name, claim in paper["claims"].items():
+    numbers = paper()
+    for name, claim in numbers["claims"].items():
         assert claim["statement"] and claim["source"], name
-    size = paper["claims"]["size_correlation"]
+    size = numbers["claims"]["size_correlation"]
     assert (size["rho"], size["p_value"], size["n"]) == (0.773, 2.997e-11, 51)
-    assert paper["claims"]["six_class_accuracy"]["value"] == 0.85
+    assert numbers["claims"]["six_class_accuracy"]["value"] == 0.85
 
 
 # ---- the sample release ---------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np
 
 # The kit's one citation. evaluate.load checks that the kit is importable (the module lives in the installed kit).
 from ruqtopics_kit.core.paper import CITATION as _CITATION
+from ruqtopics_kit.statistics import f1_from_counts, macro_f1
 
 _DESCRIPTION = __doc__
 
@@ -33,9 +34,7 @@ Returns:
 
 def _f1(true_positive, false_positive, false_negative):
     """Elementwise F1 = 2TP / (2TP + FP + FN), 0 where the denominator is 0."""
-    denominator = 2 * true_positive + false_positive + false_negative
-    return np.divide(2 * true_positive, denominator, out=np.zeros(np.shape(denominator), dtype=float),
-                     where=denominator > 0)
+    return f1_from_counts(true_positive, true_positive + false_negative, true_positive + false_positive)
 
 
 def micro_f1_by_threshold(probabilities, references, thresholds) -> np.ndarray:
@@ -75,11 +74,8 @@ class TopicClassification(evaluate.Metric):
 
     @staticmethod
     def _single_label(predictions, references, labels):
-        classes = np.union1d(references, predictions) if labels is None else np.asarray(labels)
-        predicted = predictions[:, None] == classes[None, :]
-        actual = references[:, None] == classes[None, :]
-        f1 = _f1((predicted & actual).sum(0), (predicted & ~actual).sum(0), (~predicted & actual).sum(0))
-        return {"accuracy": float((predictions == references).mean()), "macro_f1": float(f1.mean())}
+        return {"accuracy": float((predictions == references).mean()),
+                "macro_f1": macro_f1(references, predictions, labels)}
 
     @staticmethod
     def _multi_label(predictions, references, labels):

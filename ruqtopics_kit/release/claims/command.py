@@ -1,0 +1,77 @@
+"""`ruqtopics claims RELEASE_DIR`: compute a release folder's claims, write claims.json and the report's section."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.release.claims.correlation_claims import correlation_claims
+from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_class_claims, text_mode_claims
+from ruqtopics_kit.release.claims.inputs import ClaimsInputError, paper
+from ruqtopics_kit.release.claims.models import ReleaseModels
+from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
+from ruqtopics_kit.statistics import Bootstrap
+
+REPORT_FILE = "report.md"
+
+
+def claims_of(models: ReleaseModels) -> dict:
+    """Everything claims.json holds, computed from one release folder's models."""
+    comparisons, rows = [], []
+    for compute in (text_mode_claims, distillation_claims):
+        found_comparisons, found_rows = compute(models)
+        comparisons += found_comparisons
+        rows += found_rows
+    six_classes, six_rows = six_class_claims(models)
+    correlations, correlation_rows = correlation_claims(models)
+    decision, bootstrap = paper()["decision"], models.bootstrap
+    return {"paper": {"file": "ruqtopics_kit/data/paper_claims.json", **paper()["provenance"]},
+            "method": {"confidence_level": bootstrap.confidence_level,
+                       "n_resamples": bootstrap.n_resamples, "seed": bootstrap.seed,
+                       "bootstrap": "percentile, over test questions; paired (the same resampled questions for "
+                                    "both models) for differences. Macro-F1 intervals lean low when classes "
+                                    "have few test questions (a resample misses some of them)",
+                       "mcnemar": "exact: two-sided binomial test on the questions exactly one model gets right",
+                       "alpha": decision["alpha"], "alpha_source": decision["alpha_source"]},
+            "grid": models.grid, "comparisons": comparisons, "six_classes": six_classes,
+            "correlations": correlations, "claims": six_rows + rows + correlation_rows, "notes": models.notes}
+
+
+def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, seed: int = 0) -> dict:
+    """Compute the claims of a release folder; write claims.json and the report's section. Returns the claims."""
+    release_dir = Path(release_dir)
+    decision = paper()["decision"]
+    bootstrap = Bootstrap(n_resamples or decision["n_resamples"], decision["confidence_level"], seed)
+    claims = rounded(claims_of(ReleaseModels(release_dir, bootstrap)))
+    report_path = release_dir / REPORT_FILE
+    report = report_path.read_text(encoding="utf-8") if report_path.is_file() else "# RuQTopics release report\n"
+    write_json(release_dir / CLAIMS_FILE, claims)
+    atomic_write_text(report_path, with_section(report, render_section(claims)))
+    return claims
+
+
+def main(argv: list[str] | None = None) -> int:
+    from ruqtopics_kit.release import claims as package
+
+    parser = argparse.ArgumentParser(prog="ruqtopics claims", description=package.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("release_dir", type=Path, metavar="RELEASE_DIR",
+                        help="the --output-dir of `ruqtopics release`; claims.json and report.md are written there")
+    parser.add_argument("--n-resamples", type=int, help="bootstrap resamples (default: paper_claims.json's)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    args = parser.parse_args(argv)
+    if args.n_resamples is not None and args.n_resamples < 1:
+        parser.error(f"--n-resamples must be at least 1; got {args.n_resamples}")
+    try:
+        claims = write_claims(args.release_dir, n_resamples=args.n_resamples, seed=args.seed)
+    except ClaimsInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for row in claims["claims"]:
+        print(f"{row['verdict']:13s} {row['claim']:32s} {row['subject']}")
+    print(f"wrote {args.release_dir / CLAIMS_FILE} and the '{SECTION_TITLE[3:]}' section of "
+          f"{args.release_dir / REPORT_FILE}")
+    return 0

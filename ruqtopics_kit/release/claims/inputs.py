@@ -1,0 +1,152 @@
+"""What the claims read from a release folder: the paper's numbers, the models, their predictions, the MASSIVE
+results and the correlation analysis. Every problem is a `ClaimsInputError` naming the file."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.resources import package_path
+from ruqtopics_kit.modeling.backbones import registry
+from ruqtopics_kit.training.config import saved_options
+from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
+
+PAPER_FILE = package_path("data", "paper_claims.json")
+RUSSIAN_LOCALE = "ru-RU"
+
+
+class ClaimsInputError(KitError, ValueError):
+    """A release folder whose files cannot give the claims: the file and what is wrong with it."""
+
+    def __init__(self, path: str | Path, problem: str):
+        super().__init__(f"{path}: {problem}")
+
+
+@lru_cache(maxsize=1)
+def paper() -> dict:
+    """The paper's numbers with their provenance (`ruqtopics_kit/data/paper_claims.json`)."""
+    return json.loads(PAPER_FILE.read_text(encoding="utf-8"))
+
+
+def paper_backbones(language: str) -> list[str]:
+    return [name for name, role in paper()["backbones"].items() if role["language"] == language]
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    name: str
+    folder: Path
+    backbone: str  # the registry name, else the Hub id's or local folder's last part
+    config: str
+    text_mode: str
+
+    @property
+    def role(self) -> dict:
+        """What the paper says about the backbone (language, distilled_from); {} for a backbone it did not use."""
+        return paper()["backbones"].get(self.backbone, {})
+
+
+def backbone_name(value: str) -> str:
+    """The registry name of a backbone given as a registry name or Hub id; else the path's last part."""
+    if value in registry():
+        return value
+    by_hub_id = {entry["hub_id"]: name for name, entry in registry().items()}
+    return by_hub_id.get(value, Path(value).name)
+
+
+def read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ClaimsInputError(path, f"cannot be read as JSON ({error})") from None
+
+
+def find_models(release_dir: Path) -> list[ModelRun]:
+    """Every model repository of the release (a `hub/<name>/` folder with training_args.json)."""
+    hub = release_dir / "hub"
+    if not hub.is_dir():
+        raise ClaimsInputError(release_dir, "has no hub/ folder, so it is not a release folder (made by "
+                                            "`ruqtopics release --output-dir DIR`)")
+    runs = []
+    for args_file in sorted(hub.glob(f"*/{ARGS_FILE}")):
+        args = saved_options(read_json(args_file))
+        missing = [key for key in ("backbone", "dataset_config_name", "text_mode")
+                   if not isinstance(args.get(key), str)]
+        if missing:
+            raise ClaimsInputError(args_file, f"lacks {', '.join(missing)}")
+        runs.append(ModelRun(args_file.parent.name, args_file.parent, backbone_name(args["backbone"]),
+                             args["dataset_config_name"], args["text_mode"]))
+    return runs
+
+
+def load_predictions(run: ModelRun) -> pd.DataFrame | None:
+    """The run's single-label test predictions indexed by id (columns label, prediction), or None if absent."""
+    path = run.folder / PREDICTIONS_FILE
+    if not path.is_file():
+        return None
+    try:
+        frame = pd.read_parquet(path, columns=["id", "label", "prediction"])
+    except (OSError, ValueError, KeyError) as error:
+        raise ClaimsInputError(path, f"is not a single-label predictions file (id, label, prediction): {error}") \
+            from None
+    repeated = frame["id"][frame["id"].duplicated()]
+    if len(repeated):
+        raise ClaimsInputError(path, f"id {repeated.iloc[0]!r} appears more than once")
+    return frame.set_index("id")
+
+
+def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
+    """The run's MASSIVE ru-RU accuracy, its interval and counts (`massive/<name>/results.csv`), or None."""
+    path = release_dir / "massive" / run.name / "results.csv"
+    if not path.is_file():
+        return None
+    results = pd.read_csv(path)
+    needed = {"locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high"}
+    if not needed <= set(results.columns):
+        raise ClaimsInputError(path, f"lacks the columns {', '.join(sorted(needed))}")
+    russian = results[results["locale"] == RUSSIAN_LOCALE]
+    if russian.empty:
+        return None
+    row = russian.iloc[0]
+    n = int(row["n_utterances"]) if "n_utterances" in results.columns else None
+    return {"accuracy": float(row["accuracy"]), "interval": [float(row["accuracy_ci_low"]),
+                                                             float(row["accuracy_ci_high"])],
+            "n": n, "correct": None if n is None else round(float(row["accuracy"]) * n)}
+
+
+def analysed_models(release_dir: Path) -> list[str]:
+    return sorted(path.name for path in (release_dir / "analysis").glob("*") if path.is_dir())
+
+
+def not_computed_reason(folder: Path) -> str | None:
+    """Why the release could not run the analysis of this model (its not_computed.txt), or None."""
+    path = folder / "not_computed.txt"
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+
+def spearman_rows(folder: Path) -> dict[str, dict]:
+    """The analysis' Spearman rows by predictor (size and each distance kind): rho, p, n and the 95% interval."""
+    path = folder / "correlations.csv"
+    try:
+        frame = pd.read_csv(path)
+        spearman = frame[(frame["method"] == "spearman") & frame["controls"].isna()]
+        return {row.predictor: {"predictor": row.predictor, "rho": number(row.statistic),
+                                "p_value": number(row.p_value), "n": int(row.n),
+                                "rho_ci": [number(row.ci_low), number(row.ci_high)]}
+                for row in spearman.itertuples()}
+    except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
+        raise ClaimsInputError(path, f"is not the analysis' correlation table ({error})") from None
+
+
+def missing_paper_locales(folder: Path) -> list[str]:
+    return read_json(folder / "summary.json").get("missing_massive_1_0_locales") or []
+
+
+def number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)

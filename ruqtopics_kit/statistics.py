@@ -1,0 +1,144 @@
+"""The kit's statistics, in one place: F1 from counts, intervals, paired tests, multiplicity.
+
+Used by the metric module (`metrics`), the MASSIVE evaluation (`massive`), the correlation study (`analysis`) and
+the paper's claims (`release.claims`), so that an interval printed in results.csv, the report, claims.json and a
+card is computed one way. The rules:
+
+- a proportion (an accuracy): Clopper-Pearson's exact interval (`scipy.stats.binomtest(...).proportion_ci`), which
+  keeps its coverage at the edges (63 of 63 right: [0.943, 1], where a percentile bootstrap gives [1, 1]);
+- a difference of two proportions on the same items (paired): Newcombe's hybrid score interval (his method 10,
+  Stat. Med. 1998;17:2635), built from the Wilson intervals of the two proportions and their correlation;
+- McNemar's exact test: a two-sided binomial test on the items exactly one of the two gets right;
+- statistics without a closed form (macro-F1, Spearman's rho) keep a percentile bootstrap (`Bootstrap`);
+- a family of tests: Holm's step-down adjustment (statsmodels' `multipletests`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.stats
+
+CONFIDENCE = 0.95
+
+
+# ---- F1 from counts ------------------------------------------------------------------------------------------
+
+def f1_from_counts(true_positives, gold_counts, predicted_counts) -> np.ndarray:
+    """Per-class F1 = 2TP / (2TP + FP + FN) = 2TP / (gold count + predicted count); 0 where both counts are 0."""
+    true_positives = np.asarray(true_positives, dtype=float)
+    denominator = np.asarray(gold_counts, dtype=float) + np.asarray(predicted_counts, dtype=float)
+    return np.divide(2 * true_positives, denominator, out=np.zeros(np.shape(denominator), dtype=float),
+                     where=denominator > 0)
+
+
+def macro_f1(gold, predicted, labels=None) -> float:
+    """Single-label macro-F1 of class ids: F1 averaged over `labels` when given (a class in it with no gold and no
+    predicted item counts as 0), else over every class seen in `gold` or `predicted`."""
+    gold, predicted = np.asarray(gold, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    labels = None if labels is None else np.asarray(labels, dtype=np.int64)
+    size = int(max(gold.max(initial=-1), predicted.max(initial=-1), -1 if labels is None else labels.max())) + 1
+    true_positives = np.bincount(gold[gold == predicted], minlength=size)
+    gold_counts, predicted_counts = np.bincount(gold, minlength=size), np.bincount(predicted, minlength=size)
+    classes = np.flatnonzero(gold_counts + predicted_counts) if labels is None else labels
+    return float(f1_from_counts(true_positives[classes], gold_counts[classes], predicted_counts[classes]).mean())
+
+
+# ---- intervals -----------------------------------------------------------------------------------------------
+
+def proportion_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Clopper-Pearson's exact interval of `successes` out of `n` (n > 0)."""
+    interval = scipy.stats.binomtest(int(successes), int(n)).proportion_ci(confidence, method="exact")
+    return float(interval.low), float(interval.high)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Wilson's score interval of `successes` out of `n` (n > 0): the building block of Newcombe's intervals."""
+    interval = scipy.stats.binomtest(int(successes), int(n)).proportion_ci(confidence, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+@dataclass(frozen=True)
+class PairedCounts:
+    """Two classifiers on the same items: how many both, only the first, only the second, neither got right."""
+
+    both: int
+    first_only: int
+    second_only: int
+    neither: int
+
+    @classmethod
+    def of(cls, right_first: np.ndarray, right_second: np.ndarray) -> PairedCounts:
+        right_first, right_second = np.asarray(right_first, dtype=bool), np.asarray(right_second, dtype=bool)
+        return cls(int((right_first & right_second).sum()), int((right_first & ~right_second).sum()),
+                   int((~right_first & right_second).sum()), int((~right_first & ~right_second).sum()))
+
+    @property
+    def n(self) -> int:
+        return self.both + self.first_only + self.second_only + self.neither
+
+    @property
+    def difference(self) -> float:
+        """First accuracy minus second accuracy."""
+        return (self.first_only - self.second_only) / self.n
+
+
+def paired_difference_interval(counts: PairedCounts, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (method 10) of the difference of two paired proportions, first minus
+    second: the Wilson intervals of both proportions, combined with their correlation phi (continuity-corrected as
+    Newcombe does: phi is 0 while the cross-product difference is between 0 and n / 2)."""
+    n = counts.n
+    first, second = counts.both + counts.first_only, counts.both + counts.second_only
+    p1, p2 = first / n, second / n
+    (l1, u1), (l2, u2) = wilson_interval(first, n, confidence), wilson_interval(second, n, confidence)
+    margins = float(first) * (n - first) * second * (n - second)
+    cross = counts.both * counts.neither - counts.first_only * counts.second_only
+    corrected = cross - n / 2 if cross > n / 2 else min(cross, 0)
+    phi = corrected / np.sqrt(margins) if margins > 0 else 0.0
+    low = p1 - p2 - np.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    high = p1 - p2 + np.sqrt(max((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2, 0.0))
+    return float(max(low, -1.0)), float(min(high, 1.0))
+
+
+def spearman_band(rho: float, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The sampling interval of a published Spearman rho at n, when only rho and n are known: Fisher's z with
+    Fieller, Hartley and Pearson's standard error sqrt(1.06 / (n - 3)) for Spearman's rho."""
+    z = scipy.stats.norm.ppf((1 + confidence) / 2) * np.sqrt(1.06 / (n - 3))
+    centre = np.arctanh(rho)
+    return float(np.tanh(centre - z)), float(np.tanh(centre + z))
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """scipy.stats.bootstrap with the kit's settings, for statistics without a closed-form interval (macro-F1):
+    percentile intervals, a fixed seed, paired resampling when given several samples."""
+
+    n_resamples: int
+    confidence_level: float = CONFIDENCE
+    seed: int = 0
+
+    def interval(self, samples: tuple[np.ndarray, ...], statistic: Callable, *, vectorized: bool) -> list[float]:
+        result = scipy.stats.bootstrap(samples, statistic, paired=len(samples) > 1, vectorized=vectorized,
+                                       n_resamples=self.n_resamples, confidence_level=self.confidence_level,
+                                       method="percentile", batch=100, rng=np.random.default_rng(self.seed))
+        return [float(result.confidence_interval.low), float(result.confidence_interval.high)]
+
+
+# ---- tests ---------------------------------------------------------------------------------------------------
+
+def mcnemar_exact_p(first_only: int, second_only: int) -> float:
+    """McNemar's exact test: under no difference, each discordant item is equally likely to favour either
+    classifier, so the count favouring one is Binomial(discordant, 1/2). 1.0 when no item is discordant."""
+    discordant = first_only + second_only
+    return float(scipy.stats.binomtest(first_only, discordant, 0.5).pvalue) if discordant else 1.0
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjusted p-values of a family (statsmodels' multipletests), in the order given."""
+    if not p_values:
+        return []
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(p) for p in multipletests(p_values, method="holm")[1]]
