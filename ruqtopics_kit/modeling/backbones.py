@@ -87,11 +87,19 @@ def _looks_like_a_path(name: str) -> bool:
             or name.endswith("/"))
 
 
-def load_tokenizer(backbone: Backbone):
-    """The backbone's tokenizer, refused if it was not saved with it (a tokenizer built from nothing)."""
+def load_tokenizer(backbone: Backbone, *, lowercase: bool = False):
+    """The backbone's tokenizer, refused if it was not saved with it (a tokenizer built from nothing).
+
+    lowercase: load it with `do_lower_case=True` (BERT tokenizers then lowercase in their normalizer, which
+    `save_pretrained` keeps, so every later user of the saved tokenizer lowercases too); a tokenizer that does
+    not take the option is refused rather than left cased.
+    """
     from transformers import AutoTokenizer
 
-    tokenizer = _from_pretrained(AutoTokenizer, backbone)
+    tokenizer = _from_pretrained(AutoTokenizer, backbone, **({"do_lower_case": True} if lowercase else {}))
+    if lowercase and not lowercases(tokenizer):
+        raise ModelLoadError(f"{backbone.label}: the tokenizer of {backbone.source} ({type(tokenizer).__name__}) "
+                             f"does not lowercase with do_lower_case=True; --lowercase needs a BERT-style tokenizer")
     files = sorted(set(type(tokenizer).vocab_files_names.values()))
     if backbone.is_local and not any((Path(backbone.source) / name).is_file() for name in files):
         raise ModelLoadError(f"{backbone.label}: {backbone.source} has no tokenizer files (missing "
@@ -102,6 +110,11 @@ def load_tokenizer(backbone: Backbone):
         raise ModelLoadError(f"{backbone.label}: the tokenizer of {backbone.source} has only its "
                              f"{len(tokenizer)} special tokens, so every word would become {tokenizer.unk_token}")
     return tokenizer
+
+
+def lowercases(tokenizer) -> bool:
+    """Whether the tokenizer reads upper- and lower-case text alike (checked on a Russian and a Latin word)."""
+    return all(tokenizer.tokenize(word) == tokenizer.tokenize(word.lower()) for word in ("Москва", "Paris"))
 
 
 def load_config(backbone: Backbone):

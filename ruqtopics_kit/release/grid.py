@@ -4,7 +4,7 @@
     ruqtopics grid configs/paper --output-root runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)
     ruqtopics grid configs/sample/*.yaml --output-root release/hub -- --backbone DIR --dataset DIR
     ruqtopics grid configs/paper --launch "accelerate launch --multi_gpu --num_processes 8"
-    ruqtopics grid paper             (the configs shipped in the installed package: `paper` or `sample`)
+    ruqtopics grid paper             (configs shipped in the package: `paper`, `paper-deeppavlov`, `sample`)
 
 Each config trains into OUTPUT_ROOT/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
 installed package's train command; python, `accelerate launch` and `torchrun` all take `-m`), and logs to
@@ -55,7 +55,7 @@ from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_arg
 from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
-BUNDLED_GRIDS = ("sample", "paper")  # folders of configs/ shipped in the package
+BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class GridRun:
 
 def expand(entries: list[str]) -> list[Path]:
     """YAML files from files, folders (their *.yaml), glob patterns and bundled grid names, sorted, without
-    repeats. A bundled name (`sample`, `paper`) means the package's configs unless a folder of that name exists."""
+    repeats. A bundled name (`BUNDLED_GRIDS`) means the package's configs unless a folder of that name exists."""
     found = []
     for entry in entries:
         path = Path(entry)
@@ -197,8 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     own = argv[:argv.index("--")] if "--" in argv else argv
     parser = argparse.ArgumentParser(prog="ruqtopics grid", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("configs", nargs="+", help="YAML configs: files, folders, glob patterns, or `sample` / "
-                                                   "`paper` for the configs shipped with the kit")
+    parser.add_argument("configs", nargs="+", help="YAML configs: files, folders, glob patterns, or `sample`, "
+                                                   "`paper`, `paper-deeppavlov` for the configs shipped with the kit")
     parser.add_argument("--output-root", type=Path, default=Path("runs"),
                         help="each run trains into OUTPUT_ROOT/<config name> (default: runs)")
     add_parallel_options(parser)

@@ -198,8 +198,9 @@ def parse_args(argv: list[str] | None = None) -> Release:
     parser.add_argument("--data-dir", type=Path, help="raw RuQTopics data (canonical JSON Lines or DeepPavlov TSV)")
     parser.add_argument("--massive", help="MASSIVE: official archive or folder, a Hub copy's folder, or a Hub id")
     parser.add_argument("--grid", nargs="+",
-                        help="training configs: YAML files, folders of them, glob patterns, or `paper` / `sample` for "
-                             "the configs shipped with the kit (default with --sample: sample)")
+                        help="training configs: YAML files, folders of them, glob patterns, or `paper`, "
+                             "`paper-deeppavlov`, `sample` for the configs shipped with the kit (default with "
+                             "--sample: sample)")
     parser.add_argument("--backbone", help="use this backbone for every config (a Hub id or local folder)")
     parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
     parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")

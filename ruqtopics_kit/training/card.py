@@ -173,9 +173,13 @@ def _training_table(model: TrainedModel) -> list[tuple[str, str]]:
         ("batch", f"{config.per_device_train_batch_size} per device x {run['num_processes']} process(es) x "
                   f"{config.gradient_accumulation_steps} accumulation = {run['effective_batch_size']}"
                   f"{config.batch_origin}"),
+        ("text", "lowercased (the tokenizer's do_lower_case, saved with it)" if config.lowercase else "as written"),
         ("optimizer", f"AdamW, lr {config.learning_rate:g}, betas ({config.adam_beta1:g}, {config.adam_beta2:g}), "
-                      f"weight decay {config.weight_decay:g}"),
-        ("schedule", f"{config.lr_scheduler_type}, warmup {warmup}, {run['max_steps']} optimizer steps planned"),
+                      f"weight decay {config.weight_decay:g} "
+                      f"{'on every parameter' if config.decay_every_parameter else 'except biases and LayerNorm'}, "
+                      f"gradient clipping {f'at norm {config.max_grad_norm:g}' if config.max_grad_norm else 'none'}"),
+        ("schedule", f"{config.lr_scheduler_type}, warmup {warmup}, {run['max_steps']} optimizer steps planned"
+                     f"{'; the best weights reloaded before each division' if config.lr_plateau_reload_best else ''}"),
         ("early stopping", f"patience {config.early_stopping_patience} evaluations on validation "
                            f"{config.best_metric}" if config.early_stopping_patience else "off"),
         ("mixed precision", run["mixed_precision"]),

@@ -87,6 +87,9 @@ class ModelDataOptions:
         "what the model reads; question_answer is a sentence pair that truncates the answer, never the question"))
     max_length: int | None = option(None, metavar="N", help=(
         "maximum tokens per example (default: 32 for question, 128 otherwise; at most the backbone's limit)"))
+    lowercase: bool = option(False, help=(
+        "lowercase every text (the tokenizer's do_lower_case, as DeepPavlov's preprocessor; BERT's lowercasing also "
+        "strips accents: й -> и, ё -> е); saved in the published tokenizer, so evaluation and pipelines do the same"))
     max_train_samples: int | None = option(None, metavar="N",
                                            help="use only the first N training examples (for quick runs)")
     max_eval_samples: int | None = option(None, metavar="N", help="use only the first N validation and test examples")
@@ -104,7 +107,11 @@ class OptimisationOptions:
         "accumulation are set so that per-device x P x accumulation = N, --per-device-train-batch-size being the "
         "most one process takes at once (a total that P does not divide is refused)"))
     learning_rate: float = option(2e-5, help="peak learning rate of AdamW")
-    weight_decay: float = option(0.0, help="AdamW weight decay (never applied to biases and LayerNorm weights)")
+    weight_decay: float = option(0.0, help=(
+        "AdamW weight decay (not applied to biases and LayerNorm weights unless --decay-every-parameter)"))
+    decay_every_parameter: bool = option(False, help=(
+        "apply --weight-decay to biases and LayerNorm weights too, as torch's AdamW given all parameters "
+        "(DeepPavlov's code path)"))
     adam_beta1: float = option(0.9, help="AdamW beta1")
     adam_beta2: float = option(0.999, help="AdamW beta2")
     adam_epsilon: float = option(1e-8, help="AdamW epsilon")
@@ -117,6 +124,9 @@ class OptimisationOptions:
     lr_plateau_patience: int = option(2, help=(
         "reduce_lr_on_plateau: after N evaluations in a row without a better --metric-for-best-model "
         "(DeepPavlov's learning_rate_drop_patience)"))
+    lr_plateau_reload_best: bool = option(False, help=(
+        "reduce_lr_on_plateau: reload the best evaluation's weights before dividing the learning rate "
+        "(DeepPavlov's load_before_drop; the optimizer's moments are kept)"))
     warmup_ratio: float = option(0.0, help="warmup as a fraction of the optimizer steps")
     warmup_steps: int = option(0, help="warmup in optimizer steps (instead of --warmup-ratio)")
     num_train_epochs: int = option(3, help="epochs over the training split")
@@ -305,6 +315,9 @@ def validate(config: TrainingConfig) -> None:
     if config.plateau_schedule and (config.warmup_ratio or config.warmup_steps):
         raise ValueError("reduce_lr_on_plateau starts at the full learning rate and has no warmup (as DeepPavlov's "
                          "schedule); set warmup_ratio and warmup_steps to 0, or choose constant_with_warmup")
+    if config.lr_plateau_reload_best and not config.plateau_schedule:
+        raise ValueError(f"lr_plateau_reload_best applies to lr_scheduler_type {PLATEAU}; got "
+                         f"{config.lr_scheduler_type}")
     if not config.lr_plateau_factor > 1:
         raise ValueError(f"lr_plateau_factor must be > 1 (the learning rate is divided by it); got "
                          f"{config.lr_plateau_factor}")

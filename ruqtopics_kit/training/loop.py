@@ -157,8 +157,10 @@ def evaluate(session: Session) -> None:
                 f"; best {config.best_metric} {progress.best_metric:.4f} at step {progress.best_step}")
     session.accelerator.log({f"validation/{name}": value for name, value in result.metrics.items()},
                             step=progress.completed_steps)
-    if config.plateau_schedule:
-        step_plateau(session.scheduler, config, result.metrics)
+    if config.plateau_schedule and step_plateau(session.scheduler, config, result.metrics) \
+            and config.lr_plateau_reload_best:  # DeepPavlov's load_before_drop: go on from the best weights
+        load_best_weights(session.accelerator, session.model, config.output_dir, progress.best_step)
+        logger.info(f"reloaded the weights of step {progress.best_step}, the best validation {config.best_metric}")
 
 
 def log_training(session: Session, mean_loss: torch.Tensor, seconds: float) -> None:

@@ -144,7 +144,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     data = data_fingerprint(splits)
     if saved_run:
         check_same_data(saved_run.get("data"), data, checkpoint)
-    tokenizer = load_tokenizer(backbone)
+    tokenizer = load_tokenizer(backbone, lowercase=config.lowercase)
     set_seed(config.seed)  # the classification head's initialisation
     model, initialised = load_classifier(backbone, labels, multi_label=config.multi_label)
     max_length = resolve_max_length(config, backbone, tokenizer, model.config)
@@ -236,10 +236,12 @@ def resolve_max_length(config: TrainingConfig, backbone: Backbone, tokenizer, mo
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
-    """Fused AdamW (one kernel for all parameters, as Trainer's default) without decay on biases and LayerNorm."""
+    """Fused AdamW (one kernel for all parameters, as Trainer's default) without decay on biases and LayerNorm
+    (with --decay-every-parameter, decay on all of them, as torch's AdamW given `model.parameters()`)."""
     named = list(model.named_parameters())
-    groups = [{"params": [p for n, p in named if not n.endswith(NO_DECAY)], "weight_decay": config.weight_decay},
-              {"params": [p for n, p in named if n.endswith(NO_DECAY)], "weight_decay": 0.0}]
+    exempt = () if config.decay_every_parameter else NO_DECAY
+    groups = [{"params": [p for n, p in named if not n.endswith(exempt)], "weight_decay": config.weight_decay},
+              {"params": [p for n, p in named if n.endswith(exempt)], "weight_decay": 0.0}]
     return torch.optim.AdamW(groups, lr=config.learning_rate, betas=(config.adam_beta1, config.adam_beta2),
                              eps=config.adam_epsilon, fused=True)
 
@@ -251,9 +253,10 @@ def make_scheduler(optimizer, config: TrainingConfig, max_steps: int):
     (`step_plateau`). Its notion of "better" is early stopping's (strictly better, no threshold), and torch
     reduces after MORE than `patience` bad evaluations, hence patience - 1: the learning rate is divided after
     `lr_plateau_patience` evaluations without a better value, as DeepPavlov divides it when its impatience
-    reaches learning_rate_drop_patience. Unlike DeepPavlov, which divides once per plateau and reloads the best
-    weights first, torch divides again after each further `lr_plateau_patience` evaluations without improvement,
-    and training goes on from the current weights (the paper configs stop early before a second division).
+    reaches learning_rate_drop_patience. Unlike DeepPavlov, which divides once per plateau, torch divides again
+    after each further `lr_plateau_patience` evaluations without improvement (the paper configs stop early before
+    a second division). Training goes on from the current weights, or with --lr-plateau-reload-best from the best
+    evaluation's, as DeepPavlov's load_before_drop (which also restores the optimizer's state; this keeps it).
     """
     from transformers import get_scheduler
 
@@ -265,14 +268,16 @@ def make_scheduler(optimizer, config: TrainingConfig, max_steps: int):
     return get_scheduler(config.lr_scheduler_type, optimizer, num_warmup_steps=warmup, num_training_steps=max_steps)
 
 
-def step_plateau(scheduler, config: TrainingConfig, metrics: dict[str, float]) -> None:
-    """After an evaluation: feed the plateau schedule the validation metric; log when it divides the rate."""
+def step_plateau(scheduler, config: TrainingConfig, metrics: dict[str, float]) -> bool:
+    """After an evaluation: feed the plateau schedule the validation metric; log when it divides the rate.
+    Returns whether it divided."""
     before = scheduler.get_last_lr()[0]
     scheduler.step(metrics[config.best_metric])
     after = scheduler.get_last_lr()[0]
     if after < before:
         logger.info(f"no better validation {config.best_metric} in {config.lr_plateau_patience} evaluations: "
                     f"learning rate divided by {config.lr_plateau_factor:g}, {before:.3e} -> {after:.3e}")
+    return after < before
 
 
 def _tracker_config(config: TrainingConfig) -> dict:

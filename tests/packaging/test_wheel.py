@@ -74,6 +74,7 @@ def test_the_wheel_holds_everything_the_kit_reads(wheel):
                  "ruqtopics_kit/data/massive_sample/amazon-massive-dataset-1.1.tar.gz",
                  "ruqtopics_kit/configs/sample/tiny-single_label-question.yaml",
                  "ruqtopics_kit/configs/paper/rubert-base-single_label-question.yaml",
+                 "ruqtopics_kit/configs/paper-deeppavlov/rubert-base-single_label-question.yaml",
                  "ruqtopics_kit/data/labels.json", "ruqtopics_kit/data/backbones.json",
                  "ruqtopics_kit/data/massive_locales.csv", "ruqtopics_kit/data/massive_mappings/default.json",
                  "ruqtopics_kit/metrics/topic_classification/topic_classification.py",
