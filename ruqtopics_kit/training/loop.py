@@ -29,6 +29,7 @@ from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_
 from ruqtopics_kit.training.checkpoints import load_best_weights, save_best_weights, save_checkpoint
 from ruqtopics_kit.training.command import failed
 from ruqtopics_kit.training.config import TrainingConfig
+from ruqtopics_kit.training.launcher import check_launch
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, write_repository
 from ruqtopics_kit.training.session import Session, configure_logging, make_accelerator, setup, step_plateau
 
@@ -44,6 +45,7 @@ def train(config: TrainingConfig) -> int:
     try:
         with contextlib.ExitStack() as stack:
             try:
+                check_launch(accelerator.num_processes)
                 if accelerator.is_main_process:  # one run per output folder
                     stack.enter_context(output_lock(config.output_dir))
                 state = inspect_output_dir(config)
