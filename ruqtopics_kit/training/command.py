@@ -14,6 +14,7 @@ from ruqtopics_kit.core.output_dir import check_not_input, lock_path
 from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.training.config import parse_args, resolve_batch
 from ruqtopics_kit.training.outputs import inspect_output_dir
+from ruqtopics_kit.training.trackers import check_trackers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
         if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
             inspect_output_dir(config)
+        check_trackers(config.report_to)  # imports accelerate (and torch), which training needs next anyway
     except (ValueError, OSError) as error:
         return failed(error, status=2)
     from ruqtopics_kit.training.loop import train

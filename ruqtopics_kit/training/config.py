@@ -173,9 +173,8 @@ class OutputOptions:
         "a checkpoint folder, or 'latest' for the newest in OUTPUT_DIR/checkpoints (none yet: start afresh)"))
     logging_steps: int = option(50, help="log the training loss and learning rate every N optimizer steps")
     report_to: str = option("tensorboard", metavar="NAMES", help=(
-        "accelerate trackers, comma-separated (tensorboard, wandb, mlflow, ...), 'all' or 'none'; "
-        "logs go to OUTPUT_DIR/runs"))
-
+        "accelerate trackers, comma-separated (tensorboard, wandb, mlflow, ...; one not installed stops the run), "
+        "'all' (every one installed) or 'none'; logs go to OUTPUT_DIR/runs"))
 
 @dataclass(frozen=True, kw_only=True)
 class HubOptions:

@@ -43,6 +43,7 @@ from ruqtopics_kit.training.data import (
 )
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import start_output_dir
+from ruqtopics_kit.training.trackers import tracker_names
 
 logger = get_logger(__name__)
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight")
@@ -90,8 +91,7 @@ class StepPlan:
 
 
 def make_accelerator(config: TrainingConfig) -> Accelerator:
-    trackers = [] if config.report_to == "none" else config.report_to if config.report_to == "all" else \
-        [name.strip() for name in config.report_to.split(",")]
+    trackers = tracker_names(config.report_to)
     return Accelerator(
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         mixed_precision=resolve_mixed_precision(config.mixed_precision),
