@@ -5,6 +5,7 @@
     ruqtopics grid configs/sample/*.yaml --output-root release/hub -- --backbone DIR --dataset DIR
     ruqtopics grid configs/paper --launch "accelerate launch --multi_gpu --num_processes 8"
     ruqtopics grid paper             (configs shipped in the package: `paper`, `paper-deeppavlov`, `sample`)
+    ruqtopics grid paper --seeds 3   (each config with 3 seeds: OUTPUT_ROOT/<config name>[-seed<S>])
 
 Each config trains into OUTPUT_ROOT/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
 installed package's train command; python, `accelerate launch` and `torchrun` all take `-m`), and logs to
@@ -56,6 +57,7 @@ from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
 BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
+Seeds = int | tuple[int, ...]  # a number of seeds, or the seeds themselves
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ class GridRun:
     @property
     def log_file(self) -> Path:
         return self.output_dir.with_name(f"{self.output_dir.name}.log")
+
+    @property
+    def label(self) -> str:
+        """The config file's name, with the seed when the run is one of its other seeds."""
+        seeded = self.output_dir.name != self.config_file.stem
+        return f"{self.config_file.name}{f' seed {self.config.seed}' if seeded else ''}"
 
 
 def expand(entries: list[str]) -> list[Path]:
@@ -87,23 +95,57 @@ def expand(entries: list[str]) -> list[Path]:
 
 
 def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: str,
-         hub_org: str | None = None) -> list[GridRun]:
-    """What to do with each config (argument errors in a config surface here, before anything runs).
-    With `hub_org`, each run's model id is `hub_org/<config name>` (its card's ids and usage code)."""
+         hub_org: str | None = None, seeds: Seeds = 1) -> list[GridRun]:
+    """What to do with each config and seed (argument errors in a config surface here, before anything runs).
+    With `hub_org`, each run's model id is `hub_org/<run folder name>` (its card's ids and usage code)."""
     runs = []
     for config_file in config_files:
-        output_dir = output_root / config_file.stem
-        hub_id = ["--hub-model-id", f"{hub_org}/{config_file.stem}"] if hub_org else []
-        argv = ["--config-file", str(config_file), *extra, *hub_id, "--output-dir", str(output_dir)]
-        try:
-            config = parse_args(argv)
-        except SystemExit:  # argparse printed the reason
-            raise ValueError(f"{config_file}: invalid options (see the message above)") from None
-        status = _status(config, output_dir)
-        resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
-        runs.append(GridRun(config_file, output_dir, status, (*_launcher(launch), *TRAIN_MODULE, *argv, *resume),
-                            config))
+        own_seed = _parse(config_file, ["--config-file", str(config_file), *extra, "--output-dir", "."]).seed
+        for seed in seeds_of(seeds, own_seed):
+            # the config's own seed keeps the plain folder name: a grid that adds seeds keeps its finished runs
+            output_dir = output_root / (config_file.stem if seed == own_seed else f"{config_file.stem}-seed{seed}")
+            hub_id = ["--hub-model-id", f"{hub_org}/{output_dir.name}"] if hub_org else []
+            argv = ["--config-file", str(config_file), *extra, "--seed", str(seed), *hub_id,
+                    "--output-dir", str(output_dir)]
+            config = _parse(config_file, argv)
+            status = _status(config, output_dir)
+            resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
+            runs.append(GridRun(config_file, output_dir, status,
+                                (*_launcher(launch), *TRAIN_MODULE, *argv, *resume), config))
     return runs
+
+
+def seeds_of(seeds: Seeds, own_seed: int) -> list[int]:
+    """The seeds of a config: N seeds from its own one up (own, own + 1, ...), or the given list."""
+    return [own_seed + offset for offset in range(seeds)] if isinstance(seeds, int) else list(seeds)
+
+
+def parse_seeds(value: str) -> Seeds:
+    """`--seeds`: a number of seeds (`3`) or a comma-separated list of them (`42,43,7`)."""
+    if "," not in value:
+        if not value.isdigit() or int(value) < 1:
+            raise argparse.ArgumentTypeError(f"expected a number of seeds (>= 1) or a list such as 42,43; "
+                                             f"got {value!r}")
+        return int(value)
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items or not all(item.isdigit() for item in items) or len(set(map(int, items))) != len(items):
+        raise argparse.ArgumentTypeError(f"expected distinct non-negative integer seeds such as 42,43,44; "
+                                         f"got {value!r}")
+    return tuple(int(item) for item in items)
+
+
+def add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", type=parse_seeds, default=1, metavar="N|LIST", help=(
+        "train each config with N seeds (its own seed, then the next ones) or with each seed of a list such as "
+        "42,43,44; the config's own seed trains into OUTPUT/<config name>, another into "
+        "OUTPUT/<config name>-seed<S> (default: 1, the config's own seed)"))
+
+
+def _parse(config_file: Path, argv: list[str]) -> TrainingConfig:
+    try:
+        return parse_args(argv)
+    except SystemExit:  # argparse printed the reason
+        raise ValueError(f"{config_file}: invalid options (see the message above)") from None
 
 
 def _status(config, output_dir: Path) -> str:
@@ -141,7 +183,7 @@ def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=p
         log(f"devices: {devices.describe()}")
     pending = {}
     for index, run in enumerate(runs, 1):
-        prefix = f"[{index}/{len(runs)}] {run.config_file.name}"
+        prefix = f"[{index}/{len(runs)}] {run.label}"
         if run.status == "finished":
             log(f"{prefix}: finished in {run.output_dir}, skipped")
             continue
@@ -202,11 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-root", type=Path, default=Path("runs"),
                         help="each run trains into OUTPUT_ROOT/<config name> (default: runs)")
     add_parallel_options(parser)
+    add_seeds_option(parser)
     parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
     args = parser.parse_args(own)
     try:
         config_files = expand(args.configs)
-        runs = plan(config_files, args.output_root, extra, args.launch)
+        runs = plan(config_files, args.output_root, extra, args.launch, seeds=args.seeds)
         devices = device_slots(args)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
@@ -221,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 130
     if failed:
-        print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.config_file.name for run in failed)}",
+        print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.label for run in failed)}",
               file=sys.stderr)
     return 1 if failed else 0
 

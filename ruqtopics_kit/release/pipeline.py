@@ -38,7 +38,16 @@ from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.massive.evaluate import default_of
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.devices import DeviceSlots
-from ruqtopics_kit.release.grid import GridRun, add_parallel_options, device_slots, expand, plan, run_grid
+from ruqtopics_kit.release.grid import (
+    GridRun,
+    Seeds,
+    add_parallel_options,
+    add_seeds_option,
+    device_slots,
+    expand,
+    plan,
+    run_grid,
+)
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
@@ -72,6 +81,7 @@ class Release:
     launch: str = "python"  # what runs each training (grid --launch)
     jobs: int = 1  # configs trained at once (grid --jobs)
     devices: DeviceSlots | None = None  # the GPUs of each of those runs (grid --gpus, --gpus-per-run)
+    seeds: Seeds = 1  # seeds per config (grid --seeds)
 
     @property
     def hub_dir(self) -> Path:
@@ -158,10 +168,10 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     accelerate state each), finished runs with the same options skipped, interrupted ones resumed."""
     extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
              *(["--backbone", backbone] if backbone else [])]
-    runs = plan(release.grid, release.hub_dir, extra, launch=release.launch, hub_org=release.org)
+    runs = plan(release.grid, release.hub_dir, extra, launch=release.launch, hub_org=release.org, seeds=release.seeds)
     failed = run_grid(runs, jobs=release.jobs, devices=release.devices, log=log)
     if failed:
-        raise ReleaseError(f"training failed for {', '.join(run.config_file.name for run in failed)} (the end of each "
+        raise ReleaseError(f"training failed for {', '.join(run.label for run in failed)} (the end of each "
                            f"run's log is above); run the release again to resume")
     return runs
 
@@ -212,6 +222,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
     parser.add_argument("--locales", default=default_of("locales"),
                         help="MASSIVE locales to evaluate (default: %(default)s)")
     add_parallel_options(parser)
+    add_seeds_option(parser)
     args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
@@ -232,7 +243,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
                    org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
                    massive_options={"locales": args.locales}, launch=args.launch, jobs=args.jobs,
-                   devices=devices)
+                   devices=devices, seeds=args.seeds)
 
 
 def main(argv: list[str] | None = None) -> int:

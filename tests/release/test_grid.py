@@ -96,3 +96,31 @@ def test_parallel_jobs_share_the_cores_unless_the_threads_are_set(monkeypatch):
     assert "OMP_NUM_THREADS" not in grid.job_environment(1)
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     assert grid.job_environment(2)["OMP_NUM_THREADS"] == "3"
+
+
+def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, exported_sample, tmp_path, capsys):
+    extra = ["--backbone", str(tiny_backbone), "--dataset", str(exported_sample), "--max-train-steps", "2",
+             "--max-eval-samples", "16", "--report-to", "none", "--mixed-precision", "no"]
+    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--seeds", "3", "--jobs", "2", "--", *extra]) == 0
+    folders = {seed: tmp_path / name for seed, name in ((42, SINGLE.stem), (43, f"{SINGLE.stem}-seed43"),
+                                                        (44, f"{SINGLE.stem}-seed44"))}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")) == \
+        sorted(folder.name for folder in folders.values())
+    for seed, folder in folders.items():
+        assert read_json(folder / "all_results.json")["run"]["config"]["seed"] == seed
+    first, second = weights(folders[42]), weights(folders[43])
+    assert any(not torch.equal(first[name], second[name]) for name in first)  # another head, another batch order
+    capsys.readouterr()
+    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--seeds", "42,44", "--", *extra]) == 0
+    out = capsys.readouterr().out
+    assert out.count("skipped") == 2 and "tiny-single_label-question.yaml seed 44: finished" in out
+    planned = grid.plan([SINGLE], tmp_path, extra, "python", seeds=4)
+    assert [run.status for run in planned] == ["finished"] * 3 + ["train"]
+    assert planned[-1].output_dir.name == f"{SINGLE.stem}-seed45"
+
+
+@pytest.mark.parametrize("value", ["0", "x", "1,1", "4,-1", ","])
+def test_bad_seeds_are_reported(value, capsys):
+    with pytest.raises(SystemExit):
+        grid.main([str(SINGLE), "--seeds", value])
+    assert "--seeds" in capsys.readouterr().err
