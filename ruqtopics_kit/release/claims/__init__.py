@@ -15,12 +15,16 @@ with their provenance (`ruqtopics_kit/data/paper_claims.json`). Writes:
   gets right;
 - six-class accuracy (massive_aligned models) on MASSIVE ru-RU and on the dataset's test split;
 - the Spearman correlations of the analysis (size and each distance from Russian);
+- with several training seeds per config (`grid --seeds N`): each comparison per seed, the verdict across seeds
+  (agreement: `supports`/`contradicts` only when every seed says so), mean and spread; with one seed, the report
+  says that training variance is not covered;
 - one row per claim: the paper's number, the run's, and a verdict: `supports`, `contradicts`, `inconclusive`
   (the run's data cannot tell at their size) or `cannot test`, each with why.
 
 The parts: `inputs` (what is read, and the paper's numbers), `models` (the grid's cells), `scores` (scores and
-paired comparisons), `verdicts` (one rule per kind of claim), `grid_claims` and `correlation_claims` (the rows of
-each claim), `rendering` (the report's section) and `command` (the command).
+paired comparisons), `verdicts` (one rule per kind of claim), `seeds` (per-seed comparisons and the verdict across
+seeds), `grid_claims` and `correlation_claims` (the rows of each claim), `rendering` (the report's section) and
+`command` (the command).
 """
 
 from ruqtopics_kit.release.claims.command import main, write_claims

@@ -13,6 +13,7 @@ from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_cl
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError, paper
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
+from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
 from ruqtopics_kit.statistics import Bootstrap
 
 REPORT_FILE = "report.md"
@@ -35,7 +36,9 @@ def claims_of(models: ReleaseModels) -> dict:
                                     "both models) for differences. Macro-F1 intervals lean low when classes "
                                     "have few test questions (a resample misses some of them)",
                        "mcnemar": "exact: two-sided binomial test on the questions exactly one model gets right",
-                       "alpha": decision["alpha"], "alpha_source": decision["alpha_source"]},
+                       "alpha": decision["alpha"], "alpha_source": decision["alpha_source"],
+                       "seeds": seeds_of_cells(models.seeds)["rule"]},
+            "seeds": {**seeds_of_cells(models.seeds), "spread": spread(models.grid, models.seeds)},
             "grid": models.grid, "comparisons": comparisons, "six_classes": six_classes,
             "correlations": correlations, "claims": six_rows + rows + correlation_rows, "notes": models.notes}
 

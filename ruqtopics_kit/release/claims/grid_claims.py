@@ -7,6 +7,7 @@ from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.release.claims.inputs import RUSSIAN_LOCALE, paper, paper_backbones, russian_massive_accuracy
 from ruqtopics_kit.release.claims.models import GRID_CONFIG, SIX_CLASS_CONFIG, ReleaseModels
 from ruqtopics_kit.release.claims.scores import compare
+from ruqtopics_kit.release.claims.seeds import across_seeds, with_seeds
 from ruqtopics_kit.release.claims.verdicts import (
     CANNOT_TEST,
     band_verdict,
@@ -49,6 +50,10 @@ def text_mode_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
     """(2) question beats answer and question_answer, for every backbone."""
     comparisons, rows = [], []
     present = models.backbones(GRID_CONFIG)
+
+    def rule(comparison: dict) -> tuple[str, str]:
+        return better_verdict(comparison["accuracy_difference"], comparison["mcnemar_p"], comparison["n"],
+                              models.alpha)
     for other in ("answer", "question_answer"):
         claim, paper_value = f"question_beats_{other}", "question > " + other
         for backbone in present:
@@ -64,11 +69,13 @@ def text_mode_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
             comparison = {"kind": "text_mode", "backbone": backbone,
                           **compare(question, challenger, models.frames, models.bootstrap)}
             comparisons.append(comparison)
-            verdict, why = better_verdict(comparison["accuracy_difference"], comparison["mcnemar_p"],
-                                          comparison["n"], models.alpha)
-            rows.append(claim_row(claim, subject, verdict, why, paper_value=paper_value,
-                                  run_value=comparison["accuracy_difference"],
-                                  interval=comparison["accuracy_difference_ci"], p_value=comparison["mcnemar_p"]))
+            verdict, why = rule(comparison)
+            seeds = across_seeds(*(models.seeds[(GRID_CONFIG, backbone, mode)] for mode in ("question", other)),
+                                 models, rule)
+            rows.append(with_seeds(claim_row(claim, subject, verdict, why, paper_value=paper_value,
+                                             run_value=comparison["accuracy_difference"],
+                                             interval=comparison["accuracy_difference_ci"],
+                                             p_value=comparison["mcnemar_p"]), seeds))
         missing = [name for name in paper_backbones("ru") + paper_backbones("multilingual") if name not in present]
         if missing:
             rows.append(claim_row(claim, "the paper's other backbones", CANNOT_TEST,
@@ -89,6 +96,9 @@ def distillation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
                    f"distilled {claim['distilled_accuracy']})")
     pairs = [(role["distilled_from"], name) for name, role in paper()["backbones"].items() if role["distilled_from"]]
     comparisons, rows = [], []
+
+    def rule(comparison: dict) -> tuple[str, str]:
+        return margin_verdict(comparison["accuracy_difference_ci"], claim["margin"])
     for text_mode in TEXT_MODES:
         for full_name, distilled_name in pairs:
             full = models.cells.get((GRID_CONFIG, full_name, text_mode))
@@ -105,10 +115,13 @@ def distillation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
             comparison = {"kind": "distillation", "text_mode": text_mode,
                           **compare(full, distilled, models.frames, models.bootstrap)}
             comparisons.append(comparison)
-            verdict, why = margin_verdict(comparison["accuracy_difference_ci"], claim["margin"])
-            rows.append(claim_row("distilled_near_full", subject, verdict, why, paper_value=paper_value,
-                                  run_value=comparison["accuracy_difference"],
-                                  interval=comparison["accuracy_difference_ci"], p_value=comparison["mcnemar_p"]))
+            verdict, why = rule(comparison)
+            seeds = across_seeds(*(models.seeds[(GRID_CONFIG, name, text_mode)]
+                                   for name in (full_name, distilled_name)), models, rule)
+            rows.append(with_seeds(claim_row("distilled_near_full", subject, verdict, why, paper_value=paper_value,
+                                             run_value=comparison["accuracy_difference"],
+                                             interval=comparison["accuracy_difference_ci"],
+                                             p_value=comparison["mcnemar_p"]), seeds))
     if not rows:
         russian = ", ".join(paper_backbones("ru"))
         rows.append(claim_row("distilled_near_full", "-", CANNOT_TEST, f"none of the paper's full and distilled "

@@ -45,6 +45,7 @@ class ModelRun:
     backbone: str  # the registry name, else the Hub id's or local folder's last part
     config: str
     text_mode: str
+    seed: int | None = None  # the training seed (training_args.json)
 
     @property
     def role(self) -> dict:
@@ -80,8 +81,9 @@ def find_models(release_dir: Path) -> list[ModelRun]:
                    if not isinstance(args.get(key), str)]
         if missing:
             raise ClaimsInputError(args_file, f"lacks {', '.join(missing)}")
+        seed = args.get("seed")
         runs.append(ModelRun(args_file.parent.name, args_file.parent, backbone_name(args["backbone"]),
-                             args["dataset_config_name"], args["text_mode"]))
+                             args["dataset_config_name"], args["text_mode"], seed if isinstance(seed, int) else None))
     return runs
 
 

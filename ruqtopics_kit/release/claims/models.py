@@ -30,21 +30,24 @@ class ReleaseModels:
         self.notes = [f"{name} has no {PREDICTIONS_FILE} (trained by an older kit?): left out of the grid and the "
                       f"comparisons; retrain it to include it" for name, frame in loaded.items() if frame is None]
         self.grid = [score(run, self.frames[run.name], bootstrap) for run in self.runs if run.name in self.frames]
-        self.cells = self._cells()
+        self.seeds = self._seeds()
+        self.cells = {cell: runs[0] for cell, runs in self.seeds.items()}
 
-    def _cells(self) -> dict[Cell, ModelRun]:
-        """Cell -> the model the claims use (the first by name when several share it)."""
-        cells: dict[Cell, ModelRun] = {}
+    def _seeds(self) -> dict[Cell, list[ModelRun]]:
+        """Cell -> its models, one per training seed (`grid --seeds`), by seed; of models that share a seed too,
+        the first by name."""
+        cells: dict[Cell, list[ModelRun]] = {}
         for run in self.runs:
             if run.name not in self.frames:
                 continue
-            key = (run.config, run.backbone, run.text_mode)
-            if key in cells:
-                self.notes.append(f"{run.name} and {cells[key].name} share backbone, config and text mode; the "
-                                  f"claims use {cells[key].name}")
+            runs = cells.setdefault((run.config, run.backbone, run.text_mode), [])
+            twin = next((other for other in runs if other.seed == run.seed), None)
+            if twin is not None:
+                self.notes.append(f"{run.name} and {twin.name} share backbone, config, text mode and seed; the "
+                                  f"claims use {twin.name}")
                 continue
-            cells[key] = run
-        return cells
+            runs.append(run)
+        return {cell: sorted(runs, key=lambda run: (run.seed is None, run.seed or 0)) for cell, runs in cells.items()}
 
     def backbones(self, config: str) -> list[str]:
         return sorted({backbone for cell_config, backbone, _ in self.cells if cell_config == config})

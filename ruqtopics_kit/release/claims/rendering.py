@@ -46,12 +46,13 @@ def render_section(claims: dict) -> str:
              f"paper's numbers and where each comes from are in `{claims['paper']['file']}`. Intervals: 95% "
              f"percentile bootstrap over test questions ({claims['method']['n_resamples']} resamples, paired for "
              f"differences); p: McNemar's exact test. The paper's Table 3 numbers were not available; the grid below "
-             f"is this run's.", "", "### Claims", ""]
+             f"is this run's.", "", f"Training seeds: {claims['seeds']['rule']}.", "", "### Claims", ""]
     rows = [{"claim": row["claim"], "subject": row["subject"], "paper": str(row["paper"]),
              "this run": _fmt(row["run"], row["run_interval"]), "p": "" if row["p_value"] is None
              else f"{row['p_value']:.3g}", "verdict": row["verdict"], "why": row["why"]} for row in claims["claims"]]
     lines += [_text_table(rows, right=("p",)), ""]
-    lines += _grid_lines(claims["grid"]) + _comparison_lines(claims["comparisons"])
+    lines += _grid_lines(claims["grid"]) + _spread_lines(claims["seeds"]["spread"])
+    lines += _comparison_lines(claims["comparisons"])
     lines += _six_class_lines(claims["six_classes"])
     if claims["notes"]:
         lines += ["Notes:", "", *[f"- {note}" for note in claims["notes"]], ""]
@@ -70,6 +71,17 @@ def _grid_lines(cells: list[dict]) -> list[str]:
     table = _text_table([{"backbone": backbone, **{mode: row.get(mode, "") for mode in modes}}
                          for backbone, row in sorted(grid.items())])
     return ["### Grid (the paper's Table 3): test accuracy / macro-F1 [95% interval]", "", table, ""]
+
+
+def _spread_lines(spread: list[dict]) -> list[str]:
+    if not spread:
+        return []
+    table = _text_table([{"config": row["config"], "backbone": row["backbone"], "text mode": row["text_mode"],
+                          "seeds": ", ".join(map(str, row["seeds"])),
+                          "accuracy mean (sd)": f"{row['accuracy_mean']:.3f} ({row['accuracy_sd']:.3f})",
+                          "macro-F1 mean (sd)": f"{row['macro_f1_mean']:.3f} ({row['macro_f1_sd']:.3f})"}
+                         for row in spread])
+    return ["### Across training seeds: test scores", "", table, ""]
 
 
 def _comparison_lines(comparisons: list[dict]) -> list[str]:
