@@ -2,6 +2,7 @@
 paired statistics (checked against scipy and by hand) and on the sample release."""
 
 import json
+import shutil
 from math import comb
 from pathlib import Path
 
@@ -11,13 +12,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.stats
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun, paper
 from ruqtopics_kit.release.claims.scores import compare
-from ruqtopics_kit.statistics import Bootstrap, macro_f1, mcnemar_exact_p
+from ruqtopics_kit.statistics import Bootstrap, PairedCounts, macro_f1, mcnemar_exact_p, paired_difference_interval
 
 N_QUESTIONS, N_CLASSES = 400, 76
 BOOTSTRAP = Bootstrap(n_resamples=500, confidence_level=0.95, seed=0)
@@ -75,15 +77,12 @@ def test_paired_comparison_matches_by_id_and_scipy():
     assert (result["a_only_correct"], result["b_only_correct"]) == (24, 6)
     assert result["accuracy_difference"] == pytest.approx((24 - 6) / N_QUESTIONS)
     assert result["mcnemar_p"] == pytest.approx(scipy.stats.binomtest(24, 30, 0.5).pvalue)
-    paired = scipy.stats.bootstrap((right_a.astype(float), right_b.astype(float)),
-                                   lambda x, y, axis: x.mean(axis) - y.mean(axis), paired=True, vectorized=True,
-                                   n_resamples=500, method="percentile", rng=np.random.default_rng(0))
-    assert result["accuracy_difference_ci"] == pytest.approx(list(paired.confidence_interval))
-    unpaired = scipy.stats.bootstrap((right_a.astype(float), right_b.astype(float)),
-                                     lambda x, y, axis: x.mean(axis) - y.mean(axis), vectorized=True,
-                                     n_resamples=500, method="percentile", rng=np.random.default_rng(0))
+    assert (result["both_correct"], result["neither_correct"]) == (296, 74)
+    assert result["accuracy_difference_ci"] == pytest.approx(
+        list(paired_difference_interval(PairedCounts(296, 24, 6, 74))))
+    unpaired = confint_proportions_2indep(320 - 6, N_QUESTIONS, 320 - 24, N_QUESTIONS, method="newcomb")
     width = np.diff(result["accuracy_difference_ci"])[0]
-    assert width < 0.5 * np.diff(list(unpaired.confidence_interval))[0]  # pairing removes the shared questions
+    assert width < 0.5 * (unpaired[1] - unpaired[0])  # pairing removes the shared questions
     assert result["accuracy_difference_ci"][0] > 0
     assert result["macro_f1_difference_ci"][0] <= result["macro_f1_difference"] <= result["macro_f1_difference_ci"][1]
 
@@ -168,13 +167,42 @@ def test_verdicts_on_known_differences(handmade_release):
     distilled = rows[("distilled_near_full",
                       "question: rubert-base-conversational vs distilrubert-base-conversational")]
     assert distilled["verdict"] == "supports" and distilled["run"] == pytest.approx(0.01)
-    assert distilled["run_interval"][1] < 0.03
+    assert distilled["decision_interval"][1] < 0.03 and distilled["decision_level"] == 0.95  # one pair tested
     six = rows[("six_class_accuracy", "rubert-six on MASSIVE ru-RU")]
     assert six["verdict"] == "supports" and six["run"] == 0.86 and six["paper"] == 0.85
-    size = rows[("size_correlation", "mbert-q: size")]
-    assert size["verdict"] == "supports" and size["paper"] == "rho 0.773, p 2.997e-11, n 51"
-    assert rows[("distance_not_significant", "mbert-q: genetic")]["verdict"] == "supports"
-    assert rows[("distance_not_significant", "mbert-q: syntactic")]["verdict"] == "contradicts"
+    size = rows[("size_correlation", "mbert-q: size, rho against the paper's")]
+    assert size["verdict"] == "supports" and size["paper"] == "rho 0.773 (band 0.627-0.867), n 51"
+    assert rows[("size_correlation", "mbert-q: size, rho > 0")]["verdict"] == "supports"
+    assert rows[("size_correlation", "overall")]["verdict"] == "supports"
+
+
+def test_one_overall_verdict_per_claim_beside_its_rows(handmade_release):
+    claims = strict_json(handmade_release / "claims.json")
+    overall = {row["claim"]: row for row in claims["claims"] if row["role"] == "overall"}
+    assert sorted(overall) == sorted(paper()["claims"])
+    # one backbone of the paper's four tested: the claim "for every backbone" cannot be supported by it alone
+    assert overall["question_beats_answer"]["verdict"] == "inconclusive"
+    assert "missing: distilrubert-base-conversational, distilrubert-tiny-conversational, mbert-cased" in \
+        overall["question_beats_answer"]["why"]
+    assert "Holm" in overall["question_beats_answer"]["why"]
+    assert all(rule["rule"] for name, rule in claims["method"]["rules"].items() if name != "overall")
+    assert claims["method"]["rules"]["size_correlation"]["kind"] == "estimate"
+    assert claims["synthetic"] is False
+
+
+def test_a_synthetic_release_gives_no_verdict(handmade_release, tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(handmade_release, release)
+    (release / "hub" / "rubert-q" / "README.md").write_text("---\ntags:\n- synthetic-sample\n---\n# card\n",
+                                                           encoding="utf-8")
+    write_claims(release, n_resamples=50)
+    claims = strict_json(release / "claims.json")
+    assert claims["synthetic"] is True
+    found = {row["verdict"] for row in claims["claims"]}
+    assert found == {"cannot test", "cannot test (synthetic sample)"}
+    grid = {cell["model"]: cell["accuracy"] for cell in claims["grid"]}
+    assert grid["rubert-q"] == 0.8  # the numbers are kept; only the verdicts say that they prove nothing
+    assert "every verdict is `cannot test (synthetic sample)`" in (release / "report.md").read_text(encoding="utf-8")
 
 
 def test_untestable_claims_say_why(handmade_release):
@@ -184,11 +212,9 @@ def test_untestable_claims_say_why(handmade_release):
     assert tiny["why"] == "no single_label question model for backbone distilrubert-tiny-conversational in the grid"
     mbert_answer = rows[("question_beats_answer", "mbert-cased: question vs answer")]
     assert mbert_answer["why"] == "no single_label answer model for backbone mbert-cased in the grid"
-    missing = rows[("question_beats_answer", "the paper's other backbones")]
-    assert missing["why"] == ("backbone(s) missing from the single_label grid: distilrubert-tiny-conversational")
-    russian = rows[("size_correlation", "rubert-six: size")]
-    assert russian["verdict"] == "cannot test" and "backbone rubert-base-conversational is not multilingual" in \
-        russian["why"] and "too few locales: 6 of the paper's 51" in russian["why"]
+    russian = rows[("size_correlation", "rubert-six")]
+    assert russian["verdict"] == "cannot test" and russian["role"] == "other model"
+    assert "not the paper's model for this claim (mbert-cased single_label question)" in russian["why"]
     assert all(row["why"] for row in rows.values())
 
 
@@ -240,13 +266,12 @@ def test_paper_numbers_are_data_with_provenance():
 def test_the_sample_release_has_its_claims(sample_release):
     release, report, _ = sample_release
     claims = strict_json(release.output_dir / "claims.json")
-    assert {row["verdict"] for row in claims["claims"]} <= {"supports", "contradicts", "inconclusive", "cannot test"}
-    untestable = [row for row in claims["claims"] if row["verdict"] == "cannot test"]
-    assert untestable and all(row["why"] for row in untestable)
+    assert claims["synthetic"] is True  # synthetic never passes for real: no supports, no contradicts
+    assert {row["verdict"] for row in claims["claims"]} <= {"cannot test", "cannot test (synthetic sample)"}
+    assert all(row["why"] for row in claims["claims"])
     six = next(row for row in claims["claims"] if row["claim"] == "six_class_accuracy")
     results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
     assert six["run"] == pytest.approx(results.set_index("locale").loc["ru-RU", "accuracy"])
     assert "is not one of the paper's Russian-only backbones" in six["why"]
-    size = next(row for row in claims["claims"] if row["subject"] == "tiny-massive_aligned-question: size")
-    assert "too few locales: 6 of the paper's 51" in size["why"]
-    assert "## Paper claims" in report.read_text(encoding="utf-8")
+    text = report.read_text(encoding="utf-8")
+    assert "## Paper claims" in text and "every verdict is `cannot test (synthetic sample)`" in text

@@ -14,9 +14,29 @@ from ruqtopics_kit.release.claims.inputs import ClaimsInputError, paper
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
 from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
+from ruqtopics_kit.release.claims.verdicts import RULES, as_synthetic
 from ruqtopics_kit.statistics import Bootstrap
 
 REPORT_FILE = "report.md"
+
+
+def method(models: ReleaseModels) -> dict:
+    """How every number and verdict of claims.json was made, in words (the report repeats it)."""
+    decision, claims, bootstrap = paper()["decision"], paper()["claims"], models.bootstrap
+    return {"confidence_level": bootstrap.confidence_level, "n_resamples": bootstrap.n_resamples,
+            "seed": bootstrap.seed, "alpha": decision["alpha"], "alpha_source": decision["alpha_source"],
+            "intervals": {"accuracy": "Clopper-Pearson (exact), over test questions",
+                          "accuracy_difference": "Newcombe's hybrid score interval for paired proportions (method 10)",
+                          "macro_f1": "percentile bootstrap over test questions, paired for differences (no closed "
+                                      "form); leans low when classes have few test questions",
+                          "rho": "the analysis' percentile bootstrap over locales (no closed form)"},
+            "mcnemar": "exact: two-sided binomial test on the questions exactly one model gets right",
+            "rules": {name: {"kind": claim["kind"], "rule": RULES[claim["kind"]],
+                             **({"family": claim["family"]} if "family" in claim else {})}
+                      for name, claim in claims.items()} | {
+                          "size_correlation (rho > 0)": {"kind": "positive", "rule": RULES["positive"]},
+                          "overall": RULES["overall"]},
+            "locales": claims["size_correlation"]["locales_source"], "seeds": seeds_of_cells(models.seeds)["rule"]}
 
 
 def claims_of(models: ReleaseModels) -> dict:
@@ -28,19 +48,15 @@ def claims_of(models: ReleaseModels) -> dict:
         rows += found_rows
     six_classes, six_rows = six_class_claims(models)
     correlations, correlation_rows = correlation_claims(models)
-    decision, bootstrap = paper()["decision"], models.bootstrap
-    return {"paper": {"file": "ruqtopics_kit/data/paper_claims.json", **paper()["provenance"]},
-            "method": {"confidence_level": bootstrap.confidence_level,
-                       "n_resamples": bootstrap.n_resamples, "seed": bootstrap.seed,
-                       "bootstrap": "percentile, over test questions; paired (the same resampled questions for "
-                                    "both models) for differences. Macro-F1 intervals lean low when classes "
-                                    "have few test questions (a resample misses some of them)",
-                       "mcnemar": "exact: two-sided binomial test on the questions exactly one model gets right",
-                       "alpha": decision["alpha"], "alpha_source": decision["alpha_source"],
-                       "seeds": seeds_of_cells(models.seeds)["rule"]},
+    rows = six_rows + rows + correlation_rows
+    return {"synthetic": models.synthetic,
+            "paper": {"file": "ruqtopics_kit/data/paper_claims.json", **paper()["provenance"]},
+            "method": method(models),
             "seeds": {**seeds_of_cells(models.seeds), "spread": spread(models.grid, models.seeds)},
-            "grid": models.grid, "comparisons": comparisons, "six_classes": six_classes,
-            "correlations": correlations, "claims": six_rows + rows + correlation_rows, "notes": models.notes}
+            "grid": models.grid, "comparisons": comparisons,
+            "six_classes": six_classes, "correlations": correlations,
+            "claims": [as_synthetic(row) for row in rows] if models.synthetic else rows,
+            "notes": models.notes}
 
 
 def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, seed: int = 0) -> dict:
@@ -74,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for row in claims["claims"]:
-        print(f"{row['verdict']:13s} {row['claim']:32s} {row['subject']}")
+        if row["role"] in ("member", "overall"):
+            print(f"{row['verdict']:13s} {row['claim']:32s} {row['subject']}")
     print(f"wrote {args.release_dir / CLAIMS_FILE} and the '{SECTION_TITLE[3:]}' section of "
           f"{args.release_dir / REPORT_FILE}")
     return 0

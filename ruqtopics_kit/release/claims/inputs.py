@@ -14,11 +14,13 @@ import pandas as pd
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.modeling.backbones import registry
+from ruqtopics_kit.training.card import SYNTHETIC_TAG
 from ruqtopics_kit.training.config import saved_options
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
 PAPER_FILE = package_path("data", "paper_claims.json")
 RUSSIAN_LOCALE = "ru-RU"
+PAPER_LOCALES = "massive_1.0"  # correlations.csv's `locales` of the rows over the paper's 51 locales
 
 
 class ClaimsInputError(KitError, ValueError):
@@ -45,7 +47,7 @@ class ModelRun:
     backbone: str  # the registry name, else the Hub id's or local folder's last part
     config: str
     text_mode: str
-    seed: int | None = None  # the training seed (training_args.json)
+    seed: int | None = None  # the training seed (training_args.json's), None when not recorded
 
     @property
     def role(self) -> dict:
@@ -83,8 +85,23 @@ def find_models(release_dir: Path) -> list[ModelRun]:
             raise ClaimsInputError(args_file, f"lacks {', '.join(missing)}")
         seed = args.get("seed")
         runs.append(ModelRun(args_file.parent.name, args_file.parent, backbone_name(args["backbone"]),
-                             args["dataset_config_name"], args["text_mode"], seed if isinstance(seed, int) else None))
+                             args["dataset_config_name"], args["text_mode"],
+                             seed if isinstance(seed, int) and not isinstance(seed, bool) else None))
     return runs
+
+
+def is_synthetic(release_dir: Path) -> bool:
+    """Whether the release was made from the kit's synthetic sample: a card of its hub/ folder carries the tag."""
+    from huggingface_hub import RepoCard
+
+    for card in sorted((release_dir / "hub").glob("*/README.md")):
+        try:
+            tags = RepoCard.load(card).data.to_dict().get("tags") or []
+        except (OSError, ValueError) as error:
+            raise ClaimsInputError(card, f"cannot be read as a Hub card ({error})") from None
+        if SYNTHETIC_TAG in tags:
+            return True
+    return False
 
 
 def load_predictions(run: ModelRun) -> pd.DataFrame | None:
@@ -132,17 +149,22 @@ def not_computed_reason(folder: Path) -> str | None:
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
-def spearman_rows(folder: Path) -> dict[str, dict]:
-    """The analysis' Spearman rows by predictor (size and each distance kind): rho, p, n and the 95% interval."""
+def correlation_rows(folder: Path) -> dict[tuple[str, str], dict]:
+    """The analysis' Spearman and partial Spearman rows over the paper's locales (MASSIVE 1.0's), keyed by
+    (predictor, controls): rho, p, n and the 95% interval. Older tables without a `locales` column hold one set."""
     path = folder / "correlations.csv"
     try:
-        frame = pd.read_csv(path)
-        spearman = frame[(frame["method"] == "spearman") & frame["controls"].isna()]
-        return {row.predictor: {"predictor": row.predictor, "rho": number(row.statistic),
-                                "p_value": number(row.p_value), "n": int(row.n),
-                                "rho_ci": [number(row.ci_low), number(row.ci_high)]}
-                for row in spearman.itertuples()}
-    except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        frame = frame[frame["method"].isin(["spearman", "partial_spearman"])]
+        if "locales" in frame.columns:
+            frame = frame[frame["locales"] == PAPER_LOCALES]
+        return {(row.predictor, "" if pd.isna(row.controls) else row.controls): {
+                    "predictor": row.predictor, "method": row.method,
+                    "controls": "" if pd.isna(row.controls) else row.controls, "rho": number(row.statistic),
+                    "p_value": number(row.p_value), "n": int(row.n),
+                    "rho_ci": [number(row.ci_low), number(row.ci_high)]}
+                for row in frame.itertuples()}
+    except (OSError, KeyError, ValueError, AttributeError, pd.errors.ParserError) as error:
         raise ClaimsInputError(path, f"is not the analysis' correlation table ({error})") from None
 
 

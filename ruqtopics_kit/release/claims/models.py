@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruqtopics_kit.release.claims.inputs import ModelRun, find_models, load_predictions, paper
+from ruqtopics_kit.release.claims.inputs import ModelRun, find_models, is_synthetic, load_predictions, paper
 from ruqtopics_kit.release.claims.scores import score
 from ruqtopics_kit.statistics import Bootstrap
 from ruqtopics_kit.training.outputs import PREDICTIONS_FILE
@@ -32,6 +32,7 @@ class ReleaseModels:
         self.grid = [score(run, self.frames[run.name], bootstrap) for run in self.runs if run.name in self.frames]
         self.seeds = self._seeds()
         self.cells = {cell: runs[0] for cell, runs in self.seeds.items()}
+        self.synthetic = is_synthetic(release_dir)
 
     def _seeds(self) -> dict[Cell, list[ModelRun]]:
         """Cell -> its models, one per training seed (`grid --seeds`), by seed; of models that share a seed too,

@@ -41,22 +41,40 @@ def _text_table(rows: list[dict], right: tuple[str, ...] = ()) -> str:
 
 
 def render_section(claims: dict) -> str:
-    lines = [SECTION_TITLE, "",
-             f"Recomputed from this release's files by `ruqtopics claims` ([`{CLAIMS_FILE}`]({CLAIMS_FILE})); the "
-             f"paper's numbers and where each comes from are in `{claims['paper']['file']}`. Intervals: 95% "
-             f"percentile bootstrap over test questions ({claims['method']['n_resamples']} resamples, paired for "
-             f"differences); p: McNemar's exact test. The paper's Table 3 numbers were not available; the grid below "
-             f"is this run's.", "", f"Training seeds: {claims['seeds']['rule']}.", "", "### Claims", ""]
-    rows = [{"claim": row["claim"], "subject": row["subject"], "paper": str(row["paper"]),
+    rows = [{"claim": row["claim"], "subject": row["subject"], "role": row["role"], "paper": str(row["paper"] or ""),
              "this run": _fmt(row["run"], row["run_interval"]), "p": "" if row["p_value"] is None
              else f"{row['p_value']:.3g}", "verdict": row["verdict"], "why": row["why"]} for row in claims["claims"]]
-    lines += [_text_table(rows, right=("p",)), ""]
+    lines = _intro_lines(claims) + ["### Claims", "", _text_table(rows, right=("p",)), ""]
+    lines += _rule_lines(claims["method"])
     lines += _grid_lines(claims["grid"]) + _spread_lines(claims["seeds"]["spread"])
     lines += _comparison_lines(claims["comparisons"])
     lines += _six_class_lines(claims["six_classes"])
     if claims["notes"]:
         lines += ["Notes:", "", *[f"- {note}" for note in claims["notes"]], ""]
     return "\n".join(lines)
+
+
+def _intro_lines(claims: dict) -> list[str]:
+    method, lines = claims["method"], [SECTION_TITLE, ""]
+    if claims["synthetic"]:
+        lines += ["**Synthetic sample: every verdict is `cannot test (synthetic sample)`.** The numbers below show "
+                  "that the claims are computed, not what the paper found.", ""]
+    return lines + [
+        f"Recomputed from this release's files by `ruqtopics claims` ([`{CLAIMS_FILE}`]({CLAIMS_FILE})); the paper's "
+        f"numbers and where each comes from are in `{claims['paper']['file']}`. The kit reproduces the paper's "
+        f"comparisons on this run's models and judges them with rules of its own (below); the paper's Table 3 "
+        f"numbers were not available, so the grid below is this run's. 95% intervals: accuracy "
+        f"{method['intervals']['accuracy']}; accuracy differences {method['intervals']['accuracy_difference']}; "
+        f"macro-F1 percentile bootstrap ({method['n_resamples']} resamples, paired for differences); p: McNemar's "
+        f"exact test. Alpha {method['alpha']}.", "", f"Training seeds: {claims['seeds']['rule']}.", ""]
+
+
+def _rule_lines(method: dict) -> list[str]:
+    rules = [f"- `{name}` ({rule['kind']}): {rule['rule']}" + (f" Family: {rule['family']}." if "family" in rule
+                                                                else "")
+             for name, rule in method["rules"].items() if isinstance(rule, dict)]
+    return ["### How each verdict is reached", "", *rules, f"- overall: {method['rules']['overall']}",
+            f"- locales: {method['locales']}", ""]
 
 
 def _grid_lines(cells: list[dict]) -> list[str]:

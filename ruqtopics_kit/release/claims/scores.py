@@ -1,4 +1,6 @@
-"""The grid's scores and paired comparisons, on test predictions matched by id (`ruqtopics_kit.statistics`)."""
+"""The grid's scores and paired comparisons, on test predictions matched by id (`ruqtopics_kit.statistics`):
+accuracy with Clopper-Pearson's interval, differences of accuracy with Newcombe's paired interval, McNemar's exact
+test, macro-F1 and its differences with percentile-bootstrap intervals (no closed form)."""
 
 from __future__ import annotations
 
@@ -6,21 +8,24 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun
-from ruqtopics_kit.statistics import Bootstrap, macro_f1, mcnemar_exact_p
+from ruqtopics_kit.statistics import (
+    Bootstrap,
+    PairedCounts,
+    macro_f1,
+    mcnemar_exact_p,
+    paired_difference_interval,
+    proportion_interval,
+)
 from ruqtopics_kit.training.outputs import PREDICTIONS_FILE
 
 
-def _mean_difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(a, axis=axis) - np.mean(b, axis=axis)
-
-
 def score(run: ModelRun, frame: pd.DataFrame, bootstrap: Bootstrap) -> dict:
-    """Accuracy and macro-F1 of one model on its test split, with bootstrap intervals."""
+    """Accuracy (Clopper-Pearson interval) and macro-F1 (bootstrap interval) of one model on its test split."""
     gold, predicted = frame["label"].to_numpy(), frame["prediction"].to_numpy()
-    correct = (gold == predicted).astype(float)
+    correct = int((gold == predicted).sum())
     return {"model": run.name, "backbone": run.backbone, "config": run.config, "text_mode": run.text_mode,
-            "n": len(frame), "accuracy": float(correct.mean()),
-            "accuracy_ci": bootstrap.interval((correct,), np.mean, vectorized=True),
+            "seed": run.seed, "n": len(frame), "correct": correct, "accuracy": correct / len(frame),
+            "accuracy_ci": list(proportion_interval(correct, len(frame), bootstrap.confidence_level)),
             "macro_f1": macro_f1(gold, predicted),
             "macro_f1_ci": bootstrap.interval((gold, predicted), macro_f1, vectorized=False)}
 
@@ -41,19 +46,25 @@ def paired_frames(a: ModelRun, b: ModelRun, frames: dict[str, pd.DataFrame]) -> 
     return first, second
 
 
+def paired_counts(comparison: dict) -> PairedCounts:
+    """The 2x2 table of a comparison: questions both, only a, only b, neither model got right."""
+    return PairedCounts(comparison["both_correct"], comparison["a_only_correct"], comparison["b_only_correct"],
+                        comparison["neither_correct"])
+
+
 def compare(a: ModelRun, b: ModelRun, frames: dict[str, pd.DataFrame], bootstrap: Bootstrap) -> dict:
-    """Model a minus model b on the same test questions (matched by id): accuracy and macro-F1 differences with
-    paired bootstrap intervals, the discordant counts and McNemar's exact p-value."""
+    """Model a minus model b on the same test questions (matched by id): the accuracy difference with Newcombe's
+    interval, the macro-F1 difference with a paired bootstrap interval, the 2x2 counts and McNemar's exact p."""
     first, second = paired_frames(a, b, frames)
     gold, pred_a, pred_b = first["label"].to_numpy(), first["prediction"].to_numpy(), second["prediction"].to_numpy()
-    right_a, right_b = gold == pred_a, gold == pred_b
-    a_only, b_only = int((right_a & ~right_b).sum()), int((~right_a & right_b).sum())
-    return {"a": a.name, "b": b.name, "n": len(gold),
-            "accuracy_a": float(right_a.mean()), "accuracy_b": float(right_b.mean()),
-            "accuracy_difference": float(right_a.mean() - right_b.mean()),
-            "accuracy_difference_ci": bootstrap.interval((right_a.astype(float), right_b.astype(float)),
-                                                         _mean_difference, vectorized=True),
+    counts = PairedCounts.of(gold == pred_a, gold == pred_b)
+    return {"a": a.name, "b": b.name, "seed": a.seed, "n": counts.n,
+            "accuracy_a": (counts.both + counts.first_only) / counts.n,
+            "accuracy_b": (counts.both + counts.second_only) / counts.n,
+            "accuracy_difference": counts.difference,
+            "accuracy_difference_ci": list(paired_difference_interval(counts, bootstrap.confidence_level)),
             "macro_f1_difference": macro_f1(gold, pred_a) - macro_f1(gold, pred_b),
             "macro_f1_difference_ci": bootstrap.interval(
                 (gold, pred_a, pred_b), lambda g, x, y: macro_f1(g, x) - macro_f1(g, y), vectorized=False),
-            "a_only_correct": a_only, "b_only_correct": b_only, "mcnemar_p": mcnemar_exact_p(a_only, b_only)}
+            "both_correct": counts.both, "a_only_correct": counts.first_only, "b_only_correct": counts.second_only,
+            "neither_correct": counts.neither, "mcnemar_p": mcnemar_exact_p(counts.first_only, counts.second_only)}
