@@ -51,8 +51,8 @@ BASELINE = textwrap.dedent('''
 def write_raw(folder: Path, records: int, seed: int = 0) -> int:
     """A canonical raw set with realistic lengths; returns its size in bytes."""
     sys.path.insert(0, str(ROOT))
-    from ruqtopics_kit.dataset.labels import all_topics
     from ruqtopics_kit.dataset.prepare import split_of
+    from ruqtopics_kit.facts.labels import all_topics
 
     rng, names = random.Random(seed), list(all_topics().names)
     words = json.loads((ROOT / "scripts" / "sample_vocabulary.json").read_text(encoding="utf-8"))["words"]

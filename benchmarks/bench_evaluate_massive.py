@@ -69,7 +69,7 @@ def build_model(folder: Path, size: str) -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from ruqtopics_kit.dataset.labels import massive_aligned
+    from ruqtopics_kit.facts.labels import massive_aligned
     from ruqtopics_kit.modeling.tiny_backbone import train_wordpiece
 
     sample = [json.loads(line)["question"] for line in

@@ -187,7 +187,7 @@ def run_trainer(args: argparse.Namespace, mode: str, dataset: Path, model: Path,
     import datasets
     from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainingArguments
 
-    from ruqtopics_kit.dataset.labels import all_topics
+    from ruqtopics_kit.facts.labels import all_topics
     from ruqtopics_kit.training.config import parse_args
     from ruqtopics_kit.training.data import load_splits, tokenize
 
@@ -251,7 +251,7 @@ def shared_precision(args: argparse.Namespace) -> str:
 
 def sides(args: argparse.Namespace) -> list[str]:
     """Every side, leaving out train.py's default precision where it is the shared one (the same run twice)."""
-    from ruqtopics_kit.core.precision import has_native_bf16
+    from ruqtopics_kit.modeling.precision import has_native_bf16
 
     same = ("bf16" if has_native_bf16(args.device) else "no") == shared_precision(args)
     chosen = args.sides.split(",") if args.sides else SIDES

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ruqtopics_kit.dataset.labels import all_topics, massive_aligned  # noqa: E402
 from ruqtopics_kit.dataset.prepare import prepare  # noqa: E402
+from ruqtopics_kit.facts.labels import all_topics, massive_aligned  # noqa: E402
 
 VOCABULARY = json.loads((ROOT / "scripts" / "sample_vocabulary.json").read_text(encoding="utf-8"))["words"]
 QUESTION_TEMPLATES = [

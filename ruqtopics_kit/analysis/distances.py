@@ -24,11 +24,11 @@ import pandas as pd
 from ruqtopics_kit.analysis.locales import DATA_DIR
 from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 from ruqtopics_kit.core.atomic import atomic_write_text
-from ruqtopics_kit.core.locales import locale_table
+from ruqtopics_kit.facts.massive import locale_table
+from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 
 DISTANCE_KINDS = ("genetic", "syntactic", "geographic", "featural")
 DISTANCES_FILE = DATA_DIR / "distances.csv"
-REFERENCE_LOCALE = "ru-RU"
 DISTANCE_METRIC = "angular"  # URIEL+'s default; set explicitly so a changed default cannot alter the cache
 DECIMALS = 4
 

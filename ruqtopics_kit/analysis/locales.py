@@ -1,11 +1,11 @@
-"""MASSIVE locales and their languages: the kit's locale table (`ruqtopics_kit.core.locales`, where its columns
+"""MASSIVE locales and their languages: the kit's locale table (`ruqtopics_kit.facts.massive`, where its columns
 and sources are described), which MASSIVE evaluation reads too.
 """
 
 from __future__ import annotations
 
-from ruqtopics_kit.core.locales import locale_table
 from ruqtopics_kit.core.resources import package_path
+from ruqtopics_kit.facts.massive import locale_table
 
 DATA_DIR = package_path("data", "analysis")
 

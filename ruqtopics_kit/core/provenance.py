@@ -13,7 +13,7 @@ LIBRARIES = ("transformers", "torch", "datasets", "accelerate", "tokenizers", "h
 
 def kit_reference() -> str:
     """Markdown naming the kit and its version. The kit has no public repository address yet, so the cards
-    name it and link the paper it reproduces (`core.paper.PAPER_URL`) rather than print a placeholder URL."""
+    name it and link the paper it reproduces (`facts.paper.PAPER_URL`) rather than print a placeholder URL."""
     return f"the RuQTopics release kit (`{KIT_NAME}` {__version__})"
 
 

@@ -14,10 +14,10 @@ from typing import Literal
 
 import datasets
 
-from ruqtopics_kit.core.paper import CITATION, PAPER_URL
 from ruqtopics_kit.dataset import features as per_config
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES
 from ruqtopics_kit.dataset.raw import SPLITS, ReadReport, detect_layout, read_batches
+from ruqtopics_kit.facts.labels import CONFIG_NAMES
+from ruqtopics_kit.facts.paper import CITATION, PAPER_URL
 
 logger = datasets.utils.logging.get_logger(__name__)
 

@@ -26,12 +26,13 @@ from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.core.paper import CITATION
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset import features as per_config
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
+from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, for_config, label_column
+from ruqtopics_kit.facts.names import DATASET_NAME, SYNTHETIC_TAG
+from ruqtopics_kit.facts.paper import CITATION
 
 TEMPLATE = package_path("templates", "dataset_card", "template.md")
 DEFAULT_CONFIG = "single_label"
@@ -206,7 +207,7 @@ def _record_split(info: datasets.DatasetInfo, split: str, writer: ShardedParquet
     shards = writer.close()
     if shards:
         info.splits.add(datasets.SplitInfo(name=split, num_bytes=writer.num_bytes, num_examples=writer.num_examples,
-                                           dataset_name="ruqtopics"))
+                                           dataset_name=DATASET_NAME))
         info.download_size += sum(path.stat().st_size for path in shards)
         info.dataset_size += writer.num_bytes
 
@@ -227,7 +228,7 @@ def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthe
         task_ids=["topic-classification", "multi-class-classification", "multi-label-classification"],
         size_categories=[_size_category(total)], source_datasets=["original"],
         annotations_creators=["found"], language_creators=["found"],
-        tags=["synthetic-sample"] if synthetic else [])
+        tags=[SYNTHETIC_TAG] if synthetic else [])
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
     _lists_as_sequences(card_data)
     MetadataConfigs({name: {"data_files": [{"split": split, "path": f"{name}/{split}-*"} for split in info.splits],

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ruqtopics_kit.dataset.labels import all_topics, check_config_name, for_config, label_column
+from ruqtopics_kit.facts.labels import all_topics, check_config_name, for_config, label_column
 
 DESCRIPTIONS = {
     "single_label": "Questions with exactly one of the 76 topics.",

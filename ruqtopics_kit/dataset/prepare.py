@@ -32,8 +32,8 @@ from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.dataset.labels import all_topics
 from ruqtopics_kit.dataset.raw import CANONICAL_FILES, OnBadRecord, RawDataError
+from ruqtopics_kit.facts.labels import all_topics
 
 SPLIT_PERCENTAGES = {"train": 80, "validation": 10, "test": 10}
 FIELDS = ("id", "question", "answer", "tags")

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.jsonio import parse_object, unencodable_text
-from ruqtopics_kit.dataset.labels import all_topics
+from ruqtopics_kit.facts.labels import all_topics
 
 SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}

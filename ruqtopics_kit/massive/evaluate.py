@@ -41,15 +41,10 @@ from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY, TEXT_MODES
-from ruqtopics_kit.massive import (
-    DEFAULT_MAPPING,
-    SPLITS,
-    Mapping,
-    MassiveSplit,
-    bundled_mappings,
-    load_mapping,
-    read_massive,
-)
+from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.facts.mappings import DEFAULT_MAPPING, Mapping, bundled_mappings, load_mapping
+from ruqtopics_kit.facts.names import MULTI_LABEL, SINGLE_LABEL
+from ruqtopics_kit.massive import SPLITS, MassiveSplit, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
 from ruqtopics_kit.massive.inference import (
     PRECISIONS,
@@ -64,13 +59,12 @@ from ruqtopics_kit.massive.inference import (
 )
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
 from ruqtopics_kit.massive.report import argmax_scores, write_results
-from ruqtopics_kit.modeling.backbones import load_config, resolve_backbone
+from ruqtopics_kit.modeling.backbones import load_config
 
 RESULTS_SCHEMA = "ruqtopics-massive-results/1"
 TASK_NAME = "RuQTopicsMassiveScenario"
 FULL_ARGMAX = "_full_argmax"
 DEFAULT_LABEL = re.compile(r"LABEL_\d+")
-MULTI_LABEL = "multi_label_classification"
 
 
 @dataclass(frozen=True)
@@ -328,7 +322,7 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
         "schema": RESULTS_SCHEMA, "task_name": TASK_NAME, "kit_version": __version__, "main_score": "accuracy",
         "evaluation_time_s": round(elapsed, 3),
         "model": {"name_or_path": portable_path(config.model, config.output_dir), "num_labels": len(classes.names),
-                  "problem_type": classes.problem_type or "single_label_classification",
+                  "problem_type": classes.problem_type or SINGLE_LABEL,
                   "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
                   "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others,
                   "text_mode": text_mode,

@@ -19,8 +19,9 @@ import torch
 from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.errors import check_choice
-from ruqtopics_kit.core.precision import has_native_bf16
-from ruqtopics_kit.modeling.backbones import load_tokenizer, load_trained_classifier, resolve_backbone
+from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.modeling.backbones import load_tokenizer, load_trained_classifier
+from ruqtopics_kit.modeling.precision import has_native_bf16
 
 
 def resolve_device(device: str) -> torch.device:

@@ -1,11 +1,11 @@
-"""The MASSIVE locales (the kit's locale table, `ruqtopics_kit.core.locales`) as `Locale` records."""
+"""The MASSIVE locales (the kit's locale table, `ruqtopics_kit.facts.massive`) as `Locale` records."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ruqtopics_kit.core.locales import locale_table
+from ruqtopics_kit.facts.massive import locale_table
 
 
 @dataclass(frozen=True)

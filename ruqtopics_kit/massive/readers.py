@@ -35,11 +35,11 @@ import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.jsonio import parse_object, unencodable, unencodable_text
+from ruqtopics_kit.facts.massive import SCENARIOS
 from ruqtopics_kit.massive.locales import check_locales, locale_of_subset, massive_locales, subset_names
 from ruqtopics_kit.massive.records import (
     HELD_OUT_PARTITION,
     HUB_SPLITS,
-    SCENARIOS,
     SPLITS,
     MassiveDataError,
     MassiveRecord,

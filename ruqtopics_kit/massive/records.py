@@ -8,9 +8,6 @@ from typing import NamedTuple
 
 from ruqtopics_kit.core.errors import KitError
 
-# The 18 scenarios of MASSIVE (alexa/massive); an intent is "{scenario}_{name}".
-SCENARIOS = ("alarm", "audio", "calendar", "cooking", "datetime", "email", "general", "iot", "lists", "music",
-             "news", "play", "qa", "recommendation", "social", "takeaway", "transport", "weather")
 SPLITS = ("test", "dev", "train")  # MASSIVE's partition names
 HUB_SPLITS = {"test": "test", "dev": "validation", "train": "train"}  # the Hub copies' split names
 HELD_OUT_PARTITION = "MMNLU-22"  # the MMNLU-22 competition's held-out set: no scenario, intent or annotation

@@ -35,6 +35,7 @@ from ruqtopics_kit.core.processes import signals_interrupt
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.export import export_dataset, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
+from ruqtopics_kit.facts.names import DATASET_NAME, DEFAULT_ORG
 from ruqtopics_kit.massive.evaluate import default_of
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.devices import DeviceSlots
@@ -55,7 +56,6 @@ from ruqtopics_kit.training.outputs import RESULTS_FILE
 SAMPLE_DATA = package_path("data", "sample")
 SAMPLE_MASSIVE = package_path("data", "massive_sample", "amazon-massive-dataset-1.1.tar.gz")
 SAMPLE_GRID = package_path("configs", "sample")
-DATASET_NAME = "ruqtopics"
 STATE_DIR = ".release"  # the steps' stamps: what marks a folder as a release's
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")
 # One layer of width 128 learns the sample's 76 classes in 15 epochs; the default 2 x 32 learned none of them in 60.
@@ -72,7 +72,7 @@ class Release:
     massive: Path | str
     grid: list[Path]
     output_dir: Path
-    org: str = "ruqtopics"
+    org: str = DEFAULT_ORG
     push: bool = False
     sample: bool = False
     license: str = "unknown"  # the dataset card's licence id (export --license)
@@ -214,7 +214,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
     parser.add_argument("--backbone", help="use this backbone for every config (a Hub id or local folder)")
     parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
     parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")
-    parser.add_argument("--org", default="ruqtopics", help=(
+    parser.add_argument("--org", default=DEFAULT_ORG, help=(
         "Hub organisation or user of the repositories: every card's ids and loading code use it, pushed or not"))
     parser.add_argument("--license", default="unknown", metavar="ID", help=(
         "licence id of the dataset for its card (see `ruqtopics export --help`; default: unknown, explained in the "

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 import yaml
 from huggingface_hub import DatasetCard, EvalResult, ModelCard, ModelCardData
 
-from ruqtopics_kit.core.paper import CITATION, PAPER_URL
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.dataset.labels import LabelSet
-from ruqtopics_kit.modeling.backbones import Backbone
+from ruqtopics_kit.facts.backbones import Backbone
+from ruqtopics_kit.facts.labels import LabelSet
+from ruqtopics_kit.facts.names import SYNTHETIC_TAG
+from ruqtopics_kit.facts.paper import CITATION, PAPER_URL
 
 if TYPE_CHECKING:
     from ruqtopics_kit.training.config import TrainingConfig
 
 TEMPLATE = package_path("templates", "model_cards", "template.md")
-SYNTHETIC_TAG = "synthetic-sample"  # what hub_export puts in the card of the bundled sample
 EXAMPLE = {"question": "Какой фильм посмотреть вечером?",
            "answer": "Посмотрите новый сериал: отзывы хорошие, актёры известные."}
 # The Hub's inference widget: a few texts of the kind the model reads (a pair model gets questions alone)

@@ -22,8 +22,8 @@ from transformers.hf_argparser import HfArg, HfArgumentParser
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import portable_path
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES, is_multi_label
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
+from ruqtopics_kit.facts.labels import CONFIG_NAMES, is_multi_label
 
 PATH_OPTIONS = ("backbone", "dataset", "resume_from_checkpoint")  # may name local folders
 PLATEAU = "reduce_lr_on_plateau"  # transformers' name; stepped after each evaluation, not each optimizer step

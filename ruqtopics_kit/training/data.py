@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from ruqtopics_kit.dataset.labels import LabelSet, label_column
 from ruqtopics_kit.dataset.text_modes import encode
+from ruqtopics_kit.facts.labels import LabelSet, label_column
 from ruqtopics_kit.training.config import TrainingConfig
 
 REQUIRED_SPLITS = ("train", "validation")  # validation picks the best model and the multi-label threshold

@@ -18,18 +18,17 @@ from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import ProjectConfiguration, TorchDynamoPlugin, parse_flag_from_env, set_seed
 
-from ruqtopics_kit.core.precision import has_native_bf16
-from ruqtopics_kit.dataset.labels import LabelSet, for_config
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
+from ruqtopics_kit.facts.backbones import Backbone, resolve_backbone
+from ruqtopics_kit.facts.labels import LabelSet, for_config
 from ruqtopics_kit.modeling.backbones import (
-    Backbone,
     load_classifier,
     load_tokenizer,
     max_length_cap,
     record_input_limit,
-    resolve_backbone,
     start_head_at_label_prior,
 )
+from ruqtopics_kit.modeling.precision import has_native_bf16
 from ruqtopics_kit.training.checkpoints import Progress, read_state, resolve_resume
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 from ruqtopics_kit.training.data import (

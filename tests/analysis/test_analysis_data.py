@@ -19,7 +19,7 @@ from ruqtopics_kit.analysis.distances import (
 )
 from ruqtopics_kit.analysis.locales import paper_locales
 from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE, load_sizes
-from ruqtopics_kit.core.locales import locale_table
+from ruqtopics_kit.facts.massive import locale_table
 
 
 def test_paper_locales_are_the_51_of_massive_1_0():

@@ -12,8 +12,8 @@ from table_helpers import markdown_rows
 from ruqtopics_kit.core.config_files import parse_with_config_file
 from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import strict_json, write_json
-from ruqtopics_kit.core.paper import CITATION
 from ruqtopics_kit.core.tables import markdown_table
+from ruqtopics_kit.facts.paper import CITATION
 from ruqtopics_kit.metrics import load_topic_metric
 
 ROOT = Path(__file__).resolve().parents[2]

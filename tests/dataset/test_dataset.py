@@ -12,9 +12,9 @@ from huggingface_hub import DatasetCard
 import ruqtopics
 from ruqtopics_kit.dataset.builder import RuQTopics
 from ruqtopics_kit.dataset.export import export_dataset, histogram_quantile
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics, massive_aligned
 from ruqtopics_kit.dataset.prepare import prepare, split_of
 from ruqtopics_kit.dataset.raw import RawDataError
+from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, massive_aligned
 
 TOPICS = all_topics()
 

@@ -11,7 +11,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 import ruqtopics
 from ruqtopics_kit import __version__
-from ruqtopics_kit.dataset.labels import CONFIG_NAMES, all_topics
+from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics
 
 SHARD = re.compile(r"^(train|validation|test)-(\d{5})-of-(\d{5})\.parquet$")
 

@@ -17,7 +17,7 @@ import torch
 from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from table_helpers import markdown_rows
 
-from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive import evaluate as evaluate_module
 from ruqtopics_kit.massive.card import load_model_card
 from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main

@@ -12,7 +12,7 @@ import datasets
 import pytest
 from fixtures.massive.builders import archive_with, classifier, line
 
-from ruqtopics_kit.dataset.labels import massive_aligned
+from ruqtopics_kit.facts.labels import massive_aligned
 from ruqtopics_kit.massive.evaluate import main
 
 SIX = list(massive_aligned().names)

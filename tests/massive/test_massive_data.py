@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from ruqtopics_kit.analysis.locales import paper_locales
-from ruqtopics_kit.dataset.labels import massive_aligned
-from ruqtopics_kit.massive import SCENARIOS, bundled_mappings, load_mapping, massive_locales
+from ruqtopics_kit.facts.labels import massive_aligned
+from ruqtopics_kit.facts.mappings import bundled_mappings, load_mapping
+from ruqtopics_kit.facts.massive import SCENARIOS
+from ruqtopics_kit.massive import massive_locales
 from ruqtopics_kit.massive.locales import locale_of_subset, subset_names
 
 ROOT = Path(__file__).resolve().parents[2]

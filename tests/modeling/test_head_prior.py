@@ -8,8 +8,9 @@ from transformers import (
     DistilBertForSequenceClassification,
 )
 
-from ruqtopics_kit.dataset.labels import all_topics
-from ruqtopics_kit.modeling.backbones import load_classifier, resolve_backbone, start_head_at_label_prior
+from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.facts.labels import all_topics
+from ruqtopics_kit.modeling.backbones import load_classifier, start_head_at_label_prior
 
 NEW_HEAD = frozenset({"classifier.weight", "classifier.bias"})
 

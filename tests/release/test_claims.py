@@ -15,9 +15,10 @@ import scipy.stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ruqtopics_kit import cli
+from ruqtopics_kit.facts.paper import paper_claims
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.release.claims import write_claims
-from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun, paper
+from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun
 from ruqtopics_kit.release.claims.scores import compare
 from ruqtopics_kit.statistics import Bootstrap, PairedCounts, macro_f1, mcnemar_exact_p, paired_difference_interval
 
@@ -179,7 +180,7 @@ def test_verdicts_on_known_differences(handmade_release):
 def test_one_overall_verdict_per_claim_beside_its_rows(handmade_release):
     claims = strict_json(handmade_release / "claims.json")
     overall = {row["claim"]: row for row in claims["claims"] if row["role"] == "overall"}
-    assert sorted(overall) == sorted(paper()["claims"])
+    assert sorted(overall) == sorted(paper_claims()["claims"])
     # one backbone of the paper's four tested: the claim "for every backbone" cannot be supported by it alone
     assert overall["question_beats_answer"]["verdict"] == "inconclusive"
     assert "missing: distilrubert-base-conversational, distilrubert-tiny-conversational, mbert-cased" in \
@@ -252,7 +253,7 @@ def test_command_line(handmade_release, tmp_path, capsys):
 
 
 def test_paper_numbers_are_data_with_provenance():
-    numbers = paper()
+    numbers = paper_claims()
     for name, claim in numbers["claims"].items():
         assert claim["statement"] and claim["source"], name
     size = numbers["claims"]["size_correlation"]

@@ -7,9 +7,9 @@ import yaml
 from huggingface_hub import ModelCard, ModelCardData
 
 from ruqtopics_kit import __version__
-from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive.card import add_massive_results
-from ruqtopics_kit.modeling.backbones import resolve_backbone
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id, is_synthetic
 from ruqtopics_kit.training.config import parse_args
 

@@ -20,7 +20,7 @@ from train_helpers import (
 )
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, pipeline
 
-from ruqtopics_kit.dataset.labels import all_topics
+from ruqtopics_kit.facts.labels import all_topics
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.training.evaluation import THRESHOLDS
 

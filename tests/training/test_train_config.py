@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ruqtopics_kit.modeling.backbones import registry, resolve_backbone
+from ruqtopics_kit.facts.backbones import registry, resolve_backbone
 from ruqtopics_kit.training.config import TrainingConfig, build_parser, parse_args
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,8 @@ from train_helpers import output_of, read_json, run_train, train_argv, weights
 from transformers import AutoTokenizer, pipeline
 
 from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.modeling.backbones import load_tokenizer, resolve_backbone
+from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.modeling.backbones import load_tokenizer
 from ruqtopics_kit.release.grid import expand
 from ruqtopics_kit.training.config import parse_args
 

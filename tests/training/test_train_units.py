@@ -9,7 +9,7 @@ import torch
 from accelerate.data_loader import BatchSamplerShard
 from torch.utils.data import BatchSampler
 
-from ruqtopics_kit.dataset.labels import all_topics, massive_aligned
+from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.metrics import load_topic_metric, micro_f1_by_threshold
 from ruqtopics_kit.training.checkpoints import Progress
 from ruqtopics_kit.training.config import parse_args

@@ -15,7 +15,7 @@ import evaluate
 import numpy as np
 
 # The kit's one citation. evaluate.load checks that the kit is importable (the module lives in the installed kit).
-from ruqtopics_kit.core.paper import CITATION as _CITATION
+from ruqtopics_kit.facts.paper import CITATION as _CITATION
 from ruqtopics_kit.statistics import f1_from_counts, macro_f1
 
 _DESCRIPTION = __doc__

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.facts.paper import PAPER_CLAIMS_NAME, paper_claims
 from ruqtopics_kit.release.claims.correlation_claims import correlation_claims
 from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_class_claims, text_mode_claims
-from ruqtopics_kit.release.claims.inputs import ClaimsInputError, paper
+from ruqtopics_kit.release.claims.inputs import ClaimsInputError
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
 from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
@@ -22,7 +23,7 @@ REPORT_FILE = "report.md"
 
 def method(models: ReleaseModels) -> dict:
     """How every number and verdict of claims.json was made, in words (the report repeats it)."""
-    decision, claims, bootstrap = paper()["decision"], paper()["claims"], models.bootstrap
+    decision, claims, bootstrap = paper_claims()["decision"], paper_claims()["claims"], models.bootstrap
     return {"confidence_level": bootstrap.confidence_level, "n_resamples": bootstrap.n_resamples,
             "seed": bootstrap.seed, "alpha": decision["alpha"], "alpha_source": decision["alpha_source"],
             "intervals": {"accuracy": "Clopper-Pearson (exact), over test questions",
@@ -50,7 +51,7 @@ def claims_of(models: ReleaseModels) -> dict:
     correlations, correlation_rows = correlation_claims(models)
     rows = six_rows + rows + correlation_rows
     return {"synthetic": models.synthetic,
-            "paper": {"file": "ruqtopics_kit/data/paper_claims.json", **paper()["provenance"]},
+            "paper": {"file": PAPER_CLAIMS_NAME, **paper_claims()["provenance"]},
             "method": method(models),
             "seeds": {**seeds_of_cells(models.seeds), "spread": spread(models.grid, models.seeds)},
             "grid": models.grid, "comparisons": comparisons,
@@ -62,7 +63,7 @@ def claims_of(models: ReleaseModels) -> dict:
 def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, seed: int = 0) -> dict:
     """Compute the claims of a release folder; write claims.json and the report's section. Returns the claims."""
     release_dir = Path(release_dir)
-    decision = paper()["decision"]
+    decision = paper_claims()["decision"]
     bootstrap = Bootstrap(n_resamples or decision["n_resamples"], decision["confidence_level"], seed)
     claims = rounded(claims_of(ReleaseModels(release_dir, bootstrap)))
     report_path = release_dir / REPORT_FILE

@@ -4,12 +4,12 @@ from Russian (genetic distance primary, as a partial Spearman controlling for si
 
 from __future__ import annotations
 
+from ruqtopics_kit.facts.paper import paper_claims
 from ruqtopics_kit.release.claims.inputs import (
     analysed_models,
     correlation_rows,
     missing_paper_locales,
     not_computed_reason,
-    paper,
 )
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.verdicts import (
@@ -29,14 +29,14 @@ SIZE_CONTROL = "smoothed_size"  # the analysis' column that distance rows partia
 
 def paper_model_name(models: ReleaseModels) -> str | None:
     """The analysed model that is the paper's for claim 4 (paper_claims.json's `paper_model`), if any."""
-    wanted = paper()["claims"]["size_correlation"]["paper_model"]
+    wanted = paper_claims()["claims"]["size_correlation"]["paper_model"]
     analysed = set(analysed_models(models.release_dir))
     return next((run.name for run in models.runs if run.name in analysed and (run.backbone, run.config, run.text_mode)
                  == (wanted["backbone"], wanted["config"], wanted["text_mode"])), None)
 
 
 def correlation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
-    wanted = paper()["claims"]["size_correlation"]["paper_model"]
+    wanted = paper_claims()["claims"]["size_correlation"]["paper_model"]
     described = f"{wanted['backbone']} {wanted['config']} {wanted['text_mode']}"
     table, rows = [], []
     chosen = paper_model_name(models)
@@ -51,7 +51,7 @@ def correlation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
         elif reason is not None:
             rows += [claim_row(claim, name, CANNOT_TEST, f"analysis not computed: {reason}") for claim in CLAIMS]
         elif missing_paper_locales(folder):
-            n = paper()["claims"]["size_correlation"]["n"]
+            n = paper_claims()["claims"]["size_correlation"]["n"]
             why = f"too few locales: {n - len(missing_paper_locales(folder))} of the paper's {n}"
             rows += [claim_row(claim, name, CANNOT_TEST, why) for claim in CLAIMS]
         else:
@@ -67,7 +67,7 @@ def correlation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
 
 def size_rows(name: str, correlations: dict, alpha: float) -> list[dict]:
     """The estimate (rho against 0.773 and the paper's own sampling band) and rho > 0, as two rows."""
-    claim = paper()["claims"]["size_correlation"]
+    claim = paper_claims()["claims"]["size_correlation"]
     row = correlations.get((SIZE, ""))
     if row is None or row["rho"] is None or row["p_value"] is None or None in row["rho_ci"]:
         return [claim_row("size_correlation", f"{name}: size", CANNOT_TEST,
@@ -85,7 +85,7 @@ def size_rows(name: str, correlations: dict, alpha: float) -> list[dict]:
 def distance_rows(name: str, correlations: dict, alpha: float) -> list[dict]:
     """Per distance kind, the partial Spearman controlling for size: the primary kind is the claim's member, the others
     exploratory. The marginal correlations, confounded with size, are in the correlation table only."""
-    claim = paper()["claims"]["distance_not_significant"]
+    claim = paper_claims()["claims"]["distance_not_significant"]
     rows = []
     for (predictor, controls), row in sorted(correlations.items()):
         if predictor == SIZE or controls != SIZE_CONTROL:

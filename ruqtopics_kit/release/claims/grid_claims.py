@@ -5,7 +5,9 @@ backbone or pair), controlled as paper_claims.json's `family` says, with one ove
 from __future__ import annotations
 
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
-from ruqtopics_kit.release.claims.inputs import RUSSIAN_LOCALE, paper, paper_backbones, russian_massive_accuracy
+from ruqtopics_kit.facts.names import REFERENCE_LOCALE
+from ruqtopics_kit.facts.paper import paper_claims
+from ruqtopics_kit.release.claims.inputs import paper_backbones, russian_massive_accuracy
 from ruqtopics_kit.release.claims.models import GRID_CONFIG, SIX_CLASS_CONFIG, ReleaseModels
 from ruqtopics_kit.release.claims.scores import compare, paired_counts
 from ruqtopics_kit.release.claims.seeds import across_seeds, with_seeds
@@ -27,7 +29,7 @@ def _bonferroni(alpha: float, members: int) -> float:
 
 def six_class_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
     """(1) Russian-only models reach about 85% on MASSIVE ru-RU's six classes."""
-    claim = paper()["claims"]["six_class_accuracy"]
+    claim = paper_claims()["claims"]["six_class_accuracy"]
     band = (claim["value"] - claim["band"], claim["value"] + claim["band"])
     runs = [run for run in models.runs if run.config == SIX_CLASS_CONFIG]
     massive = {run.name: russian_massive_accuracy(models.release_dir, run) for run in runs}
@@ -42,7 +44,7 @@ def six_class_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
                       "test_accuracy": test and test["accuracy"], "test_accuracy_ci": test and test["accuracy_ci"]})
         role, extra = "member", {}
         if result is None:
-            verdict, why = CANNOT_TEST, f"no {RUSSIAN_LOCALE} result in massive/{run.name}/results.csv"
+            verdict, why = CANNOT_TEST, f"no {REFERENCE_LOCALE} result in massive/{run.name}/results.csv"
         elif run.role.get("language") != "ru":
             role, verdict, why = "other model", CANNOT_TEST, (f"backbone {run.backbone} is not one of the paper's "
                                                               f"Russian-only backbones "
@@ -52,7 +54,7 @@ def six_class_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
                         else result["interval"])
             extra = {"decision_interval": decision, "decision_level": level}
             verdict, why = estimate_verdict(result["accuracy"], decision, claim["value"], band, f"{100 * level:.4g}%")
-        rows.append(claim_row("six_class_accuracy", f"{run.name} on MASSIVE {RUSSIAN_LOCALE}", verdict, why,
+        rows.append(claim_row("six_class_accuracy", f"{run.name} on MASSIVE {REFERENCE_LOCALE}", verdict, why,
                               paper_value=claim["value"], run_value=result and result["accuracy"],
                               interval=result and result["interval"], role=role, **extra))
     complete = set(paper_backbones("ru")) <= {run.backbone for run in members}
@@ -119,10 +121,11 @@ def _holm_rows(models: ReleaseModels, claim: str, paper_value: str, tested: list
 def distillation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
     """(3) distilled backbones nearly as good as the full one, per text mode: the gap's Newcombe interval at the
     family's Bonferroni level against the margin."""
-    claim = paper()["claims"]["distilled_near_full"]
+    claim = paper_claims()["claims"]["distilled_near_full"]
     paper_value = (f"gap < {claim['margin']} (paper: full {claim['full_accuracy'][0]}-{claim['full_accuracy'][1]}, "
                    f"distilled {claim['distilled_accuracy']})")
-    pairs = [(role["distilled_from"], name) for name, role in paper()["backbones"].items() if role["distilled_from"]]
+    pairs = [(role["distilled_from"], name) for name, role in paper_claims()["backbones"].items()
+             if role["distilled_from"]]
     wanted = {(mode, full, distilled): [(GRID_CONFIG, name, mode) for name in (full, distilled)]
               for mode in TEXT_MODES for full, distilled in pairs}
     tested = [key for key, cells in wanted.items() if all(cell in models.cells for cell in cells)]

@@ -6,20 +6,17 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from ruqtopics_kit.core.errors import KitError
-from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.modeling.backbones import registry
-from ruqtopics_kit.training.card import SYNTHETIC_TAG
+from ruqtopics_kit.facts.backbones import registry
+from ruqtopics_kit.facts.names import REFERENCE_LOCALE, SYNTHETIC_TAG
+from ruqtopics_kit.facts.paper import paper_claims
 from ruqtopics_kit.training.config import saved_options
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
-PAPER_FILE = package_path("data", "paper_claims.json")
-RUSSIAN_LOCALE = "ru-RU"
 PAPER_LOCALES = "massive_1.0"  # correlations.csv's `locales` of the rows over the paper's 51 locales
 
 
@@ -30,14 +27,8 @@ class ClaimsInputError(KitError, ValueError):
         super().__init__(f"{path}: {problem}")
 
 
-@lru_cache(maxsize=1)
-def paper() -> dict:
-    """The paper's numbers with their provenance (`ruqtopics_kit/data/paper_claims.json`)."""
-    return json.loads(PAPER_FILE.read_text(encoding="utf-8"))
-
-
 def paper_backbones(language: str) -> list[str]:
-    return [name for name, role in paper()["backbones"].items() if role["language"] == language]
+    return [name for name, role in paper_claims()["backbones"].items() if role["language"] == language]
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ class ModelRun:
     @property
     def role(self) -> dict:
         """What the paper says about the backbone (language, distilled_from); {} for a backbone it did not use."""
-        return paper()["backbones"].get(self.backbone, {})
+        return paper_claims()["backbones"].get(self.backbone, {})
 
 
 def backbone_name(value: str) -> str:
@@ -129,7 +120,7 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     needed = {"locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high"}
     if not needed <= set(results.columns):
         raise ClaimsInputError(path, f"lacks the columns {', '.join(sorted(needed))}")
-    russian = results[results["locale"] == RUSSIAN_LOCALE]
+    russian = results[results["locale"] == REFERENCE_LOCALE]
     if russian.empty:
         return None
     row = russian.iloc[0]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ruqtopics_kit.release.claims.inputs import ModelRun, find_models, is_synthetic, load_predictions, paper
+from ruqtopics_kit.facts.paper import paper_claims
+from ruqtopics_kit.release.claims.inputs import ModelRun, find_models, is_synthetic, load_predictions
 from ruqtopics_kit.release.claims.scores import score
 from ruqtopics_kit.statistics import Bootstrap
 from ruqtopics_kit.training.outputs import PREDICTIONS_FILE
@@ -23,7 +24,7 @@ class ReleaseModels:
 
     def __init__(self, release_dir: Path, bootstrap: Bootstrap):
         self.release_dir, self.bootstrap = release_dir, bootstrap
-        self.alpha = paper()["decision"]["alpha"]
+        self.alpha = paper_claims()["decision"]["alpha"]
         self.runs = find_models(release_dir)
         loaded = {run.name: load_predictions(run) for run in self.runs if run.config in (GRID_CONFIG, SIX_CLASS_CONFIG)}
         self.frames: dict[str, pd.DataFrame] = {name: frame for name, frame in loaded.items() if frame is not None}

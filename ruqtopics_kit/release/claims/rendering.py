@@ -8,7 +8,7 @@ import pandas as pd
 
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
-from ruqtopics_kit.release.claims.inputs import RUSSIAN_LOCALE
+from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 from ruqtopics_kit.release.claims.models import GRID_CONFIG
 
 CLAIMS_FILE = "claims.json"
@@ -118,7 +118,7 @@ def _six_class_lines(six_classes: list[dict]) -> list[str]:
     if not six_classes:
         return []
     table = _text_table([{"model": row["model"], "backbone": row["backbone"],
-                          f"MASSIVE {RUSSIAN_LOCALE} accuracy": _fmt(row["massive_ru_accuracy"],
+                          f"MASSIVE {REFERENCE_LOCALE} accuracy": _fmt(row["massive_ru_accuracy"],
                                                                      row["massive_ru_accuracy_ci"]),
                           "test-split accuracy": _fmt(row["test_accuracy"], row["test_accuracy_ci"]),
                           "paper": "about 0.85"} for row in six_classes])

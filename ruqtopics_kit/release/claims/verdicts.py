@@ -13,7 +13,7 @@ A claim over several models ("for every backbone") is one family: `overall` give
 
 from __future__ import annotations
 
-from ruqtopics_kit.release.claims.inputs import paper
+from ruqtopics_kit.facts.paper import paper_claims
 
 SUPPORTS, CONTRADICTS, INCONCLUSIVE, CANNOT_TEST = "supports", "contradicts", "inconclusive", "cannot test"
 SYNTHETIC = "cannot test (synthetic sample)"
@@ -44,7 +44,7 @@ def claim_row(claim: str, subject: str, verdict: str, why: str, *, paper_value: 
               p_value: float | None = None, role: str = "member", **extra) -> dict:
     """A row of claims.json. `role`: `member` of the claim's family, `overall` (the claim's verdict), `exploratory`
     (reported, not part of the verdict) or `other model` (not the paper's model for the claim)."""
-    return {"claim": claim, "statement": paper()["claims"][claim]["statement"], "subject": subject, "role": role,
+    return {"claim": claim, "statement": paper_claims()["claims"][claim]["statement"], "subject": subject, "role": role,
             "paper": paper_value, "run": run_value, "run_interval": interval, "p_value": p_value,
             "verdict": verdict, "why": why, **extra}
 

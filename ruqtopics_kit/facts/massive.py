@@ -1,7 +1,8 @@
-"""The MASSIVE locales as data: `ruqtopics_kit/data/massive_locales.csv`, one row per locale of MASSIVE 1.1 (52).
+"""MASSIVE's facts: its 18 scenarios, and its locales as data: `ruqtopics_kit/data/massive_locales.csv`, one row
+per locale of MASSIVE 1.1 (52).
 
 One table for MASSIVE evaluation (`ruqtopics_kit.massive.locales`) and the correlation analysis
-(`analysis.locales`). Columns:
+(`ruqtopics_kit.analysis.locales`). Columns:
 - `locale`: MASSIVE's code (note `sl-SL`, not `sl-SI`);
 - `language`: the Glottolog name of the locale's language as shipped by urielplus (`uriel_glottocode_map.csv`,
   `lang_fam_geo.csv`; tests/analysis/test_analysis_data.py checks every name, so a wrong code such as mteb's `cmo`
@@ -28,6 +29,10 @@ import pandas as pd
 from ruqtopics_kit.core.resources import package_path
 
 LOCALES_FILE = package_path("data", "massive_locales.csv")
+
+# The 18 scenarios of MASSIVE (alexa/massive); an intent is "{scenario}_{name}".
+SCENARIOS = ("alarm", "audio", "calendar", "cooking", "datetime", "email", "general", "iot", "lists", "music",
+             "news", "play", "qa", "recommendation", "social", "takeaway", "transport", "weather")
 
 
 @cache

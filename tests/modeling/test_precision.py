@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from ruqtopics_kit.core.precision import has_native_bf16
 from ruqtopics_kit.massive.inference import resolve_autocast
+from ruqtopics_kit.modeling.precision import has_native_bf16
 from ruqtopics_kit.training.session import resolve_mixed_precision
 
 

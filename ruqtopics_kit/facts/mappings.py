@@ -13,8 +13,8 @@ from pathlib import Path
 
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.dataset.labels import all_topics
-from ruqtopics_kit.massive.records import SCENARIOS
+from ruqtopics_kit.facts.labels import all_topics
+from ruqtopics_kit.facts.massive import SCENARIOS
 
 MAPPINGS_DIR = package_path("data", "massive_mappings")
 DEFAULT_MAPPING = "default"
