@@ -4,4 +4,4 @@ The top-level scripts (`ruqtopics.py`, `train.py`, `evaluate_massive.py`, `pytho
 entry points over this package.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place: pyproject.toml reads it (setuptools dynamic version)
