@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.analysis import plots, report
-from ruqtopics_kit.analysis.correlations import correlation_table
+from ruqtopics_kit.analysis.correlations import ALL_LOCALES, PAPER_LOCALES, correlation_table
 from ruqtopics_kit.analysis.distances import DISTANCE_KINDS, DISTANCES_FILE, load_distances, load_provenance
 from ruqtopics_kit.analysis.errors import AnalysisInputError, format_locales
 from ruqtopics_kit.analysis.locales import paper_locales
 from ruqtopics_kit.analysis.results import Results, load_results
 from ruqtopics_kit.analysis.sizes import PROXY_PREFIXES, SizeTable, load_sizes
-from ruqtopics_kit.analysis.stats import tie_groups
+from ruqtopics_kit.analysis.tables import tie_groups
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import json_ready, write_json
@@ -75,11 +75,25 @@ def _run(results_csv, output_dir: Path, options: Options) -> dict:
     results = load_results(results_csv, options.metric)
     sizes = load_sizes(options.sizes, options.size_proxy)
     frame = analysis_frame(results, sizes, load_distances(), options)
-    table = correlation_table(frame, n_bootstrap=options.n_bootstrap, seed=options.seed)
+    table = correlation_tables(frame, options)
     summary = _summary(frame, table, results, sizes, options, output_dir)
     with atomic_directory(output_dir, overwrite=True) as staging:  # emptiness was checked above
         _write_outputs(staging, frame, table, summary, options)
     return json_ready(summary)
+
+
+def correlation_tables(frame: pd.DataFrame, options: Options) -> pd.DataFrame:
+    """The correlation table over the paper's locales (MASSIVE 1.0's); again over every locale analysed when the
+    results hold others (ca-ES, MASSIVE 1.1 only), those rows marked `locales` = ALL_LOCALES."""
+    paper = frame[frame.index.isin(paper_locales())]
+    tables = []
+    if len(paper) >= MIN_LOCALES and paper["score"].nunique() > 1:
+        tables.append(correlation_table(paper, n_bootstrap=options.n_bootstrap, seed=options.seed,
+                                        locales=PAPER_LOCALES))
+    if len(paper) < len(frame):
+        tables.append(correlation_table(frame, n_bootstrap=options.n_bootstrap, seed=options.seed,
+                                        locales=ALL_LOCALES))
+    return pd.concat(tables, ignore_index=True)
 
 
 def _options(options: dict) -> Options:
@@ -204,6 +218,12 @@ def _notes(summary: dict, options: Options) -> list[str]:
         f"Distances from Russian: URIEL+ ({provenance['library']} {provenance['version']}, "
         f"{provenance['distance_metric']} distance).",
     ]
+    if summary["locales_beyond_massive_1_0"]:
+        notes.append(
+            f"{format_locales(summary['locales_beyond_massive_1_0'])}: outside the paper's set (the 51 MASSIVE 1.0 "
+            f"locales). Rows with locales `{PAPER_LOCALES}` leave them out, as the paper's n = 51 does; rows with "
+            f"locales `{ALL_LOCALES}` include them."
+        )
     if summary["missing_massive_1_0_locales"]:
         notes.append(
             f"Subset analysis: {len(summary['missing_massive_1_0_locales'])} MASSIVE 1.0 locales have no result: "
@@ -224,7 +244,8 @@ def _write_outputs(directory: Path, frame: pd.DataFrame, table: pd.DataFrame, su
     report.write_csv(table, directory / "correlations.csv")
     report.write_markdown(table, summary, directory / "correlations.md")
     report.write_latex(table, summary, directory / "correlations.tex")
-    spearman = {row.predictor: row for row in table.itertuples() if row.method == "spearman"}
+    first = table["locales"].iloc[0]  # the paper's locales where they allow a table
+    spearman = {row.predictor: row for row in table.itertuples() if row.method == "spearman" and row.locales == first}
     figures = {
         "score_vs_size": plots.plot_score_vs_size(
             frame, spearman["size"], size_label=summary["size"]["label"], metric=options.metric

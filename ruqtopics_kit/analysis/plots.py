@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ruqtopics_kit.analysis.stats import monotone_trend
+from ruqtopics_kit.statistics import monotone_trend
 
 GENETIC_JITTER = 0.01  # half-width of the horizontal jitter; most languages share genetic distance 1.0
 

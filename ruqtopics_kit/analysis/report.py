@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
 from ruqtopics_kit.core.tables import markdown_table
 
 # method -> (Markdown label, LaTeX label)
@@ -15,10 +16,7 @@ METHOD_LABELS = {
     "kendall": ("Kendall τ-b", r"Kendall $\tau_b$"),
     "pearson_log1p": ("Pearson r on log(1 + size)", r"Pearson $r$ on $\log(1+\mathrm{size})$"),
     "pearson": ("Pearson r on size", r"Pearson $r$ on size"),
-    "partial_spearman": (
-        "partial Spearman ρ, genetic distance held fixed",
-        r"partial Spearman $\rho$, genetic distance held fixed",
-    ),
+    "partial_spearman": ("partial Spearman ρ, {held} held fixed", r"partial Spearman $\rho$, {held} held fixed"),
 }
 HEADER = ("Predictor", "Statistic", "Value", "95% CI", "p", "n")
 LATEX_SPECIALS = {
@@ -35,8 +33,13 @@ LATEX_SPECIALS = {
 }
 
 
-def predictor_label(predictor: str, size_label: str) -> str:
-    return size_label if predictor == "size" else f"{predictor} distance from Russian"
+HELD_FIXED = {"genetic": "genetic distance", "smoothed_size": "size"}  # the partial rows' control columns
+ALL_LOCALES_LABEL = " (all locales, beyond the paper's 51)"
+
+
+def predictor_label(predictor: str, size_label: str, locales: str = PAPER_LOCALES) -> str:
+    label = size_label if predictor == "size" else f"{predictor} distance from Russian"
+    return label + ("" if locales == PAPER_LOCALES else ALL_LOCALES_LABEL)
 
 
 def write_csv(table: pd.DataFrame, path: Path) -> None:
@@ -87,8 +90,8 @@ def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[s
     math_mode = (lambda formula: f"${formula}$") if latex else str  # a LaTeX minus sign, not a hyphen
     return [
         (
-            text(predictor_label(row.predictor, size_label)),
-            METHOD_LABELS[row.method][1 if latex else 0],
+            text(predictor_label(row.predictor, size_label, row.locales)),
+            _method_label(row, latex=latex),
             text(row.note) if math.isnan(row.statistic) else math_mode(f"{row.statistic:.3f}"),
             "" if math.isnan(row.ci_low) else math_mode(f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"),
             "" if math.isnan(row.p_value) else math_mode(_p_value(row.p_value, latex=latex)),
@@ -96,6 +99,11 @@ def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[s
         )
         for row in table.itertuples()
     ]
+
+
+def _method_label(row, *, latex: bool) -> str:
+    label = METHOD_LABELS[row.method][1 if latex else 0]
+    return label.replace("{held}", HELD_FIXED.get(row.controls, row.controls)) if row.controls else label
 
 
 def _p_value(p: float, *, latex: bool) -> str:

@@ -68,3 +68,11 @@ def numeric_column(
 def _cells(frame: pd.DataFrame, column: str, locales) -> str:
     """`locale='text as in the file'` for up to 12 locales."""
     return ", ".join(f"{locale}={frame.at[locale, column]!r}" for locale in sorted(locales)[:12])
+
+
+def tie_groups(values: dict[str, float]) -> list[list[str]]:
+    """Groups of two or more keys that share a value, each sorted, ordered by value."""
+    by_value: dict[float, list[str]] = {}
+    for key, value in values.items():
+        by_value.setdefault(value, []).append(key)
+    return [sorted(keys) for value, keys in sorted(by_value.items()) if len(keys) > 1]

@@ -65,7 +65,9 @@ def test_cli_end_to_end(tmp_path):
         "ci_high",
         "n",
         "note",
+        "locales",
     ]
+    assert (table["locales"] == "massive_1.0").all()  # the paper's 51 locales, no other set to report
     assert set(table["predictor"]) == {"size", "genetic", "syntactic", "geographic", "featural"}
     assert (table["n"] == 51).all()
     headline = table[(table["predictor"] == "size") & (table["method"] == "spearman")].iloc[0]

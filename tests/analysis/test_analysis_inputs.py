@@ -89,6 +89,12 @@ def test_ca_es_is_used_when_present(tmp_path):
     summary = analysis.run(results_file(tmp_path, append_copy("es-ES", "ca-ES")), tmp_path / "out", **FAST)
     assert summary["n_locales"] == 52
     assert summary["locales_beyond_massive_1_0"] == ["ca-ES"]
+    # the paper's set first (n 51, ca-ES left out), then every locale (n 52), marked as beyond the paper's set
+    by_set = {(row["locales"], row["predictor"], row["method"]): row for row in summary["correlations"]}
+    assert by_set[("massive_1.0", "size", "spearman")]["n"] == 51 and by_set[("all", "size", "spearman")]["n"] == 52
+    assert any("ca-ES: outside the paper's set" in note for note in summary["notes"])
+    markdown = (tmp_path / "out" / "correlations.md").read_text(encoding="utf-8")
+    assert "(all locales, beyond the paper's 51)" in markdown
 
 
 def test_duplicate_locale(tmp_path):
@@ -153,7 +159,8 @@ def test_constant_predictor_gives_an_undefined_row_not_an_error(tmp_path):
     assert rows[("size", "partial_spearman")]["note"].startswith("undefined: genetic")
     assert rows[("size", "spearman")]["note"] == ""
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
-    assert [r["statistic"] for r in on_disk["correlations"] if r["predictor"] == "genetic"] == [None, None]
+    assert [r["statistic"] for r in on_disk["correlations"] if r["predictor"] == "genetic"] == [None, None, None]
+    assert rows[("genetic", "partial_spearman")]["controls"] == "smoothed_size"
 
 
 def test_own_sizes_table_with_a_dated_column(tmp_path):

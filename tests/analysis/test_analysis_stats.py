@@ -1,4 +1,4 @@
-"""Hand-computed cases for every statistic of analysis/ and the paper's p-value."""
+"""Hand-computed cases for every statistic the analysis uses (ruqtopics_kit.statistics) and the paper's p-value."""
 
 import math
 
@@ -12,7 +12,8 @@ from ruqtopics_kit.analysis.distances import load_distances
 from ruqtopics_kit.analysis.pipeline import Options, analysis_frame
 from ruqtopics_kit.analysis.results import Results
 from ruqtopics_kit.analysis.sizes import load_sizes
-from ruqtopics_kit.analysis.stats import (
+from ruqtopics_kit.analysis.tables import tie_groups
+from ruqtopics_kit.statistics import (
     bootstrap_spearman_interval,
     kendall,
     monotone_trend,
@@ -20,7 +21,6 @@ from ruqtopics_kit.analysis.stats import (
     pearson,
     spearman,
     t_test_p_value,
-    tie_groups,
 )
 
 X = [1, 2, 3, 4, 5]
@@ -115,6 +115,18 @@ def test_bootstrap_interval_is_scipys_paired_bootstrap_and_is_reproducible():
     assert low < spearman(x, y).statistic < high
     assert bootstrap_spearman_interval(x, y, n_resamples=300, seed=7) == (low, high)
     assert bootstrap_spearman_interval(x, y, n_resamples=300, seed=8) != (low, high)
+
+
+def test_partial_spearman_interval_resamples_the_same_locales_for_all_three():
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=25)
+    x, y = z + rng.normal(size=25), z + rng.normal(size=25)
+    low, high = bootstrap_spearman_interval(x, y, n_resamples=300, seed=3, control=z)
+    picks = np.random.default_rng(3).integers(0, 25, size=(300, 25))
+    partials = np.array([partial_spearman(x[p], y[p], z[p]).statistic for p in picks])
+    assert (low, high) == pytest.approx(tuple(np.percentile(partials, [2.5, 97.5])))
+    assert low < partial_spearman(x, y, z).statistic < high
+    assert (low, high) != bootstrap_spearman_interval(x, y, n_resamples=300, seed=3)  # the marginal one differs
 
 
 def test_bootstrap_leaves_out_resamples_with_a_constant_variable():

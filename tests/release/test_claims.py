@@ -14,7 +14,9 @@ import pytest
 import scipy.stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from ruqtopics_kit import cli
+from ruqtopics_kit import analysis, cli
+from ruqtopics_kit.analysis.locales import paper_locales
+from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.facts.paper import paper_claims
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.release.claims import write_claims
@@ -114,11 +116,16 @@ def add_model(release: Path, name: str, backbone: str, text_mode: str, predicted
 
 
 def add_analysis(release: Path, name: str, rows: dict, missing_locales: list[str]) -> None:
+    """A correlation table by hand: predictor -> (rho, p) or (rho, p, [low, high]); a predictor "genetic|size" is
+    the partial Spearman of genetic distance controlling for size."""
     folder = release / "analysis" / name
     folder.mkdir(parents=True)
-    frame = pd.DataFrame([{"predictor": predictor, "method": "spearman", "controls": "", "statistic": rho,
-                           "p_value": p, "ci_low": rho - 0.1, "ci_high": rho + 0.1, "n": 51 - len(missing_locales),
-                           "note": ""} for predictor, (rho, p) in rows.items()])
+    frame = pd.DataFrame([{"predictor": predictor.split("|")[0], "method": "partial_spearman" if "|" in predictor
+                           else "spearman", "controls": "smoothed_size" if "|" in predictor else "",
+                           "statistic": row[0], "p_value": row[1],
+                           "ci_low": row[2][0] if len(row) > 2 else row[0] - 0.1,
+                           "ci_high": row[2][1] if len(row) > 2 else row[0] + 0.1, "n": 51 - len(missing_locales),
+                           "note": "", "locales": "massive_1.0"} for predictor, row in rows.items()])
     frame.to_csv(folder / "correlations.csv", index=False)
     (folder / "summary.json").write_text(json.dumps({"missing_massive_1_0_locales": missing_locales}),
                                          encoding="utf-8")
@@ -204,6 +211,69 @@ def test_a_synthetic_release_gives_no_verdict(handmade_release, tmp_path):
     grid = {cell["model"]: cell["accuracy"] for cell in claims["grid"]}
     assert grid["rubert-q"] == 0.8  # the numbers are kept; only the verdicts say that they prove nothing
     assert "every verdict is `cannot test (synthetic sample)`" in (release / "report.md").read_text(encoding="utf-8")
+
+
+def mbert_release(tmp_path: Path, rows: dict) -> dict[tuple[str, str], dict]:
+    """A release of the paper's model for claim 4 (mBERT, single_label, question) with this correlation table."""
+    release = tmp_path / "release"
+    add_model(release, "mbert-q", "mbert-cased", "question", None)
+    add_analysis(release, "mbert-q", rows, [])
+    write_claims(release, n_resamples=50)
+    return verdicts(release)
+
+
+def test_a_rho_far_below_the_papers_does_not_support_it(tmp_path):
+    rows = mbert_release(tmp_path, {"size": (0.298, 0.034, [0.03, 0.53])})
+    estimate = rows[("size_correlation", "mbert-q: size, rho against the paper's")]
+    assert estimate["verdict"] == "contradicts" and "lies outside 0.627-0.867" in estimate["why"]
+    assert rows[("size_correlation", "mbert-q: size, rho > 0")]["verdict"] == "supports"  # significant, but small
+    assert rows[("size_correlation", "overall")]["verdict"] != "supports"
+
+
+def test_a_non_significant_rho_is_inconclusive_not_a_contradiction(tmp_path):
+    rows = mbert_release(tmp_path, {"size": (0.251, 0.076, [-0.03, 0.50])})
+    positive = rows[("size_correlation", "mbert-q: size, rho > 0")]
+    assert positive["verdict"] == "inconclusive" and "not significant" in positive["why"]
+    # a rho whose interval reaches the paper's band, yet is not significant: inconclusive on both counts
+    rows = mbert_release(tmp_path / "wide", {"size": (0.251, 0.076, [-0.03, 0.70])})
+    assert {rows[("size_correlation", subject)]["verdict"] for subject in
+            ("mbert-q: size, rho against the paper's", "mbert-q: size, rho > 0", "overall")} == {"inconclusive"}
+
+
+def test_no_effect_is_supported_only_within_the_equivalence_bound(tmp_path):
+    rows = mbert_release(tmp_path, {"genetic|size": (0.05, 0.7, [-0.2, 0.25])})
+    assert rows[("distance_not_significant", "mbert-q: genetic | size (partial)")]["verdict"] == "supports"
+    rows = mbert_release(tmp_path / "wide", {"genetic|size": (0.05, 0.7, [-0.4, 0.45])})
+    wide = rows[("distance_not_significant", "mbert-q: genetic | size (partial)")]
+    assert wide["verdict"] == "inconclusive" and "no equivalence" in wide["why"]
+    rows = mbert_release(tmp_path / "significant", {"genetic|size": (-0.4, 0.003, [-0.6, -0.15]),
+                                                    "syntactic|size": (-0.5, 0.001, [-0.7, -0.2])})
+    assert rows[("distance_not_significant", "mbert-q: genetic | size (partial)")]["verdict"] == "contradicts"
+    exploratory = rows[("distance_not_significant", "mbert-q: syntactic | size (partial)")]
+    assert exploratory["role"] == "exploratory"  # reported, not part of the claim's verdict
+    assert rows[("distance_not_significant", "overall")]["verdict"] == "contradicts"
+
+
+def test_accuracy_that_depends_on_size_alone_does_not_contradict_distance(tmp_path):
+    """The issue's table: accuracy a monotone function of pretraining size (plus noise that keeps it from being
+    exactly size's ranks). The marginal correlations with distance are significant for some kinds, through size;
+    the claim's verdict uses the partial correlations controlling for size, so no `contradicts`."""
+    sizes = pd.read_csv(package_path("data", "analysis", "wiki_sizes.csv")).set_index("locale")
+    locales = sorted(set(paper_locales()))
+    size = sizes.loc[locales, "articles_2020_08"].where(sizes.loc[locales, "in_mbert"] == "yes", 0).astype(float)
+    noise = np.random.default_rng(0).normal(0, 0.01, len(locales))
+    accuracy = 0.3 + 0.6 * size.rank(pct=True).to_numpy() + noise
+    results = tmp_path / "results.csv"
+    pd.DataFrame({"locale": locales, "accuracy": accuracy.clip(0, 1)}).to_csv(results, index=False)
+    release = tmp_path / "release"
+    add_model(release, "mbert-q", "mbert-cased", "question", None)
+    analysis.run(results, release / "analysis" / "mbert-q", n_bootstrap=300)
+    table = pd.read_csv(release / "analysis" / "mbert-q" / "correlations.csv")
+    marginal = table[(table["method"] == "spearman") & (table["predictor"] != "size")]
+    assert (marginal["p_value"] < 0.05).any()  # what made the old rule say `contradicts`
+    write_claims(release, n_resamples=50)
+    distance = [row for row in verdicts(release).values() if row["claim"] == "distance_not_significant"]
+    assert len(distance) == 5 and all(row["verdict"] != "contradicts" for row in distance)
 
 
 def test_untestable_claims_say_why(handmade_release):

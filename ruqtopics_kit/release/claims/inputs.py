@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.facts.backbones import registry
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE, SYNTHETIC_TAG
 from ruqtopics_kit.facts.paper import paper_claims
 from ruqtopics_kit.training.config import saved_options
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
-
-PAPER_LOCALES = "massive_1.0"  # correlations.csv's `locales` of the rows over the paper's 51 locales
 
 
 class ClaimsInputError(KitError, ValueError):
