@@ -51,6 +51,7 @@ from ruqtopics_kit.core.processes import (
 )
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
+from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options, run_on_slurm, slurm_options
 from ruqtopics_kit.training.checkpoints import completed_checkpoints
 from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
 from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
@@ -173,25 +174,36 @@ def job_environment(jobs: int) -> dict[str, str]:
 
 
 def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=print,
-             devices: DeviceSlots | None = None) -> list[GridRun]:
-    """Run every unfinished config, `jobs` at a time, each logging to its own file and holding one of the device
-    slots (its own GPUs, when there are GPUs) while it runs; return the runs that failed."""
+             devices: DeviceSlots | None = None, slurm: SlurmOptions | None = None) -> list[GridRun]:
+    """Run every unfinished config, here `jobs` at a time, each holding one of the device slots (its own GPUs, when
+    there are GPUs) while it runs, or as SLURM jobs with `slurm` (`slurm.py`); each logs to its own file. Return the
+    runs that failed."""
     devices = devices or DeviceSlots.assign(jobs, ())
     environment = job_environment(jobs)
-    threads = f" with {environment['OMP_NUM_THREADS']} CPU thread(s)" if "OMP_NUM_THREADS" in environment else ""
-    if devices.gpus:
-        log(f"devices: {devices.describe()}")
+    if slurm:
+        where = " as a SLURM job"
+    else:
+        where = f" with {environment['OMP_NUM_THREADS']} CPU thread(s)" if "OMP_NUM_THREADS" in environment else ""
+        if devices.gpus:
+            log(f"devices: {devices.describe()}")
     pending = {}
     for index, run in enumerate(runs, 1):
         prefix = f"[{index}/{len(runs)}] {run.label}"
         if run.status == "finished":
             log(f"{prefix}: finished in {run.output_dir}, skipped")
             continue
-        log(f"{prefix}: {'resuming' if run.status == 'resume' else 'training'}{threads}, log {run.log_file} -> "
+        log(f"{prefix}: {'resuming' if run.status == 'resume' else 'training'}{where}, log {run.log_file} -> "
             f"{shlex.join(run.command)}")
         pending[prefix] = run
-    if dry_run:
+    if dry_run or not pending:
         return []
+    if slurm:
+        return run_on_slurm(pending, runs[0].output_dir.parent, slurm, log)
+    return _run_here(pending, jobs, environment, devices, log)
+
+
+def _run_here(pending: dict[str, GridRun], jobs: int, environment: dict[str, str], devices: DeviceSlots,
+              log) -> list[GridRun]:
     failed, free = [], devices.free_slots()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_train, run, environment, devices, free): prefix for prefix, run in pending.items()}
@@ -246,22 +258,23 @@ def main(argv: list[str] | None = None) -> int:
     add_parallel_options(parser)
     add_seeds_option(parser)
     parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
+    add_slurm_options(parser)
     args = parser.parse_args(own)
     try:
         config_files = expand(args.configs)
         runs = plan(config_files, args.output_root, extra, args.launch, seeds=args.seeds)
-        devices = device_slots(args)
+        devices, slurm = executor_options(args)
     except (FileNotFoundError, ValueError) as error:
         parser.error(str(error))
     try:
         with signals_interrupt(), claim_output_dir(args.output_root, {str(path): path for path in config_files}):
-            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run, devices=devices)
+            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run, devices=devices, slurm=slurm)
     except OSError as error:  # the output root overlaps a config, or another grid runs into it
         print(f"ruqtopics grid: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("ruqtopics grid: stopped (the running train.py processes were stopped too); rerun to resume",
-              file=sys.stderr)
+        stopped = "its SLURM jobs were cancelled" if slurm else "the running train.py processes were stopped too"
+        print(f"ruqtopics grid: stopped ({stopped}); rerun to resume", file=sys.stderr)
         return 130
     if failed:
         print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.label for run in failed)}",
@@ -284,9 +297,12 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
         "GPUs each run sees, e.g. for --launch 'accelerate launch --multi_gpu --num_processes K' (default: 1)"))
 
 
-def device_slots(args: argparse.Namespace) -> DeviceSlots:
-    """The GPUs of each of the --jobs slots (ValueError when --gpus-per-run asks for more than there are)."""
-    return DeviceSlots.assign(args.jobs, visible_gpus(args.gpus), args.gpus_per_run)
+def executor_options(args: argparse.Namespace) -> tuple[DeviceSlots | None, SlurmOptions | None]:
+    """Here: the GPUs of each of the --jobs slots (ValueError when --gpus-per-run asks for more than there are);
+    on SLURM (--executor slurm): the jobs' options, --gpus-per-run GPUs each (SLURM picks them)."""
+    if args.executor == "slurm":
+        return None, slurm_options(args)
+    return DeviceSlots.assign(args.jobs, visible_gpus(args.gpus), args.gpus_per_run), None
 
 
 def _positive_int(value: str) -> int:

@@ -44,12 +44,13 @@ from ruqtopics_kit.release.grid import (
     Seeds,
     add_parallel_options,
     add_seeds_option,
-    device_slots,
+    executor_options,
     expand,
     plan,
     run_grid,
 )
 from ruqtopics_kit.release.report import write_report
+from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
 
@@ -82,6 +83,7 @@ class Release:
     jobs: int = 1  # configs trained at once (grid --jobs)
     devices: DeviceSlots | None = None  # the GPUs of each of those runs (grid --gpus, --gpus-per-run)
     seeds: Seeds = 1  # seeds per config (grid --seeds)
+    slurm: SlurmOptions | None = None  # train as SLURM jobs instead (grid --executor slurm)
 
     @property
     def hub_dir(self) -> Path:
@@ -169,7 +171,7 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
              *(["--backbone", backbone] if backbone else [])]
     runs = plan(release.grid, release.hub_dir, extra, launch=release.launch, hub_org=release.org, seeds=release.seeds)
-    failed = run_grid(runs, jobs=release.jobs, devices=release.devices, log=log)
+    failed = run_grid(runs, jobs=release.jobs, devices=release.devices, slurm=release.slurm, log=log)
     if failed:
         raise ReleaseError(f"training failed for {', '.join(run.label for run in failed)} (the end of each "
                            f"run's log is above); run the release again to resume")
@@ -223,6 +225,7 @@ def parse_args(argv: list[str] | None = None) -> Release:
                         help="MASSIVE locales to evaluate (default: %(default)s)")
     add_parallel_options(parser)
     add_seeds_option(parser)
+    add_slurm_options(parser, wait_option=False)
     args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
@@ -237,13 +240,13 @@ def parse_args(argv: list[str] | None = None) -> Release:
     except FileNotFoundError as error:
         parser.error(f"--grid: {error}")
     try:
-        devices = device_slots(args)
+        devices, slurm = executor_options(args)
     except ValueError as error:
         parser.error(str(error))
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
                    org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
                    massive_options={"locales": args.locales}, launch=args.launch, jobs=args.jobs,
-                   devices=devices, seeds=args.seeds)
+                   devices=devices, seeds=args.seeds, slurm=slurm)
 
 
 def main(argv: list[str] | None = None) -> int:

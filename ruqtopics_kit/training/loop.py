@@ -31,6 +31,7 @@ from ruqtopics_kit.training.command import failed
 from ruqtopics_kit.training.config import TrainingConfig
 from ruqtopics_kit.training.launcher import check_launch
 from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, write_repository
+from ruqtopics_kit.training.preemption import STOPPED_STATUS, StopRequest, StopRequested
 from ruqtopics_kit.training.session import Session, configure_logging, make_accelerator, setup, step_plateau
 
 logger = get_logger(__name__)
@@ -41,9 +42,10 @@ def train(config: TrainingConfig) -> int:
     the same exit statuses. The folder's contents are checked again here, under its lock."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
-    session = None
+    session, stop = None, StopRequest()
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(stop.listening())
             try:
                 check_launch(accelerator.num_processes)
                 if accelerator.is_main_process:  # one run per output folder
@@ -55,6 +57,7 @@ def train(config: TrainingConfig) -> int:
                         logger.info(f"uploaded: {publish(config)}")
                     return 0
                 session = setup(config, accelerator)
+                session.stop = stop
             except (ValueError, OSError) as error:
                 return failed(error, status=2)
             except PushError as error:
@@ -64,6 +67,10 @@ def train(config: TrainingConfig) -> int:
                 finish(session)
             except (WriteError, PushError) as error:
                 return failed(error, status=1)
+            except StopRequested:
+                logger.info(f"{stop.signal}: stopped at optimizer step {session.progress.completed_steps}, its "
+                            f"checkpoint saved; --resume-from-checkpoint latest goes on from there")
+                return STOPPED_STATUS
     finally:
         end(accelerator, session)
     return 0
@@ -119,12 +126,27 @@ def train_steps(session: Session, bar) -> None:
                 log_training(session, loss_sum / micro_batches, time.perf_counter() - started)
                 loss_sum, micro_batches, started = torch.zeros_like(loss_sum), 0, time.perf_counter()
             # ---- evaluate, checkpoint, stop
-            if evaluation_due(session):
-                evaluate(session)
-            if checkpoint_due(session):
-                save_checkpoint(accelerator, config.output_dir, progress, session.run, config.checkpoints_total_limit)
-            if finished(session):
+            if end_of_step(session):
                 break
+
+
+def end_of_step(session: Session) -> bool:
+    """Evaluate and checkpoint when due; True when training is over. A scheduler's stop request (`preemption`)
+    saves a checkpoint here and raises StopRequested."""
+    config, accelerator = session.config, session.accelerator
+    if evaluation_due(session):
+        evaluate(session)
+    saved = checkpoint_due(session)
+    if saved:
+        save_checkpoint(accelerator, config.output_dir, session.progress, session.run, config.checkpoints_total_limit)
+    if finished(session):
+        return True
+    if session.stop.due(accelerator):
+        if not saved:
+            save_checkpoint(accelerator, config.output_dir, session.progress, session.run,
+                            config.checkpoints_total_limit)
+        raise StopRequested
+    return False
 
 
 def finished(session: Session) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from accelerate import Accelerator
@@ -42,6 +42,7 @@ from ruqtopics_kit.training.data import (
 )
 from ruqtopics_kit.training.evaluation import Evaluator
 from ruqtopics_kit.training.outputs import start_output_dir
+from ruqtopics_kit.training.preemption import StopRequest
 from ruqtopics_kit.training.trackers import tracker_names
 
 logger = get_logger(__name__)
@@ -67,6 +68,7 @@ class Session:
     progress: Progress
     run: dict  # what checkpoints and all_results.json record besides the options
     test_examples: tuple[list[str], list[int]] | None = None  # test ids and evaluation order (data.test_examples)
+    stop: StopRequest = field(default_factory=StopRequest)  # a scheduler's request to stop at a checkpoint
 
 
 @dataclass(frozen=True)

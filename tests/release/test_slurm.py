@@ -1,0 +1,129 @@
+"""The grid on a real SLURM: a one-node cluster on the loopback (scripts/slurm_cluster.sh: munged, slurmctld and
+slurmd from Debian's packages, installed when missing), jobs submitted through submitit as the users' would be.
+
+Every training runs with one CPU thread, in the jobs (OMP_NUM_THREADS=1, passed on by sbatch) and here (the same
+train.py command in this process, torch.set_num_threads(1)), so that a run on SLURM and the same run here are
+bitwise the same.
+"""
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+import torch
+from train_helpers import ROOT, read_json, run_train, weights
+
+from ruqtopics_kit.release import grid
+from ruqtopics_kit.release.slurm import SlurmOptions, squeue_states
+
+pytestmark = pytest.mark.slow  # trains models, as SLURM jobs
+SAMPLE_GRID = ROOT / "configs" / "sample"
+SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
+CLUSTER = ROOT / "scripts" / "slurm_cluster.sh"
+QUICK = SlurmOptions(cpus_per_run=1, time=10, poll=0.5)
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    """SLURM_CONF of a running one-node cluster, stopped (its own daemons only) after the module."""
+    folder = tmp_path_factory.mktemp("slurm")
+    installed = subprocess.run(["bash", str(CLUSTER), "install"], capture_output=True, text=True)
+    if installed.returncode != 0:
+        pytest.skip(f"SLURM is not installed and could not be: {installed.stderr.strip()}")
+    started = subprocess.run(["bash", str(CLUSTER), "start", str(folder)], capture_output=True, text=True)
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        previous = os.environ.get("SLURM_CONF")
+        os.environ["SLURM_CONF"] = str(folder / "slurm.conf")
+        yield folder
+    finally:
+        subprocess.run(["bash", str(CLUSTER), "stop", str(folder)], check=False)
+        if started.returncode == 0:
+            os.environ.pop("SLURM_CONF") if previous is None else os.environ.update(SLURM_CONF=previous)
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+
+def _extra(tiny_backbone, exported_sample, *options: str) -> list[str]:
+    return ["--backbone", str(tiny_backbone), "--dataset", str(exported_sample), "--max-eval-samples", "32",
+            "--report-to", "none", "--mixed-precision", "no", *options]
+
+
+def test_the_sample_grid_on_slurm_equals_the_local_grid_names_a_failed_job_and_reruns_skip(
+        slurm, one_thread, tiny_backbone, exported_sample, tmp_path, capsys):
+    extra = _extra(tiny_backbone, exported_sample, "--max-train-steps", "3")
+    configs = sorted(SAMPLE_GRID.glob("*.yaml"))
+    failing = tmp_path / "configs" / "failing.yaml"
+    failing.parent.mkdir()
+    shutil.copy(SINGLE, failing)
+    on_slurm, here = tmp_path / "slurm", tmp_path / "here"
+    (on_slurm / "failing").mkdir(parents=True)
+    (on_slurm / "failing" / "notes.txt").write_text("not a train.py run", encoding="utf-8")  # train.py refuses it
+    printed = []
+    failed = grid.run_grid(grid.plan([*configs, failing], on_slurm, extra, "python"), slurm=QUICK, log=printed.append)
+    assert [run.config_file.name for run in failed] == ["failing.yaml"]
+    for config in configs:
+        _train_here(config, here, extra)
+        assert read_json(on_slurm / config.stem / "all_results.json")["test"] == \
+            read_json(here / config.stem / "all_results.json")["test"], config.name
+        assert "SLURM job" in (on_slurm / f"{config.stem}.log").read_text(encoding="utf-8")
+    failure = printed[-1]
+    assert "failing.yaml: FAILED (exit status 2)" in failure and str(on_slurm / "failing.log") in failure
+    assert "holds no training_args.json" in (on_slurm / "failing.log").read_text(encoding="utf-8")
+
+    jobs = json.loads((on_slurm / ".slurm" / "jobs.json").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    assert grid.main([*map(str, configs), "--output-root", str(on_slurm), "--executor", "slurm", "--", *extra]) == 0
+    assert capsys.readouterr().out.count("skipped") == 4
+    assert json.loads((on_slurm / ".slurm" / "jobs.json").read_text(encoding="utf-8")) == jobs  # none submitted
+
+
+def test_a_job_signalled_before_its_time_limit_requeues_and_resumes_to_the_same_result(
+        slurm, one_thread, tiny_backbone, exported_sample, tmp_path):
+    extra = _extra(tiny_backbone, exported_sample, "--max-train-steps", "200", "--logging-steps", "5")
+    root = tmp_path / "slurm"
+    runs = grid.plan([SINGLE], root, extra, "python")
+    grid.run_grid(runs, slurm=dataclasses.replace(QUICK, wait=False))
+    job_id = json.loads((root / ".slurm" / "jobs.json").read_text(encoding="utf-8"))[SINGLE.stem]
+    log = root / f"{SINGLE.stem}.log"
+    _wait_for(lambda: "step 10:" in log.read_text(encoding="utf-8"), "the job to train 10 steps", log)
+    subprocess.run(["scancel", "--signal=USR2", job_id], check=True)  # what --signal=USR2@S sends before the end
+    _wait_for(lambda: "stopped at optimizer step" in log.read_text(encoding="utf-8"), "the checkpoint", log)
+    assert squeue_states([job_id]).get(job_id) in ("REQUEUED", "PENDING", "RUNNING", "COMPLETING")
+
+    assert grid.run_grid(grid.plan([SINGLE], root, extra, "python"), slurm=QUICK) == []  # waits for the same job
+    _train_here(SINGLE, tmp_path / "here", extra)
+    text = log.read_text(encoding="utf-8")
+    assert text.count(f"SLURM job {job_id} on") == 2 and "--resume-from-checkpoint latest" in text
+    assert "resumed from" in text
+    expected, actual = weights(tmp_path / "here" / SINGLE.stem), weights(root / SINGLE.stem)
+    assert expected.keys() == actual.keys() and all(torch.equal(expected[k], actual[k]) for k in expected)
+    assert read_json(root / SINGLE.stem / "all_results.json")["test"] == \
+        read_json(tmp_path / "here" / SINGLE.stem / "all_results.json")["test"]
+
+
+def _train_here(config, root, extra: list[str]) -> None:
+    """What the local grid runs for `config` (the command of its plan), in this process with one thread."""
+    command = grid.plan([config], root, extra, "python")[0].command
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert run_train(list(command[command.index("train") + 1:])) == 0
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _wait_for(condition, what: str, log, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not (log.exists() and condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}; {log}:\n" +
+                                 (log.read_text(encoding="utf-8")[-3000:] if log.exists() else "(none)"))
+        time.sleep(0.2)
