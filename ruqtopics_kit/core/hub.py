@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, RepoCard
 
 from ruqtopics_kit.core.errors import KitError
 
@@ -35,8 +35,11 @@ def ignore_patterns(folder: Path) -> list[str]:
 
 def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model", "dataset"],
                   commit_message: str, private: bool = False, token: str | None = None,
-                  endpoint: str | None = None) -> str:
+                  endpoint: str | None = None, refuse_tag: str | None = None) -> str:
     """Create `repo_id` if needed and upload `folder` in one commit; return the commit URL.
+
+    A folder whose card carries `refuse_tag` (the kit passes its synthetic-sample tag) is refused before anything
+    is sent, with a `PushError`.
 
     The token comes from the argument, else `HF_TOKEN` or the saved login; it is never printed or stored.
     Any failure of the Hub or the network is a `PushError`, one line saying what failed and how to retry.
@@ -44,6 +47,9 @@ def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model
     folder = Path(folder)
     if not (folder / "README.md").is_file():
         raise FileNotFoundError(f"{folder} has no README.md: export or train into it before uploading")
+    if refuse_tag and refuse_tag in (RepoCard.load(folder / "README.md").data.to_dict().get("tags") or []):
+        raise PushError(f"{folder} is not uploaded: its card is tagged {refuse_tag!r}, so it was made from the "
+                        f"kit's synthetic sample, whose models and numbers must not pass for real ones")
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
     try:
         repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id

@@ -10,9 +10,15 @@ from pathlib import Path
 from datasets.utils.py_utils import convert_file_size_to_int
 
 from ruqtopics_kit.core.hub import PushError, upload_folder
-from ruqtopics_kit.dataset.export import DEFAULT_MAX_SHARD_SIZE, export_dataset
+from ruqtopics_kit.dataset.export import (
+    DEFAULT_MAX_SHARD_SIZE,
+    SYNTHETIC_PUSH_REFUSED,
+    export_dataset,
+    is_synthetic_source,
+)
 from ruqtopics_kit.dataset.prepare import FieldMap, prepare
 from ruqtopics_kit.dataset.raw import RawDataError
+from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 
 
 def shard_size(value: str) -> str:
@@ -87,6 +93,9 @@ def export_main(argv: list[str] | None = None, prog: str = "ruqtopics export") -
     args = parser.parse_args(argv)
     if args.push and not args.repo_id:
         parser.error("--push needs --repo-id ORG/NAME")
+    if args.push and is_synthetic_source(args.data_dir):
+        print(f"error: {SYNTHETIC_PUSH_REFUSED}", file=sys.stderr)
+        return 1
     try:
         summary = export_dataset(args.data_dir, args.output_dir, overwrite=args.overwrite,
                                  on_bad_record=args.on_bad_record, license=args.license,
@@ -102,7 +111,7 @@ def export_main(argv: list[str] | None = None, prog: str = "ruqtopics export") -
     if args.push:
         try:
             url = upload_folder(args.output_dir, args.repo_id, repo_type="dataset", private=args.private,
-                                commit_message="Upload RuQTopics (ruqtopics export)")
+                                commit_message="Upload RuQTopics (ruqtopics export)", refuse_tag=SYNTHETIC_TAG)
         except PushError as error:
             retry = "" if args.overwrite else " (add --overwrite to rerun this command, which rewrites the same folder)"
             print(f"error: {error}{retry}", file=sys.stderr)

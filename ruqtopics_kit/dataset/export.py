@@ -147,6 +147,21 @@ class ShardedParquetWriter:
         return final
 
 
+SYNTHETIC_PUSH_REFUSED = ("refused to push: the data are the kit's synthetic sample, whose dataset, models and numbers "
+                          "must not pass for real ones on the Hub (drop the push option, or give real data)")
+
+
+def is_synthetic_source(path: str | Path) -> bool:
+    """Whether a local data folder (or a file in one, such as a MASSIVE archive) is one of the kit's synthetic
+    samples: the folder's README.md says SYNTHETIC on its first line, as the bundled samples' do."""
+    path = Path(path)
+    readme = (path if path.is_dir() else path.parent) / "README.md"
+    if not readme.is_file():
+        return False
+    lines = readme.read_text(encoding="utf-8").splitlines()
+    return bool(lines) and "SYNTHETIC" in lines[0]
+
+
 def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: bool = False,
                    on_bad_record: str = "error", license: str = "unknown", synthetic: bool | None = None,
                    max_shard_size: str | int = DEFAULT_MAX_SHARD_SIZE, repo_id: str | None = None) -> dict:
@@ -160,8 +175,7 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
     data_dir, output_dir = Path(data_dir), Path(output_dir)
     files = detect_layout(data_dir)
     if synthetic is None:
-        readme = data_dir / "README.md"
-        synthetic = readme.is_file() and "SYNTHETIC" in readme.read_text(encoding="utf-8").splitlines()[0]
+        synthetic = is_synthetic_source(data_dir)
     with claim_output_dir(output_dir, {"--data-dir": data_dir}), \
             atomic_directory(output_dir, overwrite=overwrite) as staging:
         infos, stats, report = _write_parquet(files, staging, on_bad_record, convert_file_size_to_int(max_shard_size))

@@ -9,10 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.dataset.export import is_synthetic_source
+from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, MTEB
 from ruqtopics_kit.massive.records import HUB_SPLITS
 
 CARD_FILE = "README.md"
+SYNTHETIC_MASSIVE = "ruqtopics-kit/synthetic-massive-sample"  # not on the Hub: the sample bundled with the kit
 
 
 def load_model_card(model: str):
@@ -28,18 +31,25 @@ def load_model_card(model: str):
 
 
 def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: str | None, split: str,
-                        mapping: str, mapped_scenarios: int, revision: str | None, model_name: str) -> None:
+                        mapping: str, mapped_scenarios: int, revision: str | None, model_name: str,
+                        source: str | None = None) -> None:
     """Add one accuracy `EvalResult` per locale row to `card` (in place), replacing this evaluation's old ones.
 
     The entries are named for what they measure: MASSIVE restricted to the scenarios that `mapping` maps onto
-    RuQTopics topics (six with the default mapping), not MASSIVE's own 18-scenario task."""
+    RuQTopics topics (six with the default mapping), not MASSIVE's own 18-scenario task. Results on the kit's
+    synthetic MASSIVE sample (`source`, the copy evaluated) name that sample, never a real MASSIVE copy, and tag
+    the card as synthetic."""
     from huggingface_hub import EvalResult
 
     release = f"MASSIVE {version}" if version else "MASSIVE"
+    dataset_type = MTEB if massive_kind == MTEB else AMAZON_SCIENCE
+    if source is not None and is_synthetic_source(source):
+        dataset_type, release = SYNTHETIC_MASSIVE, f"the RuQTopics kit's synthetic sample in the {release} layout"
+        card.data.tags = sorted(set(card.data.tags or []) | {SYNTHETIC_TAG})
     new = [EvalResult(task_type="text-classification",
                       task_name=f"Topic classification on {mapped_scenarios} MASSIVE scenarios mapped to RuQTopics "
                                 f"topics",
-                      dataset_type=MTEB if massive_kind == MTEB else AMAZON_SCIENCE,
+                      dataset_type=dataset_type,
                       dataset_name=f"{release}, {mapped_scenarios} scenarios mapped to RuQTopics (mapping {mapping})",
                       dataset_config=row["locale"], dataset_split=HUB_SPLITS[split], dataset_revision=revision,
                       metric_type="accuracy", metric_name="Accuracy", metric_value=float(row["accuracy"]))

@@ -177,7 +177,7 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
         write_results(staging, rows, _class_counts(selections, mapping), summary)
         if card is not None:
             add_massive_results(card, rows, massive_kind=massive.kind, version=massive.version, split=config.split,
-                                mapping=mapping.name, mapped_scenarios=len(mapping.scenarios),
+                                mapping=mapping.name, mapped_scenarios=len(mapping.scenarios), source=massive.source,
                                 revision=massive.revision, model_name=Path(config.model).name)
     if card is not None:
         save_model_card(card, config.model)

@@ -33,9 +33,9 @@ from ruqtopics_kit.core.hub import PushError, upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.processes import signals_interrupt
 from ruqtopics_kit.core.resources import package_path
-from ruqtopics_kit.dataset.export import export_dataset, link_models
+from ruqtopics_kit.dataset.export import SYNTHETIC_PUSH_REFUSED, export_dataset, is_synthetic_source, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
-from ruqtopics_kit.facts.names import DATASET_NAME, DEFAULT_ORG
+from ruqtopics_kit.facts.names import DATASET_NAME, DEFAULT_ORG, SYNTHETIC_TAG
 from ruqtopics_kit.massive.evaluate import default_of
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.devices import DeviceSlots
@@ -99,7 +99,11 @@ class Release:
 
 def run_release(release: Release, log=print) -> Path:
     """Run every step of `release`; return the path of the report. The output folder must not overlap an
-    input, and is locked while the release runs (a second release into it stops)."""
+    input, and is locked while the release runs (a second release into it stops). A push of the synthetic sample
+    (or of data or a MASSIVE copy made from it) is refused before anything runs."""
+    if release.push and (release.sample or is_synthetic_source(release.data_dir)
+                         or (Path(release.massive).exists() and is_synthetic_source(release.massive))):
+        raise ReleaseError(SYNTHETIC_PUSH_REFUSED)
     inputs = {"--data-dir": release.data_dir, "--massive": release.massive, "--backbone": release.backbone,
               **{f"--grid {path}": path for path in release.grid}}
     with claim_output_dir(release.output_dir, inputs):
@@ -148,6 +152,7 @@ def _run_steps(release: Release, log) -> Path:
             repo_type = "dataset" if folder == release.dataset_dir else "model"
             steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
                       lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
+                                                refuse_tag=SYNTHETIC_TAG,
                                                 commit_message="Release (python -m ruqtopics_kit release)")))
     return report
 

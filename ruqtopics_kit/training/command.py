@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = resolve_batch(config, launched_processes())
         check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+        refuse_synthetic_push(config)
         if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
             inspect_output_dir(config)
         check_trackers(config.report_to)  # imports accelerate (and torch), which training needs next anyway
@@ -33,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     from ruqtopics_kit.training.loop import train
 
     return train(config)
+
+
+def refuse_synthetic_push(config) -> None:
+    """--push-to-hub of a model trained on the kit's synthetic sample stops before training (imports only then)."""
+    if config.push_to_hub:
+        from ruqtopics_kit.dataset.export import SYNTHETIC_PUSH_REFUSED
+        from ruqtopics_kit.training.card import is_synthetic
+
+        if is_synthetic(config.dataset):
+            raise ValueError(SYNTHETIC_PUSH_REFUSED)
 
 
 def launched_processes() -> int:

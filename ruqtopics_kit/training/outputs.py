@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
+from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
@@ -93,4 +94,4 @@ def publish(config: TrainingConfig) -> str:
 
     return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,
                          commit_message=f"Upload {Path(config.output_dir).name} (RuQTopics train.py)",
-                         token=config.hub_token)
+                         token=config.hub_token, refuse_tag=SYNTHETIC_TAG)

@@ -268,13 +268,16 @@ def test_update_model_card_round_trip(models, tmp_path):
     card = ModelCard.load(model_dir / "README.md")
     results = card.data.eval_results
     assert card.data.model_name == "ruqtopics-tiny" and "A tiny test model." in card.text
-    assert [r.dataset_type for r in results] == ["ruqtopics"] + ["AmazonScience/massive"] * 6
+    # the bundled sample is synthetic: its entries name it, not AmazonScience/massive, and the card is tagged
+    assert [r.dataset_type for r in results] == ["ruqtopics"] + ["ruqtopics-kit/synthetic-massive-sample"] * 6
+    assert "synthetic-sample" in card.data.tags
     massive = results[1:]
     assert [r.dataset_config for r in massive] == LOCALES
     assert {(r.dataset_split, r.metric_type, r.task_type) for r in massive} == {("test", "accuracy",
                                                                                   "text-classification")}
     assert all(type(r.metric_value) is float and r.metric_value == pytest.approx(25 / 150) for r in massive)
-    assert "MASSIVE 1.1" in massive[0].dataset_name and "default" in massive[0].dataset_name
+    assert "synthetic sample in the MASSIVE 1.1 layout" in massive[0].dataset_name
+    assert "default" in massive[0].dataset_name
 
 
 def test_update_model_card_needs_a_local_card_and_checks_it_before_running(models, tmp_path):

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from huggingface_hub import ModelCard
+from huggingface_hub import DatasetCard, ModelCard
 from train_helpers import (
     dropout_free_copy,
     files_under,
@@ -206,6 +206,16 @@ def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, ex
     token = "hf_not_a_real_token_456"
     folder = tmp_path / "pushed"
     argv = train_argv(tiny_backbone, exported_sample, folder, "--report-to", "tensorboard", "--push-to-hub",
+                      "--hub-model-id", "org/tiny-topics", "--hub-token", token)
+    assert run_train(argv) == 2  # the synthetic sample is never pushed: refused before training
+    assert "refused to push: the data are the kit's synthetic sample" in capfd.readouterr().err
+    assert not folder.exists()
+    unmarked = tmp_path / "unmarked"  # the same records exported without the synthetic tag, to test the upload
+    shutil.copytree(exported_sample, unmarked)
+    card = DatasetCard.load(unmarked / "README.md")
+    card.data.tags = [tag for tag in card.data.tags if tag != "synthetic-sample"]
+    card.save(unmarked / "README.md")
+    argv = train_argv(tiny_backbone, unmarked, folder, "--report-to", "tensorboard", "--push-to-hub",
                       "--hub-model-id", "org/tiny-topics", "--hub-token", token)
     fake_hub.fail_next_commits = 1
     assert run_train(argv) == 1
