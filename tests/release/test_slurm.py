@@ -10,7 +10,9 @@ import dataclasses
 import json
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -127,3 +129,26 @@ def _wait_for(condition, what: str, log, timeout: float = 120) -> None:
             raise AssertionError(f"waited {timeout} s for {what}; {log}:\n" +
                                  (log.read_text(encoding="utf-8")[-3000:] if log.exists() else "(none)"))
         time.sleep(0.2)
+
+
+def test_the_multinode_template_trains_one_config_on_two_processes_of_an_allocation(
+        slurm, tiny_backbone, exported_sample, tmp_path):
+    """scripts/train_multinode.sbatch as docs/cluster.md gives it, on one node of two CPU processes (gloo): the
+    same `accelerate launch --num_machines --machine_rank $SLURM_NODEID --main_process_ip` line a multi-node job
+    runs on each node, with the paper's way of naming the batch."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    output = tmp_path / "out"
+    environment = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "PROCESSES_PER_NODE": "2",
+                   "PYTHON": sys.executable, "MAIN_PROCESS_PORT": str(port)}
+    submitted = subprocess.run(
+        ["sbatch", "--wait", "--nodes", "1", "--cpus-per-task", "2", f"--output={tmp_path}/job-%j.log",
+         str(ROOT / "scripts" / "train_multinode.sbatch"), str(SINGLE), str(output),
+         *_extra(tiny_backbone, exported_sample, "--max-train-steps", "4", "--total-train-batch-size", "16")],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+    logs = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("job-*.log"))
+    assert submitted.returncode == 0, (submitted.stderr + logs)[-4000:]
+    run = read_json(output / "all_results.json")["run"]
+    assert run["num_processes"] == 2 and run["effective_batch_size"] == 16
+    assert "1 node(s) x 2 process(es)" in logs
