@@ -53,6 +53,14 @@ def macro_f1(gold, predicted, labels=None) -> float:
     return float(f1_from_counts(true_positives[classes], gold_counts[classes], predicted_counts[classes]).mean())
 
 
+def macro_f1_along(gold, predicted, labels, axis: int = -1) -> np.ndarray:
+    """`macro_f1` over `labels` along `axis` of many samples at once (scipy.stats.bootstrap's vectorized form)."""
+    gold, predicted = np.moveaxis(np.asarray(gold), axis, -1), np.moveaxis(np.asarray(predicted), axis, -1)
+    per_class = [f1_from_counts(((gold == label) & (predicted == label)).sum(-1), (gold == label).sum(-1),
+                                (predicted == label).sum(-1)) for label in labels]
+    return np.mean(per_class, axis=0)
+
+
 # ---- intervals -----------------------------------------------------------------------------------------------
 
 def proportion_interval(successes: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -124,7 +132,7 @@ class Bootstrap:
 
     n_resamples: int
     confidence_level: float = CONFIDENCE
-    seed: int = 0
+    seed: int | tuple[int, ...] = 0  # numpy's default_rng seed: an int, or several (the MASSIVE seed and locale)
 
     def interval(self, samples: tuple[np.ndarray, ...], statistic: Callable, *, vectorized: bool) -> list[float]:
         result = scipy.stats.bootstrap(samples, statistic, paired=len(samples) > 1, vectorized=vectorized,

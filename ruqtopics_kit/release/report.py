@@ -92,10 +92,11 @@ def _massive_section(release, name: str) -> list[str]:
     folder = release.output_dir / "massive" / name
     table = pd.read_csv(folder / "results.csv").sort_values("accuracy", ascending=False)
     columns = [c for c in ("locale", "n_utterances", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1",
-                           "accuracy_full_argmax") if c in table]
+                           "macro_f1_ci_low", "macro_f1_ci_high", "accuracy_full_argmax") if c in table]
     return [f"## MASSIVE: `{name}`", "",
             f"Per-locale results on the MASSIVE scenarios that mapping `{table['mapping'].iloc[0]}` maps onto "
-            f"RuQTopics topics ([`results.csv`]({_link(release, folder / 'results.csv')})).",
+            f"RuQTopics topics ([`results.csv`]({_link(release, folder / 'results.csv')})); 95% intervals: "
+            f"accuracy Clopper-Pearson (exact), macro-F1 percentile bootstrap.",
             "", markdown_table(table[columns]), "",
             f"![accuracy per locale]({_link(release, folder / 'accuracy.png')})", ""]
 

@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.stats
 import torch
 from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
+from statsmodels.stats.proportion import proportion_confint
 from table_helpers import markdown_rows
 
 from ruqtopics_kit.facts.labels import all_topics, massive_aligned
@@ -22,7 +24,9 @@ from ruqtopics_kit.massive import evaluate as evaluate_module
 from ruqtopics_kit.massive.card import load_model_card
 from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 from ruqtopics_kit.massive.inference import UNRECORDED_RULE, UTTERANCE_RULES, predict_logits, resolve_device
-from ruqtopics_kit.massive.report import accuracy_interval
+from ruqtopics_kit.massive.report import argmax_scores
+from ruqtopics_kit.metrics import load_topic_metric
+from ruqtopics_kit.statistics import macro_f1
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 LOCALES = ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
@@ -114,7 +118,9 @@ def test_a_76_class_model_gets_both_argmax_variants_clearly_named(models, tmp_pa
     table = pd.read_csv(tmp_path / "out" / "results.csv")
     assert np.allclose(table["accuracy"], 25 / 150) and np.allclose(table["macro_f1"], 50 / 175 / 6)
     assert np.allclose(table["accuracy_full_argmax"], 0) and np.allclose(table["macro_f1_full_argmax"], 0)
-    assert np.allclose(table[["accuracy_full_argmax_ci_low", "accuracy_full_argmax_ci_high"]], 0)
+    # none right of 150: the exact interval still has a width (a percentile bootstrap gave [0, 0])
+    assert np.allclose(table[["accuracy_full_argmax_ci_low", "accuracy_full_argmax_ci_high"]],
+                       proportion_confint(0, 150, method="beta"))
     markdown = (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
     assert "full-argmax accuracy" in markdown and "argmax over all 76 logits" in markdown
     assert "argmax over the logits of the 6 mapped classes" in markdown
@@ -290,24 +296,31 @@ def test_update_model_card_needs_a_local_card_and_checks_it_before_running(model
 
 # ---- statistics and inference ------------------------------------------------------------------------------
 
-def test_bootstrap_intervals_are_reproducible_and_seeded_per_locale(models, tmp_path):
+def test_macro_f1_intervals_are_reproducible_and_seeded_per_locale(models, tmp_path):
     def intervals(name, **options):
         table = evaluate_model(models["six_music"], SAMPLE, tmp_path / name, **{**FAST, **options}).table
-        return table.set_index("locale")[["accuracy_ci_low", "accuracy_ci_high"]]
+        return table.set_index("locale")[["macro_f1_ci_low", "macro_f1_ci_high", "accuracy_ci_low"]]
 
     first, again, other_seed = intervals("a"), intervals("b"), intervals("c", seed=1)
     pd.testing.assert_frame_equal(first, again)
     assert not first.equals(other_seed)
+    pd.testing.assert_series_equal(first["accuracy_ci_low"], other_seed["accuracy_ci_low"])  # exact: no seed
     pd.testing.assert_frame_equal(intervals("d", locales="ru-RU"), first.loc[["ru-RU"]])
 
 
-def test_the_binomial_bootstrap_matches_resampling_utterances():
-    rng = np.random.default_rng(0)
-    correct = np.zeros(300, dtype=bool)
-    correct[:200] = True
-    resampled = correct[rng.integers(0, 300, size=(20_000, 300))].mean(axis=1)
-    expected = np.quantile(resampled, [0.025, 0.975])
-    assert np.allclose(accuracy_interval(200, 300, 20_000, np.random.default_rng(1)), expected, atol=0.006)
+def test_accuracy_intervals_are_clopper_pearson_and_macro_f1_the_bootstrap():
+    metric = load_topic_metric(multi_label=False)
+    references = np.repeat(np.arange(3), 21)  # 63 utterances, all predicted right: the edge
+    scores = argmax_scores(metric, references.copy(), references, np.arange(3), resamples=200, seed=(0, 1))
+    assert (scores["accuracy_ci_low"], scores["accuracy_ci_high"]) == pytest.approx(
+        proportion_confint(63, 63, method="beta"))  # [0.943, 1], where a percentile bootstrap gives [1, 1]
+    predicted = np.where(np.arange(63) % 4 == 0, (references + 1) % 3, references)
+    scores = argmax_scores(metric, predicted, references, np.arange(3), resamples=300, seed=(0, 1))
+    expected = scipy.stats.bootstrap((references, predicted), lambda g, p: macro_f1(g, p, labels=[0, 1, 2]),
+                                     paired=True, vectorized=False, n_resamples=300, method="percentile",
+                                     rng=np.random.default_rng((0, 1))).confidence_interval
+    assert (scores["macro_f1_ci_low"], scores["macro_f1_ci_high"]) == pytest.approx((expected.low, expected.high))
+    assert scores["macro_f1_ci_low"] < scores["macro_f1"] < scores["macro_f1_ci_high"]
 
 
 class LengthModel(torch.nn.Module):
