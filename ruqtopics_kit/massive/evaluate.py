@@ -1,7 +1,8 @@
 """Score a RuQTopics classifier on the MASSIVE scenarios that match RuQTopics classes, locale by locale.
 
     python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR
-        [--locales all|ru-RU,en-US,...] [--split test|dev|train] [--mapping NAME|FILE] [--batch-size 64]
+        [--locales all|ru-RU,en-US,...] [--split test|dev|train] [--mapping NAME|FILE] [--score restricted|full]
+        [--batch-size 64]
         [--max-length 128] [--bootstrap 10000] [--seed 0] [--device auto|cpu|cuda]
         [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card] [--config-file FILE.yaml]
 
@@ -10,9 +11,14 @@ options of `EvaluationConfig`; it returns the table of results.csv and the conte
 
 Classes are matched by NAME: the mapping file turns each MASSIVE scenario (or intent) into a RuQTopics class
 name, and the model's `config.json` `id2label` says which logit is which class, so six-class and 76-class models
-(and any label order) work alike. `accuracy` and `macro_f1` take the argmax over the mapped classes' logits only;
-a model with other classes as well also gets `accuracy_full_argmax` and `macro_f1_full_argmax`, the argmax over
-all its logits, where predicting another class counts as an error. Macro-F1 averages over the mapped classes.
+(and any label order) work alike. `accuracy` and `macro_f1` take the argmax over the mapped classes' logits only
+(`--score restricted`, "accuracy (6 of 76 logits)"); a model with other classes as well also gets
+`accuracy_full_argmax` and `macro_f1_full_argmax`, the argmax over all its logits, where predicting another class
+counts as an error (`--score full` swaps the two: `accuracy` is then the full argmax, `accuracy_restricted` the
+other). Macro-F1 averages over the mapped classes. The mapping, the split (test) and the score are INFERRED: the
+paper states none of them. `predictions.parquet` holds every scored utterance's class under both scores (by MASSIVE
+id, parallel across locales); `sensitivity.csv` the ru-RU accuracy under every bundled mapping and both scores, from
+one inference over all ru-RU utterances of the split (`scoring.py`).
 Argmax is a single-label model's decision rule: a multi-label model (config `problem_type`
 multi_label_classification, which predicts every class whose sigmoid passes its threshold) is refused, and
 results.json records the model's problem type and the scoring rule.
@@ -22,10 +28,8 @@ Everything is written to a temporary folder that becomes `--output-dir` only whe
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -40,10 +44,8 @@ from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_c
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.processes import skip_exit_collection
-from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY, TEXT_MODES
-from ruqtopics_kit.facts.backbones import resolve_backbone
 from ruqtopics_kit.facts.mappings import DEFAULT_MAPPING, Mapping, bundled_mappings, load_mapping
-from ruqtopics_kit.facts.names import MULTI_LABEL, SINGLE_LABEL
+from ruqtopics_kit.facts.names import SINGLE_LABEL
 from ruqtopics_kit.massive import SPLITS, MassiveSplit, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
 from ruqtopics_kit.massive.inference import (
@@ -58,13 +60,26 @@ from ruqtopics_kit.massive.inference import (
     resolve_device,
 )
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
-from ruqtopics_kit.massive.report import argmax_scores, write_results
-from ruqtopics_kit.modeling.backbones import load_config
+from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_text_mode
+from ruqtopics_kit.massive.report import write_results
+from ruqtopics_kit.massive.scoring import (
+    PREDICTIONS_FILE,
+    SCORES,
+    SENSITIVITY_FILE,
+    SENSITIVITY_LOCALE,
+    SUFFIX,
+    LocaleSelection,
+    class_counts,
+    locale_scores,
+    predictions_table,
+    score_name,
+    select_mapped,
+    sensitivity_table,
+)
 
 RESULTS_SCHEMA = "ruqtopics-massive-results/1"
 TASK_NAME = "RuQTopicsMassiveScenario"
-FULL_ARGMAX = "_full_argmax"
-DEFAULT_LABEL = re.compile(r"LABEL_\d+")
+SPLIT_CHOICE = "INFERRED: the paper does not say which MASSIVE partition it scored; test is the kit's choice"
 
 
 @dataclass(frozen=True)
@@ -73,8 +88,9 @@ class EvaluationConfig:
     massive: str  # official archive, its folder, a Hub-copy folder, or a Hub dataset id
     output_dir: str
     locales: str | Sequence[str] = "all"  # "all": every locale of the copy; or codes ("ru-RU,en-US" or a list)
-    split: str = "test"  # MASSIVE partition: test | dev | train
+    split: str = "test"  # MASSIVE partition: test | dev | train (test: INFERRED, the paper does not say)
     mapping: str = DEFAULT_MAPPING  # bundled mapping name or a JSON file
+    score: str = "restricted"  # the main score: argmax over the mapped classes' logits, or over all (`full`)
     batch_size: int = 64
     max_length: int = 128  # tokens after truncation; MASSIVE utterances are far shorter
     bootstrap: int = 10_000  # resamples for the 95% interval of macro-F1 (accuracy's is Clopper-Pearson's)
@@ -92,6 +108,7 @@ class EvaluationConfig:
                 raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
         check_precision(self.dtype)
         check_choice("split", self.split, SPLITS)
+        check_choice("score", self.score, SCORES)
         self.locale_list  # noqa: B018 - validates the locale codes
 
     @property
@@ -111,28 +128,6 @@ class EvaluationResult:
     output_dir: Path
     table: pd.DataFrame  # results.csv
     summary: dict  # results.json
-
-
-@dataclass(frozen=True)
-class ModelClasses:
-    """The model's class names by logit, and the logits of the classes the mapping evaluates."""
-
-    names: tuple[str, ...]
-    evaluated: np.ndarray  # model ids of the mapping's classes, in the mapping's order
-    problem_type: str | None = None  # the config's; None (transformers' default) is single-label
-
-    @property
-    def has_others(self) -> bool:
-        return len(self.names) > len(self.evaluated)
-
-
-@dataclass(frozen=True)
-class LocaleSelection:
-    """The utterances of one locale that the mapping covers, with their classes."""
-
-    texts: list[str]
-    classes: list[str]
-    n_outside_mapping: int
 
 
 def evaluate_model(model: str | Path, massive: str | Path, output_dir: str | Path, **options) -> EvaluationResult:
@@ -167,14 +162,20 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
                   for code, records in massive.records.items()}
     # ---- inference and scores
     tokenizer, model = load_classifier(config.model, device)
-    logits = _logits_by_locale(tokenizer, model, selections, config, device, autocast_dtype, text_mode)
+    logits, russian = _logits_by_locale(tokenizer, model, massive.records, selections, config, device,
+                                        autocast_dtype, text_mode)
     scores = _scores_by_locale(logits, selections, classes, config)
     # ---- outputs, all at once
     rows = _result_rows(config, mapping, massive, selections, scores)
     summary = _summary(config, mapping, massive, classes, selections, rows, model, device, autocast_dtype,
                        text_mode, elapsed=time.perf_counter() - started)
     with atomic_directory(config.output_dir, overwrite=config.overwrite_output_dir) as staging:
-        write_results(staging, rows, _class_counts(selections, mapping), summary)
+        write_results(staging, rows, class_counts(selections, mapping), summary)
+        predictions_table(logits, selections, classes.names, classes.evaluated).to_parquet(
+            staging / PREDICTIONS_FILE, index=False)
+        if russian is not None:
+            sensitivity_table(russian, massive.records[SENSITIVITY_LOCALE], classes.names, massive.has_intents,
+                              config.split).to_csv(staging / SENSITIVITY_FILE, index=False, lineterminator="\n")
         if card is not None:
             add_massive_results(card, rows, massive_kind=massive.kind, version=massive.version, split=config.split,
                                 mapping=mapping.name, mapped_scenarios=len(mapping.scenarios), source=massive.source,
@@ -184,73 +185,27 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
     return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), summary)
 
 
-def model_classes(model: str, mapping: Mapping) -> ModelClasses:
-    """The model's classes from its config, checked: named (not LABEL_0...), unique, covering the mapping, and
-    single-label (MASSIVE is scored by argmax, which is not a multi-label model's decision rule)."""
-    config = load_config(resolve_backbone(model, option="--model"))
-    if config.problem_type == MULTI_LABEL:
-        threshold = getattr(config, "decision_threshold", None)
-        raise ValueError(f"model {model!r} is a multi-label classifier (problem_type {MULTI_LABEL}"
-                         f"{f', decision threshold {threshold}' if threshold is not None else ''}); MASSIVE scoring "
-                         f"takes one class per utterance by argmax, which is not its decision rule, so it is "
-                         f"refused: evaluate a single-label or massive_aligned model")
-    id2label = {int(key): name for key, name in (config.id2label or {}).items()}
-    if not id2label or all(DEFAULT_LABEL.fullmatch(str(name)) for name in id2label.values()):
-        raise ValueError(f"model {model!r} has no class names: the id2label of its config.json is "
-                         f"{'missing' if not id2label else 'the default LABEL_0, LABEL_1, ...'}; classes are mapped "
-                         f"by name, so save the model with id2label={{0: 'музыка', ...}} (train.py does)")
-    if sorted(id2label) != list(range(len(id2label))):
-        raise ValueError(f"model {model!r}: id2label keys must be 0..{len(id2label) - 1}; got {sorted(id2label)}")
-    names = tuple(id2label[i] for i in range(len(id2label)))
-    repeated = sorted(name for name, count in Counter(names).items() if count > 1)
-    if repeated:
-        raise ValueError(f"model {model!r}: class name(s) {', '.join(map(repr, repeated))} appear more than once "
-                         f"in id2label")
-    missing = [name for name in mapping.classes if name not in names]
-    if missing:
-        raise ValueError(f"model {model!r} has no class {', '.join(map(repr, missing))}, which mapping "
-                         f"{mapping.name!r} needs; its {len(names)} classes are {', '.join(map(repr, names))}")
-    return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]), config.problem_type)
-
-
-def model_text_mode(model: str) -> str | None:
-    """The text mode the model was trained in (`ruqtopics_text_mode` in config.json, which train.py writes), or
-    None when its config records none (a model from elsewhere)."""
-    from transformers import AutoConfig
-
-    text_mode = getattr(AutoConfig.from_pretrained(model), TEXT_MODE_KEY, None)
-    if text_mode is not None and text_mode not in TEXT_MODES:
-        raise ValueError(f"model {model!r}: {TEXT_MODE_KEY} in its config.json must be one of {', '.join(TEXT_MODES)}"
-                         f"; got {text_mode!r}")
-    return text_mode
-
-
-def select_mapped(records, mapping: Mapping, locale: str, split: str) -> LocaleSelection:
-    texts, classes = [], []
-    for record in records:
-        name = mapping.class_of(record.scenario, record.intent)
-        if name is not None:
-            texts.append(record.utt)
-            classes.append(name)
-    if not texts:
-        raise ValueError(f"locale {locale}: none of its {len(records)} {split} utterances falls in the scenarios of "
-                         f"mapping {mapping.name!r} ({', '.join(sorted(mapping.scenarios))})")
-    return LocaleSelection(texts, classes, len(records) - len(texts))
-
-
-def _logits_by_locale(tokenizer, model, selections: dict[str, LocaleSelection], config: EvaluationConfig,
-                      device, autocast_dtype, text_mode: str | None) -> dict[str, np.ndarray]:
-    """Every locale's logits from ONE length-sorted pass over all locales (one progress bar, least padding)."""
+def _logits_by_locale(tokenizer, model, records: dict[str, list], selections: dict[str, LocaleSelection],
+                      config: EvaluationConfig, device, autocast_dtype,
+                      text_mode: str | None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Every locale's logits from ONE length-sorted pass over all locales (one progress bar, least padding); ru-RU
+    is inferred on all its utterances, for the sensitivity table, and its selection's logits taken from those.
+    Returns the selections' logits by locale and ru-RU's logits of all its utterances (None without ru-RU)."""
     texts, bounds = [], {}
     for code, selection in selections.items():
-        bounds[code] = (len(texts), len(texts) + len(selection.texts))
-        texts += selection.texts
+        whole = code == SENSITIVITY_LOCALE
+        bounds[code] = (len(texts), len(texts) + len(records[code] if whole else selection.records))
+        texts += [record.utt for record in records[code]] if whole else selection.texts
     sequences, token_types = encode_utterances(tokenizer, texts, text_mode, config.max_length)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     logits = predict_logits(model, sequences, pad_id=pad_id, batch_size=config.batch_size, device=device,
                             autocast_dtype=autocast_dtype, progress=config.progress,
                             description=f"MASSIVE {config.split}, {len(bounds)} locales", token_types=token_types)
-    return {code: logits[start:end] for code, (start, end) in bounds.items()}
+    by_locale = {code: logits[start:end] for code, (start, end) in bounds.items()}
+    russian = by_locale.get(SENSITIVITY_LOCALE)
+    if russian is not None:
+        by_locale[SENSITIVITY_LOCALE] = russian[selections[SENSITIVITY_LOCALE].positions]
+    return by_locale, russian
 
 
 def _scores_by_locale(logits: dict[str, np.ndarray], selections: dict[str, LocaleSelection], classes: ModelClasses,
@@ -258,18 +213,9 @@ def _scores_by_locale(logits: dict[str, np.ndarray], selections: dict[str, Local
     from ruqtopics_kit.metrics import load_topic_metric
 
     metric = load_topic_metric(multi_label=False)
-    scores = {}
-    for code, locale_logits in logits.items():
-        references = np.array([classes.names.index(name) for name in selections[code].classes])
-        # seeded by (seed, locale): a locale's interval does not depend on which other locales ran
-        seed = (config.seed, zlib.crc32(code.encode()))
-        restricted = classes.evaluated[locale_logits[:, classes.evaluated].argmax(axis=1)]
-        scores[code] = argmax_scores(metric, restricted, references, classes.evaluated, resamples=config.bootstrap,
-                                     seed=seed)
-        if classes.has_others:
-            scores[code] |= argmax_scores(metric, locale_logits.argmax(axis=1), references, classes.evaluated,
-                                          suffix=FULL_ARGMAX)
-    return scores
+    return {code: locale_scores(locale_logits, selections[code], classes.names, classes.evaluated, config.score,
+                                metric=metric, resamples=config.bootstrap, seed=config.seed, code=code)
+            for code, locale_logits in logits.items()}
 
 
 def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit,
@@ -286,14 +232,6 @@ def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSpl
     return rows
 
 
-def _class_counts(selections: dict[str, LocaleSelection], mapping: Mapping) -> list[dict]:
-    counts = []
-    for code, selection in selections.items():
-        per_class = Counter(selection.classes)
-        counts += [{"locale": code, "class": name, "n": per_class[name]} for name in mapping.classes]
-    return counts
-
-
 def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, classes: ModelClasses,
              selections: dict[str, LocaleSelection], rows: list[dict], model, device, autocast_dtype,
              text_mode: str | None, *, elapsed: float) -> dict:
@@ -303,14 +241,17 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
     import torch
     import transformers
 
-    n_classes = len(classes.evaluated)
-    metrics = {"accuracy": f"argmax over the logits of the {n_classes} mapped classes",
+    n_classes, n_logits = len(classes.evaluated), len(classes.names)
+    rules = {"restricted": f"argmax over the logits of the {n_classes} mapped classes",
+             "full": f"argmax over all {n_logits} logits; predicting a class outside the mapped ones counts as an "
+                     f"error"}
+    metrics = {"accuracy": f"{score_name(config.score, n_classes, n_logits)}: {rules[config.score]}",
                "accuracy_ci": "95% Clopper-Pearson (exact) interval of accuracy",
                "macro_f1": f"F1 averaged over the {n_classes} mapped classes; 95% percentile-bootstrap interval, "
                            f"{config.bootstrap} resamples seeded by seed {config.seed} and the locale"}
     if classes.has_others:
-        metrics["accuracy_full_argmax"] = (f"argmax over all {len(classes.names)} logits; predicting a class "
-                                           f"outside the mapped ones counts as an error")
+        other = next(score for score in SCORES if score != config.score)
+        metrics[f"accuracy{SUFFIX[other]}"] = f"{score_name(other, n_classes, n_logits)}: {rules[other]}"
     entries = []
     for row in rows:
         counts = Counter(selections[row["locale"]].classes)
@@ -328,8 +269,8 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
                   "text_mode": text_mode,
                   "utterance_encoding": UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE},
         "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind,
-                    "version": massive.version,
-                    "revision": massive.revision, "split": config.split, "locales": list(selections),
+                    "version": massive.version, "revision": massive.revision, "split": config.split,
+                    "split_choice": SPLIT_CHOICE if config.split == "test" else "given", "locales": list(selections),
                     "mmnlu22_skipped": sum(massive.held_out.values())},
         "mapping": mapping.as_dict(),
         "metrics": metrics,
@@ -361,7 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--locales", default=default_of("locales"),
                         help="'all' (every locale of the copy) or a list such as ru-RU,en-US (default: %(default)s)")
     parser.add_argument("--split", default=default_of("split"), choices=SPLITS,
-                        help="MASSIVE partition (default: %(default)s)")
+                        help="MASSIVE partition (default: %(default)s, INFERRED: the paper does not say)")
+    parser.add_argument("--score", default=default_of("score"), choices=SCORES, help=(
+        "the main score: argmax over the mapped classes' logits (restricted) or over all the model's logits "
+        "(full); the other is reported beside it (default: %(default)s, INFERRED)"))
     parser.add_argument("--mapping", default=default_of("mapping"),
                         help=f"scenario-to-class mapping: {', '.join(bundled_mappings())} or a JSON file "
                              f"(default: %(default)s, INFERRED; see ruqtopics_kit/data/massive_mappings)")

@@ -54,7 +54,7 @@ def _by_accuracy(frame: pd.DataFrame) -> pd.DataFrame:
 
 def markdown_report(frame: pd.DataFrame, summary: dict) -> str:
     """results.md: what was evaluated, then one row per locale, best accuracy first."""
-    full = "accuracy_full_argmax" in frame
+    other = next((column for column in ("accuracy_full_argmax", "accuracy_restricted") if column in frame), None)
     classes = summary["model"]["classes_evaluated"]
     massive = summary["massive"]
     lines = [f"# MASSIVE evaluation of `{summary['model']['name_or_path']}`", "",
@@ -64,16 +64,16 @@ def markdown_report(frame: pd.DataFrame, summary: dict) -> str:
              f"- accuracy: {summary['metrics']['accuracy']}; interval: {summary['metrics']['accuracy_ci']}",
              f"- classes ({len(classes)}): {', '.join(classes)}",
              f"- utterances encoded as {summary['model']['utterance_encoding']}"]
-    if full:
-        lines.append(f"- full-argmax accuracy: {summary['metrics']['accuracy_full_argmax']}")
+    if other:
+        lines.append(f"- {other}: {summary['metrics'][other]}")
     ranked = _by_accuracy(frame)
     table = pd.DataFrame({"#": range(1, len(ranked) + 1), "locale": ranked["locale"], "language": ranked["language"],
                           "n": ranked["n_utterances"], "accuracy": ranked["accuracy"],
                           "95% CI": _intervals(ranked, "accuracy"), "macro-F1": ranked["macro_f1"],
                           "macro-F1 95% CI": _intervals(ranked, "macro_f1")})
-    if full:
-        table["full-argmax accuracy"] = ranked["accuracy_full_argmax"]
-        table["full-argmax macro-F1"] = ranked["macro_f1_full_argmax"]
+    if other:
+        table[other] = ranked[other]
+        table[other.replace("accuracy", "macro-F1")] = ranked[other.replace("accuracy", "macro_f1")]
     return "\n".join(lines + ["", markdown_table(table, floatfmt=".3f", intfmt=",")]) + "\n"
 
 

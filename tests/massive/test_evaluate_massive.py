@@ -76,8 +76,8 @@ def read_json_strictly(path: Path) -> dict:
 def test_a_six_class_model_end_to_end(models, tmp_path):
     result = evaluate_model(models["six_music"], SAMPLE, tmp_path / "out", **FAST)
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["accuracy.png", "counts.csv", "results.csv", "results.json",
-                                                     "results.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["accuracy.png", "counts.csv", "predictions.parquet",
+                                                     "results.csv", "results.json", "results.md", "sensitivity.csv"]
     table = pd.read_csv(out / "results.csv")
     assert list(table["locale"]) == LOCALES and len(table) == 6
     assert {"model", "mapping", "split", "massive_version", "locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
@@ -122,7 +122,7 @@ def test_a_76_class_model_gets_both_argmax_variants_clearly_named(models, tmp_pa
     assert np.allclose(table[["accuracy_full_argmax_ci_low", "accuracy_full_argmax_ci_high"]],
                        proportion_confint(0, 150, method="beta"))
     markdown = (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
-    assert "full-argmax accuracy" in markdown and "argmax over all 76 logits" in markdown
+    assert "accuracy_full_argmax" in markdown and "argmax over all 76 logits" in markdown
     assert "argmax over the logits of the 6 mapped classes" in markdown
 
 
@@ -381,6 +381,7 @@ def test_utterances_are_encoded_as_the_model_read_its_training_texts(models, tmp
     assert summary["utterance_encoding"] == (UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE)
     assert summary["utterance_encoding"] in (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
     tokenizer = AutoTokenizer.from_pretrained(model)
+    # every ru-RU test utterance, mapped or not: the sensitivity table scores them under every mapping
     utterances = [r["utt"] for r in official_rows(SAMPLE)["ru-RU"] if r["partition"] == "test"]
     if text_mode == "question_answer":  # [CLS] utterance [SEP] (empty answer) [SEP], the answer segment typed 1
         expected = {tuple(ids) for ids in tokenizer(utterances, [""] * len(utterances))["input_ids"]}
@@ -389,7 +390,7 @@ def test_utterances_are_encoded_as_the_model_read_its_training_texts(models, tmp
     else:  # question, answer, or not recorded: [CLS] utterance [SEP]
         expected = {tuple(tokenizer(utterance)["input_ids"]) for utterance in utterances}
         assert all(set(types) == {0} for types in seen["token_types"])
-    assert len(seen["sequences"]) == 150 and {tuple(ids) for ids in seen["sequences"]} <= expected
+    assert len(seen["sequences"]) == len(utterances) == 198 and {tuple(ids) for ids in seen["sequences"]} <= expected
 
 
 def test_a_text_mode_the_kit_does_not_know_is_an_error(models, tmp_path):
