@@ -18,7 +18,8 @@ counts as an error (`--score full` swaps the two: `accuracy` is then the full ar
 other). Macro-F1 averages over the mapped classes. The mapping, the split (test) and the score are INFERRED: the
 paper states none of them. `predictions.parquet` holds every scored utterance's class under both scores (by MASSIVE
 id, parallel across locales); `sensitivity.csv` the ru-RU accuracy under every bundled mapping and both scores, from
-one inference over all ru-RU utterances of the split (`scoring.py`).
+one inference over all ru-RU utterances of the split (`scoring.py`). results.json's `published_counts` sets each
+locale's numbers of split and mapped utterances beside MASSIVE's published ones (`counts.py`).
 Argmax is a single-label model's decision rule: a multi-label model (config `problem_type`
 multi_label_classification, which predicts every class whose sigmoid passes its threshold) is refused, and
 results.json records the model's problem type and the scoring rule.
@@ -48,6 +49,7 @@ from ruqtopics_kit.facts.mappings import DEFAULT_MAPPING, Mapping, bundled_mappi
 from ruqtopics_kit.facts.names import SINGLE_LABEL
 from ruqtopics_kit.massive import SPLITS, MassiveSplit, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
+from ruqtopics_kit.massive.counts import check_counts
 from ruqtopics_kit.massive.inference import (
     PRECISIONS,
     UNRECORDED_RULE,
@@ -273,6 +275,9 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
                     "split_choice": SPLIT_CHOICE if config.split == "test" else "given", "locales": list(selections),
                     "mmnlu22_skipped": sum(massive.held_out.values())},
         "mapping": mapping.as_dict(),
+        "published_counts": check_counts(mapping.name if config.mapping in bundled_mappings() else None,
+                                         config.split, {code: len(massive.records[code]) for code in selections},
+                                         {code: len(selection.records) for code, selection in selections.items()}),
         "metrics": metrics,
         "config": {**{key: value for key, value in asdict(config).items()
                       if key not in ("model", "massive", "output_dir")},

@@ -36,7 +36,9 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.export import SYNTHETIC_PUSH_REFUSED, export_dataset, is_synthetic_source, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.facts.names import DATASET_NAME, DEFAULT_ORG, SYNTHETIC_TAG
+from ruqtopics_kit.massive import SPLITS
 from ruqtopics_kit.massive.evaluate import default_of
+from ruqtopics_kit.massive.scoring import SCORES
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.devices import DeviceSlots
 from ruqtopics_kit.release.grid import (
@@ -228,6 +230,14 @@ def parse_args(argv: list[str] | None = None) -> Release:
         "card). Model cards take their backbone's licence from the registry"))
     parser.add_argument("--locales", default=default_of("locales"),
                         help="MASSIVE locales to evaluate (default: %(default)s)")
+    parser.add_argument("--mapping", default=default_of("mapping"), help=(
+        "MASSIVE scenario mapping: a bundled name or a JSON file (default: %(default)s, INFERRED; see "
+        "`evaluate-massive --help`)"))
+    parser.add_argument("--massive-split", default=default_of("split"), choices=SPLITS,
+                        help="MASSIVE partition to score (default: %(default)s, INFERRED: the paper does not say)")
+    parser.add_argument("--massive-score", default=default_of("score"), choices=SCORES, help=(
+        "the main MASSIVE score: argmax over the mapped classes' logits (restricted) or over all logits (full); "
+        "the other is reported beside it (default: %(default)s, INFERRED)"))
     add_parallel_options(parser)
     add_seeds_option(parser)
     add_slurm_options(parser, wait_option=False)
@@ -250,7 +260,8 @@ def parse_args(argv: list[str] | None = None) -> Release:
         parser.error(str(error))
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
                    org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
-                   massive_options={"locales": args.locales}, launch=args.launch, jobs=args.jobs,
+                   massive_options={"locales": args.locales, "mapping": args.mapping, "split": args.massive_split,
+                                    "score": args.massive_score}, launch=args.launch, jobs=args.jobs,
                    devices=devices, seeds=args.seeds, slurm=slurm)
 
 

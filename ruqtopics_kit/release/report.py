@@ -12,6 +12,7 @@ from huggingface_hub import DatasetCard
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.raw import SPLITS
+from ruqtopics_kit.massive.counts import count_warnings
 
 SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bundled synthetic RuQTopics and MASSIVE "
                      "samples and a tiny randomly initialised backbone. It shows that the pipeline works end to "
@@ -90,15 +91,50 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
 
 def _massive_section(release, name: str) -> list[str]:
     folder = release.output_dir / "massive" / name
+    summary = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     table = pd.read_csv(folder / "results.csv").sort_values("accuracy", ascending=False)
-    columns = [c for c in ("locale", "n_utterances", "accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1",
-                           "macro_f1_ci_low", "macro_f1_ci_high", "accuracy_full_argmax") if c in table]
+    other = next((column for column in ("accuracy_full_argmax", "accuracy_restricted") if column in table), None)
+    headers = {"n_utterances": "n", "accuracy": _score_heading(summary["metrics"]["accuracy"]),
+               "accuracy_ci_low": "95% low", "accuracy_ci_high": "95% high", "macro_f1": "macro-F1",
+               "macro_f1_ci_low": "macro-F1 95% low", "macro_f1_ci_high": "macro-F1 95% high",
+               **({other: _score_heading(summary["metrics"][other])} if other else {})}
+    columns = [c for c in ("locale", *headers) if c in table]
+    massive, results, predictions = summary["massive"], folder / "results.csv", folder / "predictions.parquet"
     return [f"## MASSIVE: `{name}`", "",
-            f"Per-locale results on the MASSIVE scenarios that mapping `{table['mapping'].iloc[0]}` maps onto "
-            f"RuQTopics topics ([`results.csv`]({_link(release, folder / 'results.csv')})); 95% intervals: "
-            f"accuracy Clopper-Pearson (exact), macro-F1 percentile bootstrap.",
-            "", markdown_table(table[columns]), "",
+            f"Per-locale results on the MASSIVE {massive['split']} utterances whose scenarios mapping "
+            f"`{table['mapping'].iloc[0]}` maps onto RuQTopics topics ([`results.csv`]({_link(release, results)}), "
+            f"per utterance in [`predictions.parquet`]({_link(release, predictions)})); 95% intervals: accuracy "
+            f"Clopper-Pearson (exact), macro-F1 percentile bootstrap. The mapping, the split "
+            f"({massive.get('split_choice', 'given')}) and the score are the kit's choices.",
+            "", markdown_table(table[columns].rename(columns=headers)), "", *_count_lines(release, summary),
+            *_sensitivity_lines(release, folder),
             f"![accuracy per locale]({_link(release, folder / 'accuracy.png')})", ""]
+
+
+def _score_heading(description: str) -> str:
+    """`accuracy (6 of 76 logits)` from results.json's description of a score."""
+    return description.split(":", 1)[0]
+
+
+def _count_lines(release, summary: dict) -> list[str]:
+    """MASSIVE's published counts against this copy's: one line per mismatch of a complete copy; a subset or the
+    bundled sample is named as such."""
+    if "published_counts" not in summary:
+        return []
+    if release.sample:
+        return ["The MASSIVE input is the kit's synthetic sample, not MASSIVE: its counts are not checked against "
+                "MASSIVE's published ones.", ""]
+    lines = count_warnings(summary["published_counts"])
+    return [*lines, ""] if lines else []
+
+
+def _sensitivity_lines(release, folder: Path) -> list[str]:
+    path = folder / "sensitivity.csv"
+    if not path.is_file():
+        return []
+    table = pd.read_csv(path, keep_default_na=False)
+    return [f"ru-RU under every bundled mapping and score, from one inference ([`sensitivity.csv`]"
+            f"({_link(release, path)}); 95% Clopper-Pearson intervals):", "", markdown_table(table), ""]
 
 
 def _analysis_section(release, name: str) -> list[str]:

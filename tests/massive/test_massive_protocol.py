@@ -11,7 +11,7 @@ from fixtures.massive.builders import classifier, official_rows
 from statsmodels.stats.proportion import proportion_confint
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from ruqtopics_kit.dataset.labels import all_topics
+from ruqtopics_kit.facts.labels import all_topics
 from ruqtopics_kit.facts.mappings import bundled_mappings, load_mapping
 from ruqtopics_kit.massive.evaluate import evaluate_model
 

@@ -153,3 +153,16 @@ def test_published_models_take_texts_of_any_length(sample_release):
     text = " ".join(["Какую песню послушать вечером в дороге?"] * 500)
     assert len(classify.tokenizer(text, truncation=False)["input_ids"]) > 3200
     assert classify(text, truncation=True)[0]["label"] in classify.model.config.label2id
+
+
+def test_the_massive_protocol_is_named_and_its_sensitivity_shown(sample_release):
+    release, report, _ = sample_release
+    text = report.read_text(encoding="utf-8")
+    folder = release.output_dir / "massive" / "tiny-massive_aligned-question"
+    assert (folder / "predictions.parquet").is_file() and (folder / "sensitivity.csv").is_file()
+    assert "accuracy (6 of 6 logits)" in text
+    assert "ru-RU under every bundled mapping and score" in text and "INFERRED" in text
+    assert "synthetic sample, not MASSIVE: its counts are not checked" in text
+    options = release_module.parse_args(["--sample", "--output-dir", "x", "--mapping", "extended",
+                                         "--massive-split", "dev", "--massive-score", "full"]).massive_options
+    assert options == {"locales": "all", "mapping": "extended", "split": "dev", "score": "full"}
