@@ -13,7 +13,8 @@ with their provenance (`ruqtopics_kit/data/paper_claims.json`). Writes:
   its distilled ones. The difference in accuracy and in macro-F1 with a paired bootstrap interval, and
   McNemar's exact p-value: a two-sided binomial test on the questions that exactly one of the two models
   gets right;
-- six-class accuracy (massive_aligned models) on MASSIVE ru-RU and on the dataset's test split;
+- six-class accuracy (massive_aligned models) on MASSIVE ru-RU and on the dataset's test split, and the Russian
+  backbones' six-class models compared pairwise on the same ru-RU utterances (`massive/<name>/predictions.parquet`);
 - the Spearman correlations of the analysis (size and each distance from Russian);
 - with several training seeds per config (`grid --seeds N`): each comparison per seed, the verdict across seeds
   (agreement: `supports`/`contradicts` only when every seed says so), mean and spread; with one seed, the report
@@ -23,8 +24,8 @@ with their provenance (`ruqtopics_kit/data/paper_claims.json`). Writes:
 
 The parts: `inputs` (what is read, and the paper's numbers), `models` (the grid's cells), `scores` (scores and
 paired comparisons), `verdicts` (one rule per kind of claim), `seeds` (per-seed comparisons and the verdict across
-seeds), `grid_claims` and `correlation_claims` (the rows of each claim), `rendering` (the report's section) and
-`command` (the command).
+seeds), `massive_claims` (the Russian backbones paired on the same MASSIVE ru-RU utterances), `grid_claims` and
+`correlation_claims` (the rows of each claim), `rendering` (the report's section) and `command` (the command).
 """
 
 from ruqtopics_kit.release.claims.command import main, write_claims

@@ -12,6 +12,7 @@ from ruqtopics_kit.facts.paper import PAPER_CLAIMS_NAME, paper_claims
 from ruqtopics_kit.release.claims.correlation_claims import correlation_claims
 from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_class_claims, text_mode_claims
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError
+from ruqtopics_kit.release.claims.massive_claims import russian_backbone_claims
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
 from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
@@ -49,7 +50,7 @@ def claims_of(models: ReleaseModels) -> dict:
         rows += found_rows
     six_classes, six_rows = six_class_claims(models)
     correlations, correlation_rows = correlation_claims(models)
-    rows = six_rows + rows + correlation_rows
+    rows = six_rows + russian_backbone_claims(models) + rows + correlation_rows
     return {"synthetic": models.synthetic,
             "paper": {"file": PAPER_CLAIMS_NAME, **paper_claims()["provenance"]},
             "method": method(models),
