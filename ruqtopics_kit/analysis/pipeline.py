@@ -15,6 +15,14 @@ from ruqtopics_kit.analysis.correlations import ALL_LOCALES, PAPER_LOCALES, corr
 from ruqtopics_kit.analysis.distances import DISTANCE_KINDS, DISTANCES_FILE, load_distances, load_provenance
 from ruqtopics_kit.analysis.errors import AnalysisInputError, format_locales
 from ruqtopics_kit.analysis.locales import paper_locales
+from ruqtopics_kit.analysis.report import (
+    CORRELATIONS_CSV,
+    CORRELATIONS_MD,
+    CORRELATIONS_TEX,
+    SCORE_VS_DISTANCE_PLOT,
+    SCORE_VS_SIZE_PLOT,
+    SUMMARY_FILE,
+)
 from ruqtopics_kit.analysis.results import Results, load_results
 from ruqtopics_kit.analysis.sizes import PROXY_PREFIXES, SizeTable, load_sizes
 from ruqtopics_kit.analysis.tables import tie_groups
@@ -241,24 +249,24 @@ def _groups_text(groups: list[list[str]]) -> str:
 
 def _write_outputs(directory: Path, frame: pd.DataFrame, table: pd.DataFrame, summary: dict, options: Options) -> None:
     """Write every output file into `directory`; the list of them goes into the summary."""
-    report.write_csv(table, directory / "correlations.csv")
-    report.write_markdown(table, summary, directory / "correlations.md")
-    report.write_latex(table, summary, directory / "correlations.tex")
+    report.write_csv(table, directory / CORRELATIONS_CSV)
+    report.write_markdown(table, summary, directory / CORRELATIONS_MD)
+    report.write_latex(table, summary, directory / CORRELATIONS_TEX)
     first = table["locales"].iloc[0]  # the paper's locales where they allow a table
     spearman = {row.predictor: row for row in table.itertuples() if row.method == "spearman" and row.locales == first}
     figures = {
-        "score_vs_size": plots.plot_score_vs_size(
+        SCORE_VS_SIZE_PLOT: plots.plot_score_vs_size(
             frame, spearman["size"], size_label=summary["size"]["label"], metric=options.metric
         ),
-        "score_vs_genetic_distance": plots.plot_score_vs_genetic_distance(
+        SCORE_VS_DISTANCE_PLOT: plots.plot_score_vs_genetic_distance(
             frame, spearman["genetic"], metric=options.metric, seed=options.seed
         ),
     }
-    files = ["correlations.csv", "correlations.md", "correlations.tex", "summary.json"]
+    files = [CORRELATIONS_CSV, CORRELATIONS_MD, CORRELATIONS_TEX, SUMMARY_FILE]
     for stem, figure in figures.items():
         files += plots.save(figure, directory, stem)
     summary["files"] = files
-    write_json(directory / "summary.json", summary)
+    write_json(directory / SUMMARY_FILE, summary)
 
 
 def _check_output_dir(output_dir: Path, overwrite: bool) -> None:

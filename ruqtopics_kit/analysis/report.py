@@ -10,6 +10,11 @@ import pandas as pd
 from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
 from ruqtopics_kit.core.tables import markdown_table
 
+# the files of an analysis folder (the release and the claims read them by these names)
+CORRELATIONS_CSV, CORRELATIONS_MD, CORRELATIONS_TEX = "correlations.csv", "correlations.md", "correlations.tex"
+SUMMARY_FILE = "summary.json"
+SCORE_VS_SIZE_PLOT, SCORE_VS_DISTANCE_PLOT = "score_vs_size", "score_vs_genetic_distance"  # .png and .svg
+
 # method -> (Markdown label, LaTeX label)
 METHOD_LABELS = {
     "spearman": ("Spearman ρ", r"Spearman $\rho$"),

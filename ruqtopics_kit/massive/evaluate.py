@@ -63,7 +63,7 @@ from ruqtopics_kit.massive.inference import (
 )
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
 from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_text_mode
-from ruqtopics_kit.massive.report import write_results
+from ruqtopics_kit.massive.report import RESULTS_MD, write_results
 from ruqtopics_kit.massive.scoring import (
     PREDICTIONS_FILE,
     SCORES,
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print((result.output_dir / "results.md").read_text(encoding="utf-8"))
+    print((result.output_dir / RESULTS_MD).read_text(encoding="utf-8"))
     print(f"wrote {result.output_dir}" + (f"; updated {Path(args['model']) / 'README.md'}"
                                           if args["update_model_card"] else ""))
     return 0

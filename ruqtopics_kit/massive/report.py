@@ -21,6 +21,10 @@ from ruqtopics_kit.core.jsonio import strict_json
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.statistics import Bootstrap, macro_f1_along, proportion_interval
 
+# the files of a MASSIVE evaluation folder (the release, its report and the claims read them by these names)
+RESULTS_CSV, RESULTS_JSON, RESULTS_MD = "results.csv", "results.json", "results.md"
+COUNTS_CSV, ACCURACY_PLOT = "counts.csv", "accuracy.png"
+
 
 def argmax_scores(metric, predictions: np.ndarray, references: np.ndarray, classes: np.ndarray, *,
                   resamples: int | None = None, seed: tuple[int, ...] = (0,), suffix: str = "") -> dict[str, float]:
@@ -41,11 +45,11 @@ def argmax_scores(metric, predictions: np.ndarray, references: np.ndarray, class
 def write_results(folder: Path, rows: list[dict], counts: list[dict], summary: dict) -> None:
     """Every output file into `folder` (which the caller renames into place once all of them are written)."""
     frame = pd.DataFrame(rows)
-    frame.to_csv(folder / "results.csv", index=False, lineterminator="\n")
-    pd.DataFrame(counts).to_csv(folder / "counts.csv", index=False, lineterminator="\n")
-    (folder / "results.json").write_text(strict_json(summary), encoding="utf-8")
-    (folder / "results.md").write_text(markdown_report(frame, summary), encoding="utf-8")
-    plot_accuracy(frame, summary, folder / "accuracy.png")
+    frame.to_csv(folder / RESULTS_CSV, index=False, lineterminator="\n")
+    pd.DataFrame(counts).to_csv(folder / COUNTS_CSV, index=False, lineterminator="\n")
+    (folder / RESULTS_JSON).write_text(strict_json(summary), encoding="utf-8")
+    (folder / RESULTS_MD).write_text(markdown_report(frame, summary), encoding="utf-8")
+    plot_accuracy(frame, summary, folder / ACCURACY_PLOT)
 
 
 def _by_accuracy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.facts.mappings import Mapping, bundled_mappings, load_mapping
+from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 from ruqtopics_kit.massive.records import MassiveRecord
 from ruqtopics_kit.massive.report import argmax_scores
 from ruqtopics_kit.statistics import proportion_interval
 
 SCORES = ("restricted", "full")  # argmax over the mapped classes' logits, or over all of them
 SUFFIX = {"restricted": "_restricted", "full": "_full_argmax"}  # the columns of the score that is not the main one
-SENSITIVITY_LOCALE = "ru-RU"
+SENSITIVITY_LOCALE = REFERENCE_LOCALE  # the training language
 PREDICTIONS_FILE = "predictions.parquet"
 SENSITIVITY_FILE = "sensitivity.csv"
 

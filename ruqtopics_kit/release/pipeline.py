@@ -51,6 +51,7 @@ from ruqtopics_kit.release.grid import (
     plan,
     run_grid,
 )
+from ruqtopics_kit.release.layout import STATE_DIR, ReleaseLayout
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
@@ -59,7 +60,6 @@ from ruqtopics_kit.training.outputs import RESULTS_FILE
 SAMPLE_DATA = package_path("data", "sample")
 SAMPLE_MASSIVE = package_path("data", "massive_sample", "amazon-massive-dataset-1.1.tar.gz")
 SAMPLE_GRID = package_path("configs", "sample")
-STATE_DIR = ".release"  # the steps' stamps: what marks a folder as a release's
 MASSIVE_CONFIGS = ("single_label", "massive_aligned")
 # One layer of width 128 learns the sample's 76 classes in 15 epochs; the default 2 x 32 learned none of them in 60.
 SAMPLE_BACKBONE_SIZE = dict(hidden_size=128, num_layers=1, num_heads=2)
@@ -88,12 +88,8 @@ class Release:
     slurm: SlurmOptions | None = None  # train as SLURM jobs instead (grid --executor slurm)
 
     @property
-    def hub_dir(self) -> Path:
-        return self.output_dir / "hub"
-
-    @property
-    def dataset_dir(self) -> Path:
-        return self.hub_dir / DATASET_NAME
+    def layout(self) -> ReleaseLayout:
+        return ReleaseLayout(self.output_dir)
 
     def repo_id(self, name: str) -> str:
         return f"{self.org}/{name}"
@@ -116,23 +112,24 @@ def run_release(release: Release, log=print) -> Path:
 def _check_is_a_release(folder: Path) -> None:
     """The release writes into a new or empty folder, or into one of its own (to continue or redo it): never
     into a folder of other files, which it would overwrite (report.md, say)."""
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / STATE_DIR).is_dir():
+    if folder.is_dir() and any(folder.iterdir()) and not ReleaseLayout(folder).state_dir.is_dir():
         raise ReleaseError(f"the output folder {folder} is not empty and holds no release (no {STATE_DIR}/); choose "
                            f"a new or empty folder, or the folder of an earlier release")
 
 
 def _run_steps(release: Release, log) -> Path:
-    steps = Steps(release.output_dir / STATE_DIR, log=log)
+    layout = release.layout
+    steps = Steps(layout.state_dir, log=log)
     raw_files = list(detect_layout(release.data_dir).values())
     dataset_repo = release.repo_id(DATASET_NAME)
     steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
                           "repo_id": dataset_repo, "license": release.license},
-              lambda: export_dataset(release.data_dir, release.dataset_dir, overwrite=True,
+              lambda: export_dataset(release.data_dir, layout.dataset_dir, overwrite=True,
                                      license=release.license, repo_id=dataset_repo),
-              outputs=[release.dataset_dir / "README.md"])
+              outputs=[layout.dataset_dir / "README.md"])
     backbone = release.backbone
     if release.sample:
-        backbone = str(release.output_dir / "work" / "tiny-backbone")
+        backbone = str(layout.work_dir / "tiny-backbone")
         steps.run("backbone", {"sample": fingerprint_files(raw_files)},
                   lambda: _build_sample_backbone(release.data_dir, Path(backbone)), outputs=[Path(backbone)])
     runs = _train(release, backbone, log)
@@ -142,16 +139,16 @@ def _run_steps(release: Release, log) -> Path:
     for name in evaluated:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
         models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name),
-                                 outputs=[release.output_dir / "massive" / name / "results.csv"])
+                                 outputs=[layout.massive_results(name)])
         steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name),
-                  outputs=[release.output_dir / "analysis" / name])
-    link_models(release.dataset_dir, [release.repo_id(name) for name in models])
+                  outputs=[layout.analysis_dir(name)])
+    link_models(layout.dataset_dir, [release.repo_id(name) for name in models])
     report = write_report(release, list(models), evaluated)
     write_claims(release.output_dir)
     log(f"report: {report}")
     if release.push:
-        for folder in [release.dataset_dir] + [release.hub_dir / name for name in models]:
-            repo_type = "dataset" if folder == release.dataset_dir else "model"
+        for folder in [layout.dataset_dir] + [layout.model_dir(name) for name in models]:
+            repo_type = "dataset" if folder == layout.dataset_dir else "model"
             steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
                       lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
                                                 refuse_tag=SYNTHETIC_TAG,
@@ -175,9 +172,10 @@ def _build_sample_backbone(data_dir: Path, output: Path) -> None:
 def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
     """Train every config of the grid through the grid runner (`grid.py`): one child process per model (a clean
     accelerate state each), finished runs with the same options skipped, interrupted ones resumed."""
-    extra = ["--dataset", str(release.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
+    extra = ["--dataset", str(release.layout.dataset_dir), "--dataset-repo-id", release.repo_id(DATASET_NAME),
              *(["--backbone", backbone] if backbone else [])]
-    runs = plan(release.grid, release.hub_dir, extra, launch=release.launch, hub_org=release.org, seeds=release.seeds)
+    runs = plan(release.grid, release.layout.hub_dir, extra, launch=release.launch, hub_org=release.org,
+                seeds=release.seeds)
     failed = run_grid(runs, jobs=release.jobs, devices=release.devices, slurm=release.slurm, log=log)
     if failed:
         raise ReleaseError(f"training failed for {', '.join(run.label for run in failed)} (the end of each "
@@ -188,7 +186,7 @@ def _train(release: Release, backbone: str | None, log) -> list[GridRun]:
 def _evaluate(release: Release, name: str) -> None:
     from ruqtopics_kit.massive.evaluate import evaluate_model
 
-    evaluate_model(release.hub_dir / name, release.massive, release.output_dir / "massive" / name,
+    evaluate_model(release.layout.model_dir(name), release.massive, release.layout.massive_dir(name),
                    overwrite_output_dir=True, update_model_card=True, **release.massive_options)
 
 
@@ -198,13 +196,14 @@ def _analyse(release: Release, name: str) -> None:
     from ruqtopics_kit import analysis
     from ruqtopics_kit.core.atomic import atomic_directory
 
-    output = release.output_dir / "analysis" / name
+    layout = release.layout
+    output = layout.analysis_dir(name)
     try:
-        analysis.run(release.output_dir / "massive" / name / "results.csv", output,
+        analysis.run(layout.massive_results(name), output,
                      overwrite=True, allow_missing_locales=release.sample)
     except analysis.AnalysisInputError as reason:
         with atomic_directory(output, overwrite=True) as staging:
-            (staging / "not_computed.txt").write_text(f"{reason}\n", encoding="utf-8")
+            (staging / layout.not_computed(name).name).write_text(f"{reason}\n", encoding="utf-8")
 
 
 def parse_args(argv: list[str] | None = None) -> Release:

@@ -9,10 +9,15 @@ from pathlib import Path
 import pandas as pd
 from huggingface_hub import DatasetCard
 
+from ruqtopics_kit.analysis.report import CORRELATIONS_MD, SCORE_VS_DISTANCE_PLOT, SCORE_VS_SIZE_PLOT
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.raw import SPLITS
+from ruqtopics_kit.facts.names import DATASET_NAME, REFERENCE_LOCALE
 from ruqtopics_kit.massive.counts import count_warnings
+from ruqtopics_kit.massive.report import ACCURACY_PLOT
+from ruqtopics_kit.massive.scoring import PREDICTIONS_FILE, SENSITIVITY_FILE
+from ruqtopics_kit.training.outputs import RESULTS_FILE
 
 SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bundled synthetic RuQTopics and MASSIVE "
                      "samples and a tiny randomly initialised backbone. It shows that the pipeline works end to "
@@ -20,7 +25,6 @@ SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bund
 
 
 def write_report(release, models: list[str], evaluated: list[str]) -> Path:
-    out = release.output_dir
     lines = ["# RuQTopics release report", ""]
     if release.sample:
         lines += [SYNTHETIC_WARNING]
@@ -28,7 +32,7 @@ def write_report(release, models: list[str], evaluated: list[str]) -> Path:
     lines += _massive_overview(release, models, evaluated)
     for name in evaluated:
         lines += _massive_section(release, name) + _analysis_section(release, name)
-    path = out / "report.md"
+    path = release.layout.report
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
 
@@ -38,9 +42,10 @@ def _link(release, target: Path) -> str:
 
 
 def _dataset_section(release) -> list[str]:
-    card = DatasetCard.load(release.dataset_dir / "README.md")
-    lines = ["## Dataset", "", f"Repository folder: [`{_link(release, release.dataset_dir)}`]"
-             f"({_link(release, release.dataset_dir / 'README.md')}) (Hub id `{release.repo_id('ruqtopics')}`).", ""]
+    dataset_dir = release.layout.dataset_dir
+    card = DatasetCard.load(dataset_dir / "README.md")
+    lines = ["## Dataset", "", f"Repository folder: [`{_link(release, dataset_dir)}`]"
+             f"({_link(release, dataset_dir / 'README.md')}) (Hub id `{release.repo_id(DATASET_NAME)}`).", ""]
     rows = []
     for info in sorted(card.data.dataset_info, key=lambda entry: entry["config_name"]):
         sizes = {split["name"]: split["num_examples"] for split in info["splits"]}
@@ -59,11 +64,11 @@ def _flat_metrics(results: dict, prefix: str = "") -> dict[str, float]:
 
 
 def _models_section(release, models: list[str]) -> list[str]:
-    lines = ["## Models", "", "Test-split metrics from each model's `all_results.json`.", ""]
+    lines = ["## Models", "", f"Test-split metrics from each model's `{RESULTS_FILE}`.", ""]
     rows = []
     for name in models:
-        folder = release.hub_dir / name
-        metrics = _flat_metrics(json.loads((folder / "all_results.json").read_text(encoding="utf-8")))
+        folder = release.layout.model_dir(name)
+        metrics = _flat_metrics(json.loads(release.layout.model_results(name).read_text(encoding="utf-8")))
         test = {key: value for key, value in metrics.items() if key.startswith("test_")}
         rows.append({"model": f"[`{name}`]({_link(release, folder / 'README.md')})",
                      **{key.removeprefix("test_"): float(value) for key, value in sorted(test.items())}})
@@ -77,8 +82,7 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
              "scenarios; each encodes an utterance the way it read its training texts (its text mode).", ""]
     rows = []
     for name in evaluated:
-        results = release.output_dir / "massive" / name / "results.json"
-        model = json.loads(results.read_text(encoding="utf-8"))["model"]
+        model = json.loads(release.layout.massive_summary(name).read_text(encoding="utf-8"))["model"]
         rows.append({"model": f"`{name}`", "text mode": model["text_mode"] or "(not recorded)",
                      "utterance encoded as": model["utterance_encoding"]})
     lines.append(markdown_table(pd.DataFrame(rows, columns=["model", "text mode", "utterance encoded as"])))
@@ -90,25 +94,25 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
 
 
 def _massive_section(release, name: str) -> list[str]:
-    folder = release.output_dir / "massive" / name
-    summary = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    table = pd.read_csv(folder / "results.csv").sort_values("accuracy", ascending=False)
+    folder = release.layout.massive_dir(name)
+    summary = json.loads(release.layout.massive_summary(name).read_text(encoding="utf-8"))
+    table = pd.read_csv(release.layout.massive_results(name)).sort_values("accuracy", ascending=False)
     other = next((column for column in ("accuracy_full_argmax", "accuracy_restricted") if column in table), None)
     headers = {"n_utterances": "n", "accuracy": _score_heading(summary["metrics"]["accuracy"]),
                "accuracy_ci_low": "95% low", "accuracy_ci_high": "95% high", "macro_f1": "macro-F1",
                "macro_f1_ci_low": "macro-F1 95% low", "macro_f1_ci_high": "macro-F1 95% high",
                **({other: _score_heading(summary["metrics"][other])} if other else {})}
     columns = [c for c in ("locale", *headers) if c in table]
-    massive, results, predictions = summary["massive"], folder / "results.csv", folder / "predictions.parquet"
+    massive, results, predictions = summary["massive"], release.layout.massive_results(name), folder / PREDICTIONS_FILE
     return [f"## MASSIVE: `{name}`", "",
             f"Per-locale results on the MASSIVE {massive['split']} utterances whose scenarios mapping "
-            f"`{table['mapping'].iloc[0]}` maps onto RuQTopics topics ([`results.csv`]({_link(release, results)}), "
-            f"per utterance in [`predictions.parquet`]({_link(release, predictions)})); 95% intervals: accuracy "
+            f"`{table['mapping'].iloc[0]}` maps onto RuQTopics topics ([`{results.name}`]({_link(release, results)}), "
+            f"per utterance in [`{predictions.name}`]({_link(release, predictions)})); 95% intervals: accuracy "
             f"Clopper-Pearson (exact), macro-F1 percentile bootstrap. The mapping, the split "
             f"({massive.get('split_choice', 'given')}) and the score are the kit's choices.",
             "", markdown_table(table[columns].rename(columns=headers)), "", *_count_lines(release, summary),
             *_sensitivity_lines(release, folder),
-            f"![accuracy per locale]({_link(release, folder / 'accuracy.png')})", ""]
+            f"![accuracy per locale]({_link(release, folder / ACCURACY_PLOT)})", ""]
 
 
 def _score_heading(description: str) -> str:
@@ -129,21 +133,22 @@ def _count_lines(release, summary: dict) -> list[str]:
 
 
 def _sensitivity_lines(release, folder: Path) -> list[str]:
-    path = folder / "sensitivity.csv"
+    path = folder / SENSITIVITY_FILE
     if not path.is_file():
         return []
     table = pd.read_csv(path, keep_default_na=False)
-    return [f"ru-RU under every bundled mapping and score, from one inference ([`sensitivity.csv`]"
+    return [f"{REFERENCE_LOCALE} under every bundled mapping and score, from one inference ([`{path.name}`]"
             f"({_link(release, path)}); 95% Clopper-Pearson intervals):", "", markdown_table(table), ""]
 
 
 def _analysis_section(release, name: str) -> list[str]:
-    folder = release.output_dir / "analysis" / name
-    if (folder / "not_computed.txt").exists():
-        reason = (folder / "not_computed.txt").read_text(encoding="utf-8").strip()
+    layout = release.layout
+    folder = layout.analysis_dir(name)
+    if layout.not_computed(name).exists():
+        reason = layout.not_computed(name).read_text(encoding="utf-8").strip()
         return [f"## Correlation analysis: `{name}`", "", f"Not computed: {reason}", ""]
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    table = (folder / "correlations.md").read_text(encoding="utf-8").split("\n", 1)[1].strip()
+    summary = json.loads(layout.analysis_summary(name).read_text(encoding="utf-8"))
+    table = (folder / CORRELATIONS_MD).read_text(encoding="utf-8").split("\n", 1)[1].strip()
     plots = [f"![{stem}]({_link(release, folder / (stem + '.png'))})"
-             for stem in ("score_vs_size", "score_vs_genetic_distance") if (folder / f"{stem}.png").exists()]
+             for stem in (SCORE_VS_SIZE_PLOT, SCORE_VS_DISTANCE_PLOT) if (folder / f"{stem}.png").exists()]
     return [f"## Correlation analysis: `{name}` ({summary['n_locales']} locales)", "", table, "", *plots, ""]

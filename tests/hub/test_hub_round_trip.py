@@ -56,8 +56,8 @@ def publish(release, root: Path) -> FakeHub:
         env.setenv("HF_ENDPOINT", FAKE_ENDPOINT)
         env.setenv("HF_TOKEN", "hf_fake")
         env.setenv("HF_HOME", str(root / "hf_home"))
-        for folder in sorted(path for path in release.hub_dir.iterdir() if path.is_dir()):
-            repo_type = "dataset" if folder == release.dataset_dir else "model"
+        for folder in sorted(path for path in release.layout.hub_dir.iterdir() if path.is_dir()):
+            repo_type = "dataset" if folder == release.layout.dataset_dir else "model"
             upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type, commit_message="Release")
     return hub
 
@@ -81,7 +81,7 @@ def hub(sample_release, tmp_path_factory):
     server = OlahServer(root / "olah")
     for repo_type, repo_id in sorted(published.repos):
         server.add_repo(published.repo_dir(repo_id, repo_type), repo_id, repo_type)
-    server.add_repo(release.output_dir / "work" / "tiny-backbone", BACKBONE, "model")  # built, not published
+    server.add_repo(release.layout.work_dir / "tiny-backbone", BACKBONE, "model")  # built, not published
     for layout, folder in massive_copies(root / "massive").items():
         # As on the Hub: Parquet only on the `refs/convert/parquet` branch, which the kit reads.
         server.add_repo(folder, MASSIVE_COPIES[layout], "dataset", branches=("main", "refs/convert/parquet"))
@@ -132,7 +132,7 @@ def test_load_dataset_and_pipeline_by_repo_id(hub, tmp_path):
         assert got[config]["streamed"] == got[config]["rows"]
     names = datasets.Features.from_dict(got["massive_aligned"]["features"])["label"].names
     assert names[0] == "музыка" and len(names) == 6
-    local_model = release.hub_dir / MODEL.split("/")[1]
+    local_model = release.layout.hub_dir / MODEL.split("/")[1]
     expected = pipeline("text-classification", model=str(local_model), top_k=None)([QUESTION])[0]
     assert {r["label"] for r in got["pipeline"]} == set(names)
     scores = {r["label"]: r["score"] for r in got["pipeline"]}
@@ -166,7 +166,7 @@ def test_evaluate_massive_by_repo_id(hub, tmp_path, layout):
     output = tmp_path / "massive"
     run_as_user(server, [sys.executable, str(ROOT / "evaluate_massive.py"), "--model", MODEL, "--bootstrap", "200",
                          "--massive", MASSIVE_COPIES[layout], "--output-dir", str(output), "--no-progress"], tmp_path)
-    expected = release.output_dir / "massive" / MODEL.split("/")[1] / "results.csv"
+    expected = release.layout.massive_results(MODEL.split("/")[1])
     assert accuracies(output / "results.csv") == accuracies(expected)
     summary = json.loads((output / "results.json").read_text(encoding="utf-8"))
     assert summary["massive"]["source"] == MASSIVE_COPIES[layout]

@@ -341,7 +341,7 @@ def test_the_sample_release_has_its_claims(sample_release):
     assert {row["verdict"] for row in claims["claims"]} <= {"cannot test", "cannot test (synthetic sample)"}
     assert all(row["why"] for row in claims["claims"])
     six = next(row for row in claims["claims"] if row["claim"] == "six_class_accuracy")
-    results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
+    results = pd.read_csv(release.layout.massive_results("tiny-massive_aligned-question"))
     assert six["run"] == pytest.approx(results.set_index("locale").loc["ru-RU", "accuracy"])
     assert "is not one of the paper's Russian-only backbones" in six["why"]
     text = report.read_text(encoding="utf-8")

@@ -22,26 +22,26 @@ pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) t
 
 def test_every_folder_loads_back(sample_release):
     release, report, _ = sample_release
-    six = datasets.load_dataset(str(release.dataset_dir), "massive_aligned")
+    six = datasets.load_dataset(str(release.layout.dataset_dir), "massive_aligned")
     assert six["train"].features["label"].names[0] == "музыка"
-    classify = pipeline("text-classification", model=str(release.hub_dir / "tiny-massive_aligned-question"))
+    classify = pipeline("text-classification", model=str(release.layout.model_dir("tiny-massive_aligned-question")))
     assert classify("Какую песню послушать?")[0]["label"] in six["train"].features["label"].names
-    results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
+    results = pd.read_csv(release.layout.massive_results("tiny-massive_aligned-question"))
     assert sorted(results["locale"]) == ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
-    correlations = pd.read_csv(release.output_dir / "analysis" / "tiny-massive_aligned-question" / "correlations.csv")
+    correlations = pd.read_csv(release.layout.correlations("tiny-massive_aligned-question"))
     size = correlations.set_index(["predictor", "method"]).loc[("size", "spearman")]
     sizes = pd.read_csv(DEFAULT_SIZES_FILE).set_index("locale")["articles_2020_08"]
     expected = scipy.stats.spearmanr(results["accuracy"], sizes.loc[results["locale"]].to_numpy())
     assert size["n"] == 6 and size["statistic"] == pytest.approx(expected.statistic)
-    assert not (release.output_dir / "massive" / "tiny-multi_label-question").exists()  # not a MASSIVE model
+    assert not release.layout.massive_dir("tiny-multi_label-question").exists()  # not a MASSIVE model
 
 
 def test_report_numbers_come_from_the_run(sample_release):
     release, report, _ = sample_release
     text = report.read_text(encoding="utf-8")
-    test = json.loads((release.hub_dir / "tiny-massive_aligned-question" / "all_results.json").read_text())["test"]
+    test = json.loads(release.layout.model_results("tiny-massive_aligned-question").read_text())["test"]
     assert f"{test['accuracy']:.4f}" in text
-    results = pd.read_csv(release.output_dir / "massive" / "tiny-massive_aligned-question" / "results.csv")
+    results = pd.read_csv(release.layout.massive_results("tiny-massive_aligned-question"))
     ru = results.set_index("locale").loc["ru-RU", "accuracy"]
     assert ["ru-RU", "150", f"{ru:.4f}"] in [row[:3] for row in markdown_rows(text)]
     assert "Synthetic sample" in text and "accuracy.png" in text
@@ -51,9 +51,9 @@ def test_the_sample_models_learn_and_the_report_says_how_massive_was_encoded(sam
     """The six-class and the multi-label models clear their floors (issue 13); the 76-class single-label floors
     (0.80) are checked by the full `release --sample` run recorded in configs/README.md."""
     release, report, _ = sample_release
-    test = json.loads((release.hub_dir / "tiny-massive_aligned-question" / "all_results.json").read_text())["test"]
+    test = json.loads(release.layout.model_results("tiny-massive_aligned-question").read_text())["test"]
     assert test["accuracy"] >= 0.90
-    test = json.loads((release.hub_dir / "tiny-multi_label-question" / "all_results.json").read_text())["test"]
+    test = json.loads(release.layout.model_results("tiny-multi_label-question").read_text())["test"]
     assert test["micro_f1"] >= 0.60
     text = report.read_text(encoding="utf-8")
     assert ["`tiny-massive_aligned-question`", "question", "the utterance as the question"] in markdown_rows(text)
@@ -62,9 +62,9 @@ def test_the_sample_models_learn_and_the_report_says_how_massive_was_encoded(sam
 
 def test_cards_link_each_other_and_parse(sample_release):
     release, _, _ = sample_release
-    dataset_card = DatasetCard.load(release.dataset_dir / "README.md")
+    dataset_card = DatasetCard.load(release.layout.dataset_dir / "README.md")
     assert "acme/tiny-massive_aligned-question" in dataset_card.text
-    model_card = ModelCard.load(release.hub_dir / "tiny-massive_aligned-question" / "README.md")
+    model_card = ModelCard.load(release.layout.model_dir("tiny-massive_aligned-question") / "README.md")
     assert "acme/ruqtopics" in (model_card.data.datasets or [])
     locales = {result.dataset_config for result in model_card.data.eval_results}
     assert {"ru-RU", "en-US"} <= locales
@@ -72,15 +72,15 @@ def test_cards_link_each_other_and_parse(sample_release):
 
 def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(sample_release):
     release, _, _ = sample_release
-    shutil.rmtree(release.output_dir / "analysis")
+    shutil.rmtree(release.layout.analysis_root)
     (release.output_dir / ".release" / "analysis__tiny-massive_aligned-question.json").unlink()
     logs = []
     run_release(release, log=logs.append)
     assert "[skip] dataset: done with the same inputs" in logs
-    trained = release.hub_dir / "tiny-massive_aligned-question"
+    trained = release.layout.model_dir("tiny-massive_aligned-question")
     assert any(line.endswith(f"tiny-massive_aligned-question.yaml: finished in {trained}, skipped") for line in logs)
     assert "[run]  analysis/tiny-massive_aligned-question" in logs
-    assert (release.output_dir / "analysis" / "tiny-massive_aligned-question" / "correlations.csv").exists()
+    assert release.layout.correlations("tiny-massive_aligned-question").exists()
 
 
 def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch):
@@ -118,36 +118,37 @@ def test_published_files_follow_the_umask(sample_release):
     release, _, _ = sample_release
     umask = os.umask(0o022)
     os.umask(umask)
-    for path in [release.output_dir / "report.md", *release.hub_dir.rglob("*")]:
+    for path in [release.layout.report, *release.layout.hub_dir.rglob("*")]:
         assert path.stat().st_mode & 0o777 == (0o777 if path.is_dir() else 0o666) & ~umask, path
 
 
 def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(sample_release):
     release, _, _ = sample_release
     name = "tiny-massive_aligned-question"
-    shutil.rmtree(release.output_dir / "massive" / name)  # deleted after the step finished; its stamp stays
+    shutil.rmtree(release.layout.massive_dir(name))  # deleted after the step finished; its stamp stays
     logs = []
     run_release(release, log=logs.append)
     assert f"[run]  massive/{name} (its output {release.output_dir / 'massive' / name / 'results.csv'} is gone)" in logs
     assert f"[run]  analysis/{name}" in logs  # it reads the evaluation that ran again
     assert "[skip] dataset: done with the same inputs" in logs
-    assert (release.output_dir / "massive" / name / "results.csv").exists()
+    assert release.layout.massive_results(name).exists()
 
 
 def test_no_placeholder_id_survives_in_any_file_of_the_release(sample_release):
     release, _, _ = sample_release
     files = [path for path in release.output_dir.rglob("*") if path.is_file()]
     assert len(files) > 20 and not [path for path in files if b"<org>" in path.read_bytes()]
-    model_card = ModelCard.load(release.hub_dir / "tiny-massive_aligned-question" / "README.md")
+    model_card = ModelCard.load(release.layout.model_dir("tiny-massive_aligned-question") / "README.md")
     assert 'model="acme/tiny-massive_aligned-question"' in model_card.text
-    assert 'load_dataset("acme/ruqtopics", "single_label")' in DatasetCard.load(release.dataset_dir / "README.md").text
+    dataset_card = DatasetCard.load(release.layout.dataset_dir / "README.md")
+    assert 'load_dataset("acme/ruqtopics", "single_label")' in dataset_card.text
     massive = {result.dataset_name for result in model_card.data.eval_results} - {"RuQTopics"}
     assert massive == {"MASSIVE 1.1, 6 scenarios mapped to RuQTopics (mapping default)"}
 
 
 def test_published_models_take_texts_of_any_length(sample_release):
     release, _, _ = sample_release
-    folder = release.hub_dir / "tiny-massive_aligned-question"
+    folder = release.layout.model_dir("tiny-massive_aligned-question")
     assert json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))["model_max_length"] == 512
     classify = pipeline("text-classification", model=str(folder))
     text = " ".join(["Какую песню послушать вечером в дороге?"] * 500)

@@ -14,12 +14,11 @@ from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_cl
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError
 from ruqtopics_kit.release.claims.massive_claims import russian_backbone_claims
 from ruqtopics_kit.release.claims.models import ReleaseModels
-from ruqtopics_kit.release.claims.rendering import CLAIMS_FILE, SECTION_TITLE, render_section, rounded, with_section
+from ruqtopics_kit.release.claims.rendering import SECTION_TITLE, render_section, rounded, with_section
 from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
 from ruqtopics_kit.release.claims.verdicts import RULES, as_synthetic
+from ruqtopics_kit.release.layout import CLAIMS_FILE, REPORT_FILE
 from ruqtopics_kit.statistics import Bootstrap
-
-REPORT_FILE = "report.md"
 
 
 def method(models: ReleaseModels) -> dict:

@@ -20,6 +20,7 @@ from ruqtopics_kit.release.claims.verdicts import (
     overall,
     positive_verdict,
 )
+from ruqtopics_kit.release.layout import ReleaseLayout
 from ruqtopics_kit.statistics import spearman_band
 
 CLAIMS = ("size_correlation", "distance_not_significant")
@@ -41,7 +42,7 @@ def correlation_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
     table, rows = [], []
     chosen = paper_model_name(models)
     for name in analysed_models(models.release_dir):
-        folder = models.release_dir / "analysis" / name
+        folder = ReleaseLayout(models.release_dir).analysis_dir(name)
         reason = not_computed_reason(folder)
         correlations = {} if reason is not None else correlation_rows(folder)
         table += [{"model": name, **row} for row in correlations.values()]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 from ruqtopics_kit.facts.paper import paper_claims
+from ruqtopics_kit.massive.report import RESULTS_CSV
 from ruqtopics_kit.release.claims.inputs import paper_backbones, russian_massive_accuracy
 from ruqtopics_kit.release.claims.models import GRID_CONFIG, SIX_CLASS_CONFIG, ReleaseModels
 from ruqtopics_kit.release.claims.scores import compare, paired_counts
@@ -44,7 +45,7 @@ def six_class_claims(models: ReleaseModels) -> tuple[list[dict], list[dict]]:
                       "test_accuracy": test and test["accuracy"], "test_accuracy_ci": test and test["accuracy_ci"]})
         role, extra = "member", {}
         if result is None:
-            verdict, why = CANNOT_TEST, f"no {REFERENCE_LOCALE} result in massive/{run.name}/results.csv"
+            verdict, why = CANNOT_TEST, f"no {REFERENCE_LOCALE} result in massive/{run.name}/{RESULTS_CSV}"
         elif run.role.get("language") != "ru":
             role, verdict, why = "other model", CANNOT_TEST, (f"backbone {run.backbone} is not one of the paper's "
                                                               f"Russian-only backbones "

@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
+from ruqtopics_kit.analysis.report import CORRELATIONS_CSV, SUMMARY_FILE
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.facts.backbones import registry
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE, SYNTHETIC_TAG
 from ruqtopics_kit.facts.paper import paper_claims
+from ruqtopics_kit.release.layout import NOT_COMPUTED_FILE, ReleaseLayout
 from ruqtopics_kit.training.config import saved_options
 from ruqtopics_kit.training.outputs import ARGS_FILE, PREDICTIONS_FILE
 
@@ -62,7 +64,7 @@ def read_json(path: Path) -> dict:
 
 def find_models(release_dir: Path) -> list[ModelRun]:
     """Every model repository of the release (a `hub/<name>/` folder with training_args.json)."""
-    hub = release_dir / "hub"
+    hub = ReleaseLayout(release_dir).hub_dir
     if not hub.is_dir():
         raise ClaimsInputError(release_dir, "has no hub/ folder, so it is not a release folder (made by "
                                             "`ruqtopics release --output-dir DIR`)")
@@ -84,7 +86,7 @@ def is_synthetic(release_dir: Path) -> bool:
     """Whether the release was made from the kit's synthetic sample: a card of its hub/ folder carries the tag."""
     from huggingface_hub import RepoCard
 
-    for card in sorted((release_dir / "hub").glob("*/README.md")):
+    for card in sorted(ReleaseLayout(release_dir).hub_dir.glob("*/README.md")):
         try:
             tags = RepoCard.load(card).data.to_dict().get("tags") or []
         except (OSError, ValueError) as error:
@@ -112,7 +114,7 @@ def load_predictions(run: ModelRun) -> pd.DataFrame | None:
 
 def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     """The run's MASSIVE ru-RU accuracy, its interval and counts (`massive/<name>/results.csv`), or None."""
-    path = release_dir / "massive" / run.name / "results.csv"
+    path = ReleaseLayout(release_dir).massive_results(run.name)
     if not path.is_file():
         return None
     results = pd.read_csv(path)
@@ -130,19 +132,19 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
 
 
 def analysed_models(release_dir: Path) -> list[str]:
-    return sorted(path.name for path in (release_dir / "analysis").glob("*") if path.is_dir())
+    return ReleaseLayout(release_dir).analysed_models()
 
 
 def not_computed_reason(folder: Path) -> str | None:
     """Why the release could not run the analysis of this model (its not_computed.txt), or None."""
-    path = folder / "not_computed.txt"
+    path = folder / NOT_COMPUTED_FILE
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
 def correlation_rows(folder: Path) -> dict[tuple[str, str], dict]:
     """The analysis' Spearman and partial Spearman rows over the paper's locales (MASSIVE 1.0's), keyed by
     (predictor, controls): rho, p, n and the 95% interval. Older tables without a `locales` column hold one set."""
-    path = folder / "correlations.csv"
+    path = folder / CORRELATIONS_CSV
     try:
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         frame = frame[frame["method"].isin(["spearman", "partial_spearman"])]
@@ -159,7 +161,7 @@ def correlation_rows(folder: Path) -> dict[tuple[str, str], dict]:
 
 
 def missing_paper_locales(folder: Path) -> list[str]:
-    return read_json(folder / "summary.json").get("missing_massive_1_0_locales") or []
+    return read_json(folder / SUMMARY_FILE).get("missing_massive_1_0_locales") or []
 
 
 def number(value) -> float | None:

@@ -15,6 +15,7 @@ from ruqtopics_kit.massive.scoring import PREDICTIONS_FILE
 from ruqtopics_kit.release.claims.inputs import ClaimsInputError, ModelRun, paper_backbones
 from ruqtopics_kit.release.claims.models import SIX_CLASS_CONFIG, ReleaseModels
 from ruqtopics_kit.release.claims.verdicts import CANNOT_TEST, CONTRADICTS, INCONCLUSIVE, SUPPORTS, claim_row, overall
+from ruqtopics_kit.release.layout import ReleaseLayout
 from ruqtopics_kit.statistics import PairedCounts, holm, mcnemar_exact_p, paired_difference_interval
 
 CLAIM = "russian_backbones_same_six_class"
@@ -22,7 +23,7 @@ CLAIM = "russian_backbones_same_six_class"
 
 def russian_predictions(release_dir: Path, run: ModelRun) -> pd.Series | None:
     """Whether the run's model got each ru-RU MASSIVE utterance right, by id; None without predictions."""
-    path = release_dir / "massive" / run.name / PREDICTIONS_FILE
+    path = ReleaseLayout(release_dir).massive_dir(run.name) / PREDICTIONS_FILE
     if not path.is_file():
         return None
     try:

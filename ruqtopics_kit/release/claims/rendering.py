@@ -10,8 +10,8 @@ from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 from ruqtopics_kit.release.claims.models import GRID_CONFIG
+from ruqtopics_kit.release.layout import CLAIMS_FILE
 
-CLAIMS_FILE = "claims.json"
 SECTION_TITLE = "## Paper claims"
 SIGNIFICANT_DIGITS = 6  # numbers in claims.json (p-values keep their exponent)
 
