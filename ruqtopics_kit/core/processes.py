@@ -27,8 +27,9 @@ _running_lock = threading.Lock()
 @functools.cache  # once per process, however many commands a process runs (the tests run many)
 def skip_exit_collection() -> None:
     """Freeze every object once the other exit functions have run (they were registered later, so they run
-    first): the interpreter's garbage collections while it tears down its modules then skip the ~440,000 objects
-    of torch, transformers and evaluate, and a command ends about 1 s sooner (benchmarks/bench_exit.py). Objects
+    first): the interpreter's garbage collections while it tears down its modules then skip the hundreds of
+    thousands of objects of torch, transformers and evaluate, and a command ends sooner (docs/benchmarks.md,
+    "Ending a command"). Objects
     are still freed by reference counting; only reference cycles are left to the operating system, and Python
     does not promise to finalize those at exit anyway. Commands call it first thing."""
     atexit.register(gc.freeze)

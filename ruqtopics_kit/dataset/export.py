@@ -190,10 +190,8 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
 
     The builder (builder.py) shares the record reader (`read_batches`) and the Features and selection
     (`features.py`) but writes through `datasets` itself, one config per `download_and_prepare`, so it reads and
-    validates the raw files once per config. Writing the three configs with it instead took 1.44x this export's
-    time (40,000 records, 59 MB of JSON Lines, best of 2 interleaved runs on a shared 2-core machine), and it
-    writes neither the Hub's `<config>/<split>-XXXXX-of-YYYYY.parquet` layout nor the card statistics: hence this
-    second writer.
+    validates the raw files once per config: slower (docs/benchmarks.md, "Dataset export"), and it writes neither
+    the Hub's `<config>/<split>-XXXXX-of-YYYYY.parquet` layout nor the card statistics: hence this second writer.
     """
     report, stats = ReadReport(), {name: ConfigStats() for name in CONFIG_NAMES}
     infos = {name: datasets.DatasetInfo(features=per_config.features(name), config_name=name,

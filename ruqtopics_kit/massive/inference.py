@@ -87,10 +87,9 @@ def padded(sequences: list[list[int]], pad_id: int,
            token_types: list[list[int]] | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """`input_ids` padded to the longest sequence, its `attention_mask`, and `token_type_ids` if given.
 
-    Not `tokenizer.pad` (what training's DataCollatorWithPadding calls): measured with benchmarks/bench_padding.py
-    (2 shared CPU cores), it takes 3.6 ms for a batch of 64 MASSIVE utterances where this takes 0.07 ms (15 ms
-    against 1.3 ms at 256), which would add about a third to the tiny model's CPU evaluation time in
-    docs/benchmarks.md (11 ms per batch of 64 in bf16) and more on a GPU.
+    Not `tokenizer.pad` (what training's DataCollatorWithPadding calls): per batch it is tens of times slower than
+    this one numpy fill, enough to add a sizeable share to a small model's evaluation time (docs/benchmarks.md,
+    "Padding a batch", `benchmarks/bench_padding.py`).
     """
     width = max(map(len, sequences))
     input_ids = np.full((len(sequences), width), pad_id, dtype=np.int64)

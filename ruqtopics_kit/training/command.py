@@ -1,8 +1,8 @@
 """train.py's command (`python train.py`, `ruqtopics train`): options and output folder checked first.
 
-They are checked before torch, accelerate and transformers' models are imported, which takes about 6 s of CPU, so
-that `--help`, a mistyped option or an output folder that holds something else is answered in about 1.5 s. The
-run itself is `loop.train`, which checks the folder again under its lock.
+They are checked before torch, accelerate and transformers' models are imported, which takes seconds of CPU
+(docs/benchmarks.md, "Test suite"), so that `--help`, a mistyped option or an output folder that holds something
+else is answered fast. The run itself is `loop.train`, which checks the folder again under its lock.
 """
 
 from __future__ import annotations

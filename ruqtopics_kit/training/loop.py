@@ -253,8 +253,8 @@ def end(accelerator: Accelerator, session: Session | None) -> None:
     last barrier: one torchrun process hung at exit, and the launcher with it. Freed first (the session's
     references, then the accelerator's, then a garbage collection in case the model sits in a reference cycle:
     free_memory collects before it drops its own), the reducer leaves the group to `destroy_process_group`, whose
-    destructor releases the GIL. One process has no group; its two collections (0.25 s each in train.py, more in a
-    larger process) are skipped.
+    destructor releases the GIL. One process has no group; its two collections, which cost time in proportion to
+    the objects of the process (docs/benchmarks.md), are skipped.
     """
     if accelerator.num_processes > 1:
         if session is not None:

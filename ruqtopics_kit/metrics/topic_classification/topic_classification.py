@@ -39,8 +39,9 @@ def _f1(true_positive, false_positive, false_negative):
 
 def micro_f1_by_threshold(probabilities, references, thresholds) -> np.ndarray:
     """The multi_label config's micro_f1 of the predictions `probabilities >= t`, for each threshold t, in one
-    pass. train.py chooses its decision threshold among 19 at every evaluation; with a `compute` call for each
-    (most of whose time is the Arrow encoding of every 0/1 vector) an evaluation of the sample took 20x as long."""
+    pass. train.py chooses its decision threshold among 19 at every evaluation; a `compute` call for each spends
+    most of its time encoding every 0/1 vector into Arrow (docs/benchmarks.md, "The multi-label decision
+    threshold")."""
     probabilities, references = np.asarray(probabilities), np.asarray(references).astype(bool)
     true_positive, false_positive = [], []
     for threshold in thresholds:
