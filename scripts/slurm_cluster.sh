@@ -37,7 +37,7 @@ write_conf() {
     local dir=$1 node ports cpus memory
     node=$(hostname -s)
     read -r -a ports <<<"$(free_ports)"
-    cpus=$(nproc)
+    cpus=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)  # nproc counts OMP_NUM_THREADS as a limit
     memory=$(awk '/MemTotal/ {print int($2 / 1024 * 0.9)}' /proc/meminfo)
     cat >"$dir/slurm.conf" <<EOF
 ClusterName=ruqtopics-test

@@ -61,3 +61,20 @@ def test_without_gpus_nothing_is_set_and_bad_requests_are_refused(tmp_path, monk
         with pytest.raises(SystemExit):
             grid.main([str(SINGLE), *options])
         assert message in capsys.readouterr().err
+
+
+def test_the_release_trains_with_the_grids_device_and_slurm_options(tmp_path, capsys):
+    from ruqtopics_kit.release.pipeline import parse_args
+
+    release = parse_args(["--sample", "--output-dir", str(tmp_path / "out"), "--jobs", "2", "--gpus", "0,1"])
+    assert release.jobs == 2 and release.devices.slots == (("0",), ("1",)) and release.slurm is None
+    release = parse_args(["--sample", "--output-dir", str(tmp_path / "out"), "--executor", "slurm", "--partition",
+                          "gpu", "--gpus-per-run", "2", "--sbatch", "constraint=a100"])
+    slurm = release.slurm
+    assert (slurm.partition, slurm.gpus_per_run, slurm.sbatch) == ("gpu", 2, ("constraint=a100",))
+    assert slurm.executor_parameters()["additional_parameters"] == {"constraint": "a100"}
+    with pytest.raises(SystemExit):  # the release goes on with MASSIVE once its jobs are done: it always waits
+        parse_args(["--sample", "--output-dir", str(tmp_path / "out"), "--executor", "slurm", "--no-wait"])
+    with pytest.raises(SystemExit):
+        parse_args(["--sample", "--output-dir", str(tmp_path / "out"), "--executor", "slurm", "--sbatch", "a100"])
+    assert "--sbatch: expected KEY=VALUE" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -146,9 +147,30 @@ def test_the_multinode_template_trains_one_config_on_two_processes_of_an_allocat
         ["sbatch", "--wait", "--nodes", "1", "--cpus-per-task", "2", f"--output={tmp_path}/job-%j.log",
          str(ROOT / "scripts" / "train_multinode.sbatch"), str(SINGLE), str(output),
          *_extra(tiny_backbone, exported_sample, "--max-train-steps", "4", "--total-train-batch-size", "16")],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=600)
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
     logs = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("job-*.log"))
     assert submitted.returncode == 0, (submitted.stderr + logs)[-4000:]
     run = read_json(output / "all_results.json")["run"]
     assert run["num_processes"] == 2 and run["effective_batch_size"] == 16
     assert "1 node(s) x 2 process(es)" in logs
+
+
+def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, exported_sample, tmp_path):
+    """The job is held back (--sbatch begin=now+600), so nothing trains: the grid waits, is interrupted, cancels."""
+    root = tmp_path / "runs"
+    grid_command = [sys.executable, "-m", "ruqtopics_kit", "grid", str(SINGLE), "--output-root", str(root),
+                    "--executor", "slurm", "--sbatch", "begin=now+600", "--", *_extra(tiny_backbone, exported_sample)]
+    waiting = subprocess.Popen(grid_command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        record = root / ".slurm" / "jobs.json"
+        _wait_for(lambda: SINGLE.stem in record.read_text(encoding="utf-8"), "the submission", record)
+        job_id = json.loads(record.read_text(encoding="utf-8"))[SINGLE.stem]
+        assert squeue_states([job_id])[job_id] == "PENDING"
+        waiting.send_signal(signal.SIGINT)
+        out, err = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 130, out + err
+    assert f"cancelled the SLURM jobs still pending or running: {job_id}" in out
+    assert "its SLURM jobs were cancelled" in err
+    assert squeue_states([job_id])[job_id] == "CANCELLED"
