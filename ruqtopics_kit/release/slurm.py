@@ -153,18 +153,10 @@ class Tracked:
 def run_on_slurm(pending: dict[str, object], root: Path, options: SlurmOptions, log=print) -> list:
     """Submit each run of `pending` (prefix -> GridRun) as a SLURM job, unless a job of this command still holds
     it; wait for them (unless options.wait is off); return the runs that failed."""
-    import submitit
 
     folder = root / ".slurm"
     held = _still_queued(folder, pending)
-    to_submit = {prefix: run for prefix, run in pending.items() if prefix not in held}
-    executor = submitit.SlurmExecutor(folder=folder / "%j", max_num_timeout=options.max_requeues)
-    executor.update_parameters(**options.executor_parameters())
-    submitted = {}
-    if to_submit:
-        with executor.batch():
-            submitted = {prefix: executor.submit(TrainingJob(run.command, run.log_file))
-                         for prefix, run in to_submit.items()}
+    submitted = _submit({prefix: run for prefix, run in pending.items() if prefix not in held}, folder, options)
     jobs = {**held, **submitted}
     _record(folder, {pending[prefix].output_dir.name: job.job_id for prefix, job in jobs.items()})
     for prefix, job in jobs.items():
@@ -177,6 +169,23 @@ def run_on_slurm(pending: dict[str, object], root: Path, options: SlurmOptions, 
     return _wait([Tracked(prefix, pending[prefix], job) for prefix, job in jobs.items()], options.poll, log)
 
 
+def _submit(runs: dict[str, object], folder: Path, options: SlurmOptions) -> dict:
+    """One job array of the runs (prefix -> job); OSError in one line when sbatch or SLURM is not there or refuses."""
+    import submitit
+    from submitit.core.utils import FailedJobError
+
+    if not runs:
+        return {}
+    try:
+        executor = submitit.SlurmExecutor(folder=folder / "%j", max_num_timeout=options.max_requeues)
+        executor.update_parameters(**options.executor_parameters())
+        with executor.batch():
+            jobs = {prefix: executor.submit(TrainingJob(run.command, run.log_file)) for prefix, run in runs.items()}
+    except (FailedJobError, RuntimeError) as error:  # sbatch's message, or "Could not detect srun"
+        raise OSError(f"SLURM did not take the jobs: {' '.join(str(error).split())}") from None
+    return jobs
+
+
 def _still_queued(folder: Path, pending: dict[str, object]) -> dict:
     """The jobs an earlier command submitted for these runs that SLURM still queues or runs."""
     import submitit
@@ -184,6 +193,8 @@ def _still_queued(folder: Path, pending: dict[str, object]) -> dict:
     recorded = _read_record(folder)
     ids = {prefix: recorded[run.output_dir.name] for prefix, run in pending.items() if run.output_dir.name in recorded}
     states = squeue_states(list(ids.values()))
+    if states is None:
+        raise OSError("squeue does not answer: cannot tell which runs earlier jobs still hold; try again later")
     return {prefix: submitit.SlurmJob(folder=folder / "%j", job_id=job_id) for prefix, job_id in ids.items()
             if states.get(job_id) in ACTIVE}
 
@@ -202,14 +213,17 @@ def _read_record(folder: Path) -> dict[str, str]:
     return recorded if isinstance(recorded, dict) else {}
 
 
-def squeue_states(job_ids: list[str]) -> dict[str, str]:
-    """SLURM's state of each job (array tasks one by one) that it still knows; {} when squeue knows none."""
+def squeue_states(job_ids: list[str]) -> dict[str, str] | None:
+    """SLURM's state of each job (array tasks one by one) that it still knows ({} when it knows none of them, as
+    after a finished job's MinJobAge); None when squeue did not answer (the controller busy or restarting)."""
     if not job_ids:
         return {}
     arrays = sorted({job_id.split("_")[0] for job_id in job_ids})
-    listing = subprocess.run(["squeue", "--noheader", "--array", "--states=all", "--format=%i|%T",
-                              f"--jobs={','.join(arrays)}"], capture_output=True, text=True, check=False).stdout
-    return dict(line.strip().split("|", 1) for line in listing.splitlines() if "|" in line)
+    answer = subprocess.run(["squeue", "--noheader", "--array", "--states=all", "--format=%i|%T",
+                             f"--jobs={','.join(arrays)}"], capture_output=True, text=True, check=False)
+    if answer.returncode != 0:
+        return {} if "Invalid job id" in answer.stderr else None
+    return dict(line.strip().split("|", 1) for line in answer.stdout.splitlines() if "|" in line)
 
 
 def _wait(tracked: list[Tracked], poll: float, log) -> list:
@@ -219,7 +233,7 @@ def _wait(tracked: list[Tracked], poll: float, log) -> list:
             while active:
                 states = squeue_states([item.job.job_id for item in active])
                 for item in list(active):
-                    if _settled(item, states.get(item.job.job_id)):
+                    if _settled(item, states):
                         active.remove(item)
                         bar.update(1)
                         if item.state == "failed":
@@ -240,8 +254,9 @@ def _wait(tracked: list[Tracked], poll: float, log) -> list:
     return [item.run for item in failed]
 
 
-def _settled(item: Tracked, state: str | None) -> bool:
-    """Update `item` from its job's result file and SLURM's state; True once it ended."""
+def _settled(item: Tracked, states: dict[str, str] | None) -> bool:
+    """Update `item` from its job's result file and SLURM's states (None: squeue did not answer, so nothing is
+    concluded from a job's absence); True once it ended."""
     if item.job.paths.result_pickle.exists():
         error = item.job.exception()
         status = None if error else item.job.result()
@@ -249,6 +264,9 @@ def _settled(item: Tracked, state: str | None) -> bool:
         item.reason = (f"exit status {status}" if error is None else
                        f"the job raised {type(error).__name__}: {str(error).strip().splitlines()[-1][:200]}")
         return True
+    if states is None:
+        return False
+    state = states.get(item.job.job_id)
     if state in ACTIVE:
         item.state, item.gone_since = ACTIVE[state], None
         return False

@@ -174,3 +174,25 @@ def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, export
     assert f"cancelled the SLURM jobs still pending or running: {job_id}" in out
     assert "its SLURM jobs were cancelled" in err
     assert squeue_states([job_id])[job_id] == "CANCELLED"
+
+
+def test_jobs_slurm_refuses_are_one_error_line(slurm, tiny_backbone, exported_sample, tmp_path, capsys):
+    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--executor", "slurm", "--partition", "nosuch",
+                      "--", *_extra(tiny_backbone, exported_sample)]) == 1
+    assert "ruqtopics grid: error: SLURM did not take the jobs: sbatch: error: invalid partition" in \
+        capsys.readouterr().err
+
+
+def test_a_job_is_failed_only_once_squeue_answers_without_it_for_a_while(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from ruqtopics_kit.release import slurm as executor
+
+    job = SimpleNamespace(job_id="7_1", paths=SimpleNamespace(result_pickle=tmp_path / "none.pkl"))
+    item = executor.Tracked("[1/1] a.yaml", None, job)
+    assert not executor._settled(item, {"7_1": "REQUEUED"}) and item.state == "pending"
+    assert not executor._settled(item, None) and item.gone_since is None  # squeue did not answer: nothing concluded
+    assert not executor._settled(item, {}) and item.gone_since is not None  # gone: a grace for the result file
+    monkeypatch.setattr(executor, "GONE_GRACE_S", 0)
+    assert executor._settled(item, {"7_1": "TIMEOUT"}) and item.state == "failed"
+    assert item.reason == "ended TIMEOUT without a result"
