@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import shlex
 import subprocess
@@ -52,9 +51,8 @@ from ruqtopics_kit.core.processes import (
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
 from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options, run_on_slurm, slurm_options
-from ruqtopics_kit.training.checkpoints import completed_checkpoints
-from ruqtopics_kit.training.config import TrainingConfig, identity_of, parse_args
-from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE
+from ruqtopics_kit.training.config import TrainingConfig, parse_args
+from ruqtopics_kit.training.outputs import OutputState, planned_state
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
 BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
@@ -109,7 +107,7 @@ def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: 
             argv = ["--config-file", str(config_file), *extra, "--seed", str(seed), *hub_id,
                     "--output-dir", str(output_dir)]
             config = _parse(config_file, argv)
-            status = _status(config, output_dir)
+            status = _status(config)
             resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
             runs.append(GridRun(config_file, output_dir, status,
                                 (*_launcher(launch), *TRAIN_MODULE, *argv, *resume), config))
@@ -149,16 +147,9 @@ def _parse(config_file: Path, argv: list[str]) -> TrainingConfig:
         raise ValueError(f"{config_file}: invalid options (see the message above)") from None
 
 
-def _status(config, output_dir: Path) -> str:
-    results, args = output_dir / RESULTS_FILE, output_dir / ARGS_FILE
-    if results.is_file() and identity_of(_read(results)["run"]["config"]) == config.identity():
-        return "finished"
-    started = args.is_file() and identity_of(_read(args)) == config.identity()
-    return "resume" if started or completed_checkpoints(output_dir) else "train"
-
-
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _status(config: TrainingConfig) -> str:
+    """What training says of the run's folder (`planned_state`); a folder it refuses is "train": train.py says why."""
+    return {OutputState.FINISHED: "finished", OutputState.UNFINISHED: "resume"}.get(planned_state(config), "train")
 
 
 def _launcher(launch: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
         raise FileExistsError(f"--output-dir {folder} holds an unfinished run with these options; pass "
                               f"--resume-from-checkpoint latest to continue it, or --overwrite-output-dir to restart")
     return OutputState.UNFINISHED
+
+
+def planned_state(config: TrainingConfig) -> OutputState | None:
+    """The state of a run that a planner (the grid) starts later, with `--resume-from-checkpoint latest` where it
+    stopped: FINISHED, UNFINISHED (to resume) or FRESH; None when its folder holds something the run must not
+    touch (other files, another run, an unreadable training_args.json), which train.py then refuses, saying why."""
+    try:
+        return inspect_output_dir(replace(config, overwrite_output_dir=False, resume_from_checkpoint="latest"))
+    except (OSError, ValueError):
+        return None
 
 
 def start_output_dir(config: TrainingConfig) -> None:

@@ -166,3 +166,24 @@ def test_the_paper_configs_name_their_total_batch():
     for path in sorted((ROOT / "configs" / "paper").glob("*.yaml")):
         config = parse_args(["--config-file", str(path), "--output-dir", "out"])
         assert config.total_train_batch_size in (32, 64), path
+
+
+def test_a_planner_reads_a_runs_state_from_training(tmp_path):
+    """The grid asks training (`planned_state`), which decides as train.py will: fresh, to resume, finished, or a
+    folder train.py refuses (None)."""
+    from ruqtopics_kit.core.jsonio import write_json
+    from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE, OutputState, planned_state
+
+    out = tmp_path / "run"
+    config = parse_args([*REQUIRED[:-1], str(out), "--overwrite-output-dir"])
+    assert planned_state(config) is OutputState.FRESH
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert planned_state(config) is None  # not a run of train.py: the planner leaves it to train.py
+    (out / "notes.txt").unlink()
+    write_json(out / ARGS_FILE, config.to_dict())
+    assert planned_state(config) is OutputState.UNFINISHED
+    write_json(out / RESULTS_FILE, {"run": {"config": config.to_dict()}})
+    assert planned_state(config) is OutputState.FINISHED
+    other = parse_args([*REQUIRED[:-1], str(out), "--learning-rate", "1e-4"])
+    assert planned_state(other) is None  # another run's folder
