@@ -99,7 +99,7 @@ class TrainingJob:
                       f"{shlex.join(self.command)}\n")
             log.flush()
             self._child = subprocess.Popen(list(self.command), stdout=log, stderr=subprocess.STDOUT,
-                                           stdin=subprocess.DEVNULL, env=environment)
+                                           stdin=subprocess.DEVNULL, env=environment, start_new_session=True)
             return self._child.wait()
 
     def checkpoint(self):
@@ -108,22 +108,34 @@ class TrainingJob:
         import submitit
 
         if self._child is not None:
-            self._child.send_signal(STOP_SIGNALS[0])  # a no-op once it ended
-            _wait_unreaped(self._child.pid)
+            _stop_group(self._child.pid)
         resume = () if "--resume-from-checkpoint" in self.command else ("--resume-from-checkpoint", "latest")
         return submitit.helpers.DelayedSubmission(TrainingJob((*self.command, *resume), self.log_file))
 
 
-def _wait_unreaped(pid: int) -> None:
-    """Wait for a child to end without reaping it. This runs in a signal handler that may have interrupted
-    `Popen.wait` in `__call__`, which holds the Popen's lock: a second `wait` would block forever on it."""
-    while True:
-        try:
-            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None:
-                return
-        except ChildProcessError:  # already reaped
-            return
+def _stop_group(group: int) -> None:
+    """Ask every process of the child's process group (train.py, or a launcher and its workers: `--launch
+    'accelerate launch ...'`) to stop at a checkpoint, and wait until none is left running. A launcher may end on
+    the signal at once; its workers save the checkpoint. Neither `Popen.wait` nor `Popen.poll`: this runs in a
+    signal handler that may have interrupted `Popen.wait` in `__call__`, which holds the Popen's lock."""
+    try:
+        os.killpg(group, STOP_SIGNALS[0])
+    except ProcessLookupError:  # all ended already
+        return
+    while _group_running(group):
         time.sleep(0.1)
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of `group` runs (a zombie, ended but not yet reaped, does not: its parent is waiting)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):  # ended while listed
+            continue
+        if int(process_group) == group and state != "Z":
+            return True
+    return False
 
 
 def _job_id() -> str:
