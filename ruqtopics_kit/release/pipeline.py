@@ -206,7 +206,7 @@ def _analyse(release: Release, name: str) -> None:
             (staging / layout.not_computed(name).name).write_text(f"{reason}\n", encoding="utf-8")
 
 
-def parse_args(argv: list[str] | None = None) -> Release:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ruqtopics release", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_file_option(parser)
@@ -240,6 +240,11 @@ def parse_args(argv: list[str] | None = None) -> Release:
     add_parallel_options(parser)
     add_seeds_option(parser)
     add_slurm_options(parser, wait_option=False)
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> Release:
+    parser = build_parser()
     args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
     if args.sample:
         args.data_dir = args.data_dir or SAMPLE_DATA
