@@ -280,12 +280,14 @@ def add_parallel_options(parser: argparse.ArgumentParser) -> None:
                              "'accelerate launch --num_processes 4' or 'torchrun --nproc_per_node 2' "
                              "(default: this Python)")
     parser.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help=(
-        "configs trained at once, each on its own GPU(s) (shared evenly when N exceeds them), or each with CPU "
-        "cores // N threads (default: 1)"))
+        "configs trained at once here, each on its own GPU(s) (shared evenly when N exceeds them), or each with CPU "
+        "cores // N threads (default: 1; with --executor slurm, SLURM schedules the jobs)"))
     parser.add_argument("--gpus", type=parse_gpus, metavar="LIST", help=(
-        "GPUs to spread the runs over, e.g. 0,1,2,3 (default: CUDA_VISIBLE_DEVICES, else every GPU nvidia-smi lists)"))
+        "GPUs of this machine to spread the runs over, e.g. 0,1,2,3 (default: CUDA_VISIBLE_DEVICES, else every GPU "
+        "nvidia-smi lists)"))
     parser.add_argument("--gpus-per-run", type=_positive_int, metavar="K", help=(
-        "GPUs each run sees, e.g. for --launch 'accelerate launch --multi_gpu --num_processes K' (default: 1)"))
+        "GPUs each run sees, e.g. for --launch 'accelerate launch --multi_gpu --num_processes K' (default: 1; with "
+        "--executor slurm, the GPUs per job)"))
 
 
 def executor_options(args: argparse.Namespace) -> tuple[DeviceSlots | None, SlurmOptions | None]:
