@@ -17,7 +17,7 @@ from ruqtopics_kit.facts.names import DATASET_NAME, REFERENCE_LOCALE
 from ruqtopics_kit.massive.counts import count_warnings
 from ruqtopics_kit.massive.report import ACCURACY_PLOT
 from ruqtopics_kit.massive.scoring import PREDICTIONS_FILE, SENSITIVITY_FILE
-from ruqtopics_kit.training.outputs import RESULTS_FILE
+from ruqtopics_kit.training.outputs import RESULTS_FILE, TrainingResults
 
 SYNTHETIC_WARNING = ("> **Synthetic sample.** This report was made from the bundled synthetic RuQTopics and MASSIVE "
                      "samples and a tiny randomly initialised backbone. It shows that the pipeline works end to "
@@ -53,25 +53,14 @@ def _dataset_section(release) -> list[str]:
     return lines + [markdown_table(pd.DataFrame(rows)), ""]
 
 
-def _flat_metrics(results: dict, prefix: str = "") -> dict[str, float]:
-    flat = {}
-    for key, value in results.items():
-        if isinstance(value, dict):
-            flat.update(_flat_metrics(value, f"{prefix}{key}_"))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def _models_section(release, models: list[str]) -> list[str]:
     lines = ["## Models", "", f"Test-split metrics from each model's `{RESULTS_FILE}`.", ""]
     rows = []
     for name in models:
         folder = release.layout.model_dir(name)
-        metrics = _flat_metrics(json.loads(release.layout.model_results(name).read_text(encoding="utf-8")))
-        test = {key: value for key, value in metrics.items() if key.startswith("test_")}
+        test = TrainingResults.read(release.layout.model_results(name)).test or {}
         rows.append({"model": f"[`{name}`]({_link(release, folder / 'README.md')})",
-                     **{key.removeprefix("test_"): float(value) for key, value in sorted(test.items())}})
+                     **{key: float(value) for key, value in sorted(test.items())}})
     return lines + [markdown_table(pd.DataFrame(rows)), ""]
 
 

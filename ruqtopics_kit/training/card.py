@@ -19,6 +19,7 @@ from ruqtopics_kit.facts.backbones import Backbone
 from ruqtopics_kit.facts.labels import LabelSet
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.facts.paper import CITATION, PAPER_URL
+from ruqtopics_kit.training.outputs import TrainingResults
 
 if TYPE_CHECKING:
     from ruqtopics_kit.training.config import TrainingConfig
@@ -49,7 +50,7 @@ class TrainedModel:
     config: TrainingConfig
     labels: LabelSet
     backbone: Backbone
-    results: dict  # all_results.json
+    results: TrainingResults  # all_results.json
     dataset_repo_id: str
 
     @property
@@ -87,7 +88,7 @@ def is_synthetic(dataset: str) -> bool:
 
 def eval_results(model: TrainedModel) -> list[EvalResult]:
     """The test scores as model-index entries (floats cast: numpy scalars would break the YAML)."""
-    test = model.results.get("test") or {}
+    test = model.results.test or {}
     return [EvalResult(task_type="text-classification", task_name="Topic classification",
                        dataset_type=model.dataset_repo_id, dataset_name="RuQTopics",
                        dataset_config=model.config.dataset_config_name, dataset_split="test",
@@ -106,7 +107,7 @@ def build_model_card(model: TrainedModel) -> ModelCard:
         pipeline_tag="text-classification", tags=tags + ([SYNTHETIC_TAG] if synthetic else []),
         datasets=[model.dataset_repo_id], base_model=model.backbone.hub_id,
         widget=[{"text": text} for text in WIDGET["answer" if config.text_mode == "answer" else "question"]],
-        metrics=sorted({METRICS[key][0] for key in METRICS if key in (results.get("test") or {})}),
+        metrics=sorted({METRICS[key][0] for key in METRICS if key in (results.test or {})}),
         eval_results=eval_results(model) or None)
     return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **_template_values(model, synthetic))
 
@@ -117,8 +118,8 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
     pair = config.text_mode == "question_answer"
     example = ({"text": EXAMPLE["question"], "text_pair": EXAMPLE["answer"]} if pair
                else EXAMPLE["answer" if config.text_mode == "answer" else "question"])
-    truncation = (f', truncation="only_second", max_length={results["run"]["max_length"]}' if pair else
-                  f", truncation=True, max_length={results['run']['max_length']}" if config.text_mode == "answer"
+    truncation = (f', truncation="only_second", max_length={results.run["max_length"]}' if pair else
+                  f", truncation=True, max_length={results.run['max_length']}" if config.text_mode == "answer"
                   else "")
     return dict(
         synthetic=synthetic, model_name=model.model_name, repo_id=model.repo_id,
@@ -128,14 +129,14 @@ def _template_values(model: TrainedModel, synthetic: bool) -> dict:
         dataset_url=(f"https://huggingface.co/datasets/{model.dataset_repo_id}" if "/" in model.dataset_repo_id
                      else PAPER_URL),
         dataset_config=config.dataset_config_name, reads=reads[config.text_mode], num_labels=len(model.labels),
-        multi_label=config.multi_label, threshold=results.get("decision_threshold"), text_mode=config.text_mode,
+        multi_label=config.multi_label, threshold=results.decision_threshold, text_mode=config.text_mode,
         example_input=repr(example) if pair else f'"{example}"', truncation=truncation,
         results_table=_results_table(results), best_metric=config.best_metric.replace("_", "-"),
-        best_step=results["best_step"], completed_steps=results["completed_steps"],
-        stopped_early=results["stopped_early"], training_table=_training_table(model),
+        best_step=results.best_step, completed_steps=results.completed_steps,
+        stopped_early=results.stopped_early, training_table=_training_table(model),
         training_yaml=yaml.safe_dump(_recipe(model), allow_unicode=True, sort_keys=False),
         classes=list(zip(range(len(model.labels)), model.labels.names, model.labels.english, strict=True)),
-        max_length=results["run"]["max_length"], multilingual="multilingual" in (model.backbone.source or ""),
+        max_length=results.run["max_length"], multilingual="multilingual" in (model.backbone.source or ""),
         citation=CITATION.strip())
 
 
@@ -154,8 +155,8 @@ def _backbone_description(backbone: Backbone) -> str:
     return f"A local backbone (`{Path(backbone.source).name}`)"
 
 
-def _results_table(results: dict) -> list[dict]:
-    splits = {split: results.get(split) or {} for split in ("validation", "test")}
+def _results_table(results: TrainingResults) -> list[dict]:
+    splits = {"validation": results.validation or {}, "test": results.test or {}}
     names = [key for key in (*METRICS, "loss") if any(key in scores for scores in splits.values())]
     return [{"name": METRICS[key][1] if key in METRICS else "Loss",
              **{split: f"{scores[key]:.4f}" if key in scores else "-" for split, scores in splits.items()}}
@@ -163,7 +164,7 @@ def _results_table(results: dict) -> list[dict]:
 
 
 def _training_table(model: TrainedModel) -> list[tuple[str, str]]:
-    config, run = model.config, model.results["run"]
+    config, run = model.config, model.results.run
     warmup = (f"{config.warmup_steps} steps" if config.warmup_steps else
               f"{config.warmup_ratio:g} of the steps" if config.warmup_ratio else "none")
     return [

@@ -30,7 +30,13 @@ from ruqtopics_kit.training.checkpoints import load_best_weights, save_best_weig
 from ruqtopics_kit.training.command import failed
 from ruqtopics_kit.training.config import TrainingConfig
 from ruqtopics_kit.training.launcher import check_launch
-from ruqtopics_kit.training.outputs import OutputState, inspect_output_dir, publish, write_repository
+from ruqtopics_kit.training.outputs import (
+    OutputState,
+    TrainingResults,
+    inspect_output_dir,
+    publish,
+    write_repository,
+)
 from ruqtopics_kit.training.preemption import STOPPED_STATUS, StopRequest, StopRequested
 from ruqtopics_kit.training.session import Session, configure_logging, make_accelerator, setup, step_plateau
 
@@ -214,7 +220,7 @@ def log_banner(session: Session) -> None:
 
 # ---- the end ------------------------------------------------------------------------------------------------
 
-def finish(session: Session) -> dict:
+def finish(session: Session) -> TrainingResults:
     """Best weights back, test scores, the repository written (main process), then the optional upload."""
     config, accelerator, progress = session.config, session.accelerator, session.progress
     load_best_weights(accelerator, session.model, config.output_dir, progress.best_step)
@@ -222,10 +228,9 @@ def finish(session: Session) -> dict:
             if "test" in session.eval_loaders else None)
     if test is None:
         logger.warning("the dataset has no test split: all_results.json and the card carry validation scores only")
-    results = {"validation": progress.best_validation, "test": test.metrics if test else None,
-               **({"decision_threshold": progress.best_threshold} if config.multi_label else {}),
-               "best_step": progress.best_step, "completed_steps": progress.completed_steps,
-               "stopped_early": progress.stopped_early, "run": session.run}
+    results = TrainingResults(progress.best_validation, test.metrics if test else None, progress.best_step,
+                              progress.completed_steps, progress.stopped_early, session.run,
+                              progress.best_threshold if config.multi_label else None)
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(session.model, keep_torch_compile=False)  # no `_orig_mod.` prefixes
         setattr(model.config, TEXT_MODE_KEY, config.text_mode)  # what evaluate_massive.py encodes utterances as

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path
 
@@ -26,7 +26,42 @@ from ruqtopics_kit.training.config import TrainingConfig, differences, identity_
 
 ARGS_FILE = "training_args.json"
 RESULTS_FILE = "all_results.json"
+RESULTS_SCHEMA = "ruqtopics-training-results/1"  # all_results.json's `schema`
 PREDICTIONS_FILE = "test_predictions.parquet"
+
+
+@dataclass(frozen=True)
+class TrainingResults:
+    """all_results.json: the best validation scores, the test scores of those weights, how training went, and the
+    run as it was resolved. Written last (a folder with it is a finished run); `read` checks its schema."""
+
+    validation: dict[str, float]
+    test: dict[str, float] | None  # None: the dataset has no test split
+    best_step: int
+    completed_steps: int
+    stopped_early: bool
+    run: dict  # the options and how they resolved (session.run_record)
+    decision_threshold: float | None = None  # multi-label: the threshold chosen on the validation split
+
+    def to_dict(self) -> dict:
+        body = {"schema": RESULTS_SCHEMA, "validation": self.validation, "test": self.test}
+        if self.decision_threshold is not None:
+            body["decision_threshold"] = self.decision_threshold
+        return body | {"best_step": self.best_step, "completed_steps": self.completed_steps,
+                       "stopped_early": self.stopped_early, "run": self.run}
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(strict_json(self.to_dict()), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: str | Path) -> TrainingResults:
+        """The results in `path`; a ValueError naming the file when it is not all_results.json of this schema."""
+        required = [spec.name for spec in fields(cls) if spec.name != "decision_threshold"]
+        body = read_json_object(path, ("schema", *required))
+        if body["schema"] != RESULTS_SCHEMA:
+            raise ValueError(f"{path}: schema {body['schema']!r}, expected {RESULTS_SCHEMA!r} (written by another "
+                             f"version of the kit: train the run again with --overwrite-output-dir)")
+        return cls(**{spec.name: body[spec.name] for spec in fields(cls) if spec.name in body})
 
 
 class OutputState(Enum):
@@ -74,7 +109,7 @@ def start_output_dir(config: TrainingConfig) -> None:
     write_json(folder / ARGS_FILE, config.to_dict())
 
 
-def write_repository(config: TrainingConfig, model, tokenizer, card, results: dict,
+def write_repository(config: TrainingConfig, model, tokenizer, card, results: TrainingResults,
                      predictions: pa.Table | None = None) -> Path:
     """Main process: stage every file of the repository, then move them in; all_results.json last."""
     folder = Path(config.output_dir)
@@ -87,7 +122,7 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: di
         card.save(staging / "README.md")
         if predictions is not None:
             pq.write_table(predictions, staging / PREDICTIONS_FILE)
-        (staging / RESULTS_FILE).write_text(strict_json(results), encoding="utf-8")
+        results.write(staging / RESULTS_FILE)
         give_user_modes(staging)
     except (OSError, RuntimeError) as error:  # e.g. a full disk; the checkpoints keep the run resumable
         shutil.rmtree(staging, ignore_errors=True)

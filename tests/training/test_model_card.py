@@ -1,5 +1,7 @@
 """The model card train.py writes: loadable, model-index with the test scores, usage, glosses, extendable."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import transformers
@@ -12,6 +14,7 @@ from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive.card import add_massive_results
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id, is_synthetic
 from ruqtopics_kit.training.config import parse_args
+from ruqtopics_kit.training.outputs import TrainingResults
 
 RUN = {"max_length": 128, "num_processes": 2, "effective_batch_size": 128, "max_steps": 5000,
        "train_examples": 361560, "mixed_precision": "bf16"}
@@ -22,8 +25,8 @@ def trained(*options: str, test: dict | None = None, threshold=None, backbone="r
                          "out/rubert-base-single_label-question", *options])
     labels = massive_aligned() if config.dataset_config_name == "massive_aligned" else all_topics()
     test = test or {"accuracy": np.float64(0.8512), "macro_f1": np.float32(0.7101), "loss": 0.52}
-    results = {"validation": dict(test), "test": test, "best_step": 4000, "completed_steps": 5000,
-               "stopped_early": True, "run": RUN, **({"decision_threshold": threshold} if threshold else {})}
+    results = TrainingResults(validation=dict(test), test=test, best_step=4000, completed_steps=5000,
+                              stopped_early=True, run=RUN, decision_threshold=threshold)
     return TrainedModel(config, labels, resolve_backbone(config.backbone), results, dataset_repo_id(config))
 
 
@@ -74,8 +77,7 @@ def test_question_answer_usage_is_a_sentence_pair_truncating_the_answer():
 
 def test_a_card_without_test_scores_still_has_a_model_name():
     model = trained()
-    model.results["test"] = None
-    card = build_model_card(model)
+    card = build_model_card(dataclasses.replace(model, results=dataclasses.replace(model.results, test=None)))
     assert card.data.model_name and not card.data.eval_results
 
 

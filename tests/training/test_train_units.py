@@ -1,5 +1,6 @@
 """train.py's parts without training: batch order, label checks, targets, scores and the threshold, progress."""
 
+import json
 from types import SimpleNamespace
 
 import datasets
@@ -172,3 +173,20 @@ def test_the_plateau_state_round_trips_through_a_state_dict():
     second.load_state_dict(first.state_dict())
     step_plateau(second, plateau, {"accuracy": 0.45})  # the third evaluation since the best: the second bad one
     assert optimizer.param_groups[0]["lr"] == 0.05
+
+
+def test_all_results_json_round_trips_and_read_checks_its_schema(tmp_path):
+    from ruqtopics_kit.training.outputs import RESULTS_FILE, RESULTS_SCHEMA, TrainingResults
+
+    results = TrainingResults(validation={"accuracy": 0.5}, test=None, best_step=3, completed_steps=4,
+                              stopped_early=False, run={"max_length": 64}, decision_threshold=0.35)
+    path = tmp_path / RESULTS_FILE
+    results.write(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["schema"] == RESULTS_SCHEMA
+    assert TrainingResults.read(path) == results
+    path.write_text(json.dumps({**results.to_dict(), "schema": "ruqtopics-training-results/0"}), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{RESULTS_FILE}: schema .*training-results/0"):
+        TrainingResults.read(path)
+    path.write_text(json.dumps({"schema": RESULTS_SCHEMA, "test": None}), encoding="utf-8")
+    with pytest.raises(ValueError, match="without validation"):
+        TrainingResults.read(path)
