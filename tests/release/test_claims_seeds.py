@@ -2,6 +2,7 @@
 seeds, mean and spread; with one seed, the claims say that training variance is not covered."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -97,3 +98,14 @@ def test_one_seed_says_training_variance_is_not_covered(tmp_path):
     assert claims["seeds"]["rule"] == ONE_SEED and "not training variance" in ONE_SEED
     assert "seeds" not in row_of(claims, "question_beats_answer", f"{BACKBONE}: question vs answer")
     assert f"Training seeds: {ONE_SEED}." in (release / "report.md").read_text(encoding="utf-8")
+
+
+def test_a_synthetic_release_gives_no_verdict_for_any_seed(seeded_release, tmp_path):
+    release = tmp_path / "release"
+    shutil.copytree(seeded_release, release)
+    (release / "hub" / "rubert-q" / "README.md").write_text("---\ntags:\n- synthetic-sample\n---\n# card\n",
+                                                           encoding="utf-8")
+    write_claims(release, n_resamples=50)
+    text = (release / "claims.json").read_text(encoding="utf-8")
+    assert claims_of(release)["synthetic"] is True
+    assert '"supports"' not in text and '"contradicts"' not in text  # not even a single seed's verdict

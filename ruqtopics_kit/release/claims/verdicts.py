@@ -120,8 +120,14 @@ def overall(claim: str, rows: list[dict], *, complete: bool, family: str, paper_
 
 
 def as_synthetic(row: dict) -> dict:
-    """A row of a synthetic release: its numbers kept, its verdict `cannot test (synthetic sample)`."""
+    """A row of a synthetic release: its numbers kept, its verdict (and each training seed's) `cannot test
+    (synthetic sample)`."""
     if row["verdict"] == CANNOT_TEST:
         return row
-    return {**row, "verdict": SYNTHETIC, "why": "the release was made from the bundled synthetic sample: its numbers "
-                                                "show that the pipeline runs, not what the paper found"}
+    why = "the release was made from the bundled synthetic sample: its numbers show that the pipeline runs, not " \
+          "what the paper found"
+    found = {**row, "verdict": SYNTHETIC, "why": why}
+    if row.get("seeds"):
+        found["seeds"] = {**row["seeds"], "verdict": SYNTHETIC, "why": why,
+                          "per_seed": [{**pair, "verdict": SYNTHETIC, "why": why} for pair in row["seeds"]["per_seed"]]}
+    return found
