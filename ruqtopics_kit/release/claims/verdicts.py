@@ -28,8 +28,8 @@ RULES = {
               "(a non-significant difference is never a contradiction)",
     "margin": "supports when the interval of the gap (Newcombe, at the family's Bonferroni level) lies below the "
               "margin; contradicts when it lies above; inconclusive when it contains the margin",
-    "positive": "supports when rho > 0 with p below alpha; contradicts when rho < 0 with p below alpha; inconclusive "
-                "otherwise (a non-significant rho is never a contradiction)",
+    "positive": "supports when rho > 0 with its two-sided p below alpha; contradicts when rho < 0 with p below alpha; "
+                "inconclusive otherwise (a non-significant rho is never a contradiction)",
     "no_effect": "supports only when the 95% interval lies within the documented equivalence bound; contradicts when "
                  "the effect is significant (p below alpha); inconclusive otherwise (a non-significant effect with a "
                  "wide interval is not evidence of no effect)",
