@@ -147,13 +147,20 @@ def _run_steps(release: Release, log) -> Path:
     write_claims(release.output_dir)
     log(f"report: {report}")
     if release.push:
-        for folder in [layout.dataset_dir] + [layout.model_dir(name) for name in models]:
-            repo_type = "dataset" if folder == layout.dataset_dir else "model"
-            steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
-                      lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
-                                                refuse_tag=SYNTHETIC_TAG,
-                                                commit_message="Release (python -m ruqtopics_kit release)")))
+        push_repositories(release, list(models), steps, log)
     return report
+
+
+def push_repositories(release: Release, models: list[str], steps: Steps, log) -> None:
+    """`--push`: upload the dataset and every model repository, each a resumable step; a folder whose card is
+    tagged as the synthetic sample is refused (core.hub.upload_folder)."""
+    layout = release.layout
+    for folder in [layout.dataset_dir] + [layout.model_dir(name) for name in models]:
+        repo_type = "dataset" if folder == layout.dataset_dir else "model"
+        steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
+                  lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
+                                            refuse_tag=SYNTHETIC_TAG,
+                                            commit_message="Release (python -m ruqtopics_kit release)")))
 
 
 def _build_sample_backbone(data_dir: Path, output: Path) -> None:

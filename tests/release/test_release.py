@@ -1,5 +1,6 @@
 """The end-to-end release on the bundled sample (a smaller grid), resumed after a crash, then pushed."""
 
+import dataclasses
 import json
 import os
 import shutil
@@ -9,13 +10,15 @@ import pandas as pd
 import pytest
 import scipy.stats
 from conftest import ROOT
-from huggingface_hub import DatasetCard, ModelCard
+from huggingface_hub import DatasetCard, ModelCard, RepoCard
 from table_helpers import markdown_rows
 from transformers import pipeline
 
 from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE
+from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.release import pipeline as release_module
-from ruqtopics_kit.release.pipeline import run_release
+from ruqtopics_kit.release.pipeline import push_repositories, run_release
+from ruqtopics_kit.release.steps import Steps
 
 pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) trains two models
 
@@ -83,17 +86,26 @@ def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(sample_release):
     assert release.layout.correlations("tiny-massive_aligned-question").exists()
 
 
-def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch):
+def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch, tmp_path):
+    """The push step on a copy of the sample's repositories with the synthetic tag taken off their cards (the
+    sample itself is never pushed: tests/release/test_synthetic_push.py)."""
     release, _, _ = sample_release
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.fake")
     monkeypatch.setenv("HF_TOKEN", "hf_fake")
-    release.push = True
-    try:
-        run_release(release, log=lambda line: None)
-    finally:
-        release.push = False
+    copy = dataclasses.replace(release, output_dir=tmp_path / "release", push=True)
+    model = "tiny-massive_aligned-question"
+    for folder in (release.layout.dataset_dir, release.layout.model_dir(model)):
+        shutil.copytree(folder, copy.layout.hub_dir / folder.name)
+    steps = Steps(copy.layout.state_dir, log=lambda line: None)
+    with pytest.raises(PushError, match="tagged 'synthetic-sample'"):
+        push_repositories(copy, [model], steps, log=lambda line: None)
+    for folder in (copy.layout.dataset_dir, copy.layout.model_dir(model)):
+        card = RepoCard.load(folder / "README.md")
+        card.data.tags = [tag for tag in card.data.tags if tag != "synthetic-sample"]
+        card.save(folder / "README.md")
+    push_repositories(copy, [model], steps, log=lambda line: None)
     assert "README.md" in fake_hub.files("acme/ruqtopics", "dataset")
-    files = fake_hub.files("acme/tiny-massive_aligned-question", "model")
+    files = fake_hub.files(f"acme/{model}", "model")
     assert {"README.md", "model.safetensors", "config.json"} <= files
     assert not [name for name in files if name.startswith("checkpoints/")]
 
