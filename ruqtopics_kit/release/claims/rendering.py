@@ -70,8 +70,8 @@ def _intro_lines(claims: dict) -> list[str]:
 
 
 def _rule_lines(method: dict) -> list[str]:
-    rules = [f"- `{name}` ({rule['kind']}): {rule['rule']}" + (f" Family: {rule['family']}." if "family" in rule
-                                                                else "")
+    rules = [f"- `{name}` ({rule['kind']}): {rule['rule']}." + (f" Family: {rule['family']}." if "family" in rule
+                                                                 else "")
              for name, rule in method["rules"].items() if isinstance(rule, dict)]
     return ["### How each verdict is reached", "", *rules, f"- overall: {method['rules']['overall']}",
             f"- locales: {method['locales']}", ""]
