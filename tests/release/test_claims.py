@@ -2,7 +2,6 @@
 paired statistics (checked against scipy and by hand) and on the sample release."""
 
 import json
-import shutil
 from math import comb
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.stats
+from claims_helpers import synthetic_copy
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from ruqtopics_kit import analysis, cli
@@ -199,11 +199,7 @@ def test_one_overall_verdict_per_claim_beside_its_rows(handmade_release):
 
 
 def test_a_synthetic_release_gives_no_verdict(handmade_release, tmp_path):
-    release = tmp_path / "release"
-    shutil.copytree(handmade_release, release)
-    (release / "hub" / "rubert-q" / "README.md").write_text("---\ntags:\n- synthetic-sample\n---\n# card\n",
-                                                           encoding="utf-8")
-    write_claims(release, n_resamples=50)
+    release = synthetic_copy(handmade_release, tmp_path / "release", "rubert-q")
     claims = strict_json(release / "claims.json")
     assert claims["synthetic"] is True
     found = {row["verdict"] for row in claims["claims"]}

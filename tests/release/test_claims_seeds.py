@@ -2,7 +2,6 @@
 seeds, mean and spread; with one seed, the claims say that training variance is not covered."""
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.stats
+from claims_helpers import synthetic_copy
 
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.claims.seeds import ONE_SEED, SEED_RULE
@@ -101,11 +101,7 @@ def test_one_seed_says_training_variance_is_not_covered(tmp_path):
 
 
 def test_a_synthetic_release_gives_no_verdict_for_any_seed(seeded_release, tmp_path):
-    release = tmp_path / "release"
-    shutil.copytree(seeded_release, release)
-    (release / "hub" / "rubert-q" / "README.md").write_text("---\ntags:\n- synthetic-sample\n---\n# card\n",
-                                                           encoding="utf-8")
-    write_claims(release, n_resamples=50)
+    release = synthetic_copy(seeded_release, tmp_path / "release", "rubert-q")
     text = (release / "claims.json").read_text(encoding="utf-8")
     assert claims_of(release)["synthetic"] is True
     assert '"supports"' not in text and '"contradicts"' not in text  # not even a single seed's verdict
