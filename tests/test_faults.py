@@ -254,11 +254,18 @@ def analysis_on_a_full_disk(tmp_path, request):
 
 def export_push_that_fails(tmp_path, request):
     raw, out = raw_copy(tmp_path), tmp_path / "out"
+    (raw / "README.md").unlink()  # the sample's records, no longer marked as the synthetic sample (never pushed)
     hub = request.getfixturevalue("fake_hub")
     request.getfixturevalue("monkeypatch").setenv("HF_ENDPOINT", "https://hub.fake")
     hub.fail_next_commits = 1
     return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--push", "--repo-id", "org/ds"],
                       [raw])
+
+
+def export_push_of_the_sample(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(tmp_path / "out"), "--push",
+                       "--repo-id", "org/ds"], [raw])
 
 
 def fresh_logging(request) -> None:
@@ -326,6 +333,8 @@ CASES = [
     Fault("resume-on-other-data", resume_on_other_data, 2,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
+    Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
+          r"refused to push: the data are the kit's synthetic sample"),
     Fault("export-output-is-a-file", export_over_a_file, 1, r"output folder .*out is a file"),
     Fault("export-output-is-a-symlink", export_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("prepare-output-is-a-file", prepare_over_a_file, 1, r"output folder .*out is a file"),
