@@ -39,7 +39,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ruqtopics_kit import __version__
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
@@ -63,7 +62,7 @@ from ruqtopics_kit.massive.inference import (
 )
 from ruqtopics_kit.massive.locales import check_locales, massive_locales
 from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_text_mode
-from ruqtopics_kit.massive.report import RESULTS_MD, write_results
+from ruqtopics_kit.massive.report import RESULTS_MD, MassiveResults, write_results
 from ruqtopics_kit.massive.scoring import (
     PREDICTIONS_FILE,
     SCORES,
@@ -79,8 +78,6 @@ from ruqtopics_kit.massive.scoring import (
     sensitivity_table,
 )
 
-RESULTS_SCHEMA = "ruqtopics-massive-results/1"
-TASK_NAME = "RuQTopicsMassiveScenario"
 SPLIT_CHOICE = "INFERRED: the paper does not say which MASSIVE partition it scored; test is the kit's choice"
 
 
@@ -129,7 +126,12 @@ class EvaluationConfig:
 class EvaluationResult:
     output_dir: Path
     table: pd.DataFrame  # results.csv
-    summary: dict  # results.json
+    results: MassiveResults  # results.json
+
+    @property
+    def summary(self) -> dict:
+        """results.json as written."""
+        return self.results.to_dict()
 
 
 def evaluate_model(model: str | Path, massive: str | Path, output_dir: str | Path, **options) -> EvaluationResult:
@@ -169,10 +171,10 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
     scores = _scores_by_locale(logits, selections, classes, config)
     # ---- outputs, all at once
     rows = _result_rows(config, mapping, massive, selections, scores)
-    summary = _summary(config, mapping, massive, classes, selections, rows, model, device, autocast_dtype,
+    results = _summary(config, mapping, massive, classes, selections, rows, model, device, autocast_dtype,
                        text_mode, elapsed=time.perf_counter() - started)
     with atomic_directory(config.output_dir, overwrite=config.overwrite_output_dir) as staging:
-        write_results(staging, rows, class_counts(selections, mapping), summary)
+        write_results(staging, rows, class_counts(selections, mapping), results)
         predictions_table(logits, selections, classes.names, classes.evaluated).to_parquet(
             staging / PREDICTIONS_FILE, index=False)
         if russian is not None:
@@ -184,7 +186,7 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
                                 revision=massive.revision, model_name=Path(config.model).name)
     if card is not None:
         save_model_card(card, config.model)
-    return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), summary)
+    return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), results)
 
 
 def _logits_by_locale(tokenizer, model, records: dict[str, list], selections: dict[str, LocaleSelection],
@@ -236,13 +238,50 @@ def _result_rows(config: EvaluationConfig, mapping: Mapping, massive: MassiveSpl
 
 def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, classes: ModelClasses,
              selections: dict[str, LocaleSelection], rows: list[dict], model, device, autocast_dtype,
-             text_mode: str | None, *, elapsed: float) -> dict:
+             text_mode: str | None, *, elapsed: float) -> MassiveResults:
     """results.json: run metadata, then MTEB-shaped entries (hf_subset, languages, main_score, metrics)."""
     import datasets
     import evaluate
     import torch
     import transformers
 
+    entries = []
+    for row in rows:
+        counts = Counter(selections[row["locale"]].classes)
+        entries.append({"hf_subset": row["locale"], "languages": [row["languages"]], "main_score": row["accuracy"],
+                        **{key: value for key, value in row.items()
+                           if key not in ("model", "mapping", "split", "massive_version", "locale", "languages")},
+                        "class_counts": {name: counts[name] for name in mapping.classes}})
+    return MassiveResults(
+        evaluation_time_s=round(elapsed, 3),
+        model={"name_or_path": portable_path(config.model, config.output_dir), "num_labels": len(classes.names),
+               "problem_type": classes.problem_type or SINGLE_LABEL,
+               "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
+               "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others,
+               "text_mode": text_mode,
+               "utterance_encoding": UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE},
+        massive={"source": portable_path(massive.source, config.output_dir), "kind": massive.kind,
+                 "version": massive.version, "revision": massive.revision, "split": config.split,
+                 "split_choice": SPLIT_CHOICE if config.split == "test" else "given", "locales": list(selections),
+                 "mmnlu22_skipped": sum(massive.held_out.values())},
+        mapping=mapping.as_dict(),
+        published_counts=check_counts(mapping.name if config.mapping in bundled_mappings() else None,
+                                      config.split, {code: len(massive.records[code]) for code in selections},
+                                      {code: len(selection.records) for code, selection in selections.items()}),
+        metrics=_metric_descriptions(config, classes),
+        config={**{key: value for key, value in asdict(config).items()
+                   if key not in ("model", "massive", "output_dir")},
+                "mapping": portable_path(config.mapping, config.output_dir),
+                "locales": config.locale_list or "all", "device": str(device),
+                "autocast": str(autocast_dtype).removeprefix("torch.") if autocast_dtype else None,
+                "attn_implementation": getattr(model.config, "_attn_implementation", None)},
+        versions={"torch": torch.__version__, "transformers": transformers.__version__,
+                  "datasets": datasets.__version__, "evaluate": evaluate.__version__},
+        scores={config.split: entries})
+
+
+def _metric_descriptions(config: EvaluationConfig, classes: ModelClasses) -> dict[str, str]:
+    """results.json's `metrics`: what each score column of results.csv is."""
     n_classes, n_logits = len(classes.evaluated), len(classes.names)
     rules = {"restricted": f"argmax over the logits of the {n_classes} mapped classes",
              "full": f"argmax over all {n_logits} logits; predicting a class outside the mapped ones counts as an "
@@ -254,41 +293,7 @@ def _summary(config: EvaluationConfig, mapping: Mapping, massive: MassiveSplit, 
     if classes.has_others:
         other = next(score for score in SCORES if score != config.score)
         metrics[f"accuracy{SUFFIX[other]}"] = f"{score_name(other, n_classes, n_logits)}: {rules[other]}"
-    entries = []
-    for row in rows:
-        counts = Counter(selections[row["locale"]].classes)
-        entries.append({"hf_subset": row["locale"], "languages": [row["languages"]], "main_score": row["accuracy"],
-                        **{key: value for key, value in row.items()
-                           if key not in ("model", "mapping", "split", "massive_version", "locale", "languages")},
-                        "class_counts": {name: counts[name] for name in mapping.classes}})
-    return {
-        "schema": RESULTS_SCHEMA, "task_name": TASK_NAME, "kit_version": __version__, "main_score": "accuracy",
-        "evaluation_time_s": round(elapsed, 3),
-        "model": {"name_or_path": portable_path(config.model, config.output_dir), "num_labels": len(classes.names),
-                  "problem_type": classes.problem_type or SINGLE_LABEL,
-                  "scoring_rule": "argmax (one class per utterance), the decision rule of a single-label model",
-                  "classes_evaluated": list(mapping.classes), "full_argmax_reported": classes.has_others,
-                  "text_mode": text_mode,
-                  "utterance_encoding": UTTERANCE_RULES[text_mode] if text_mode else UNRECORDED_RULE},
-        "massive": {"source": portable_path(massive.source, config.output_dir), "kind": massive.kind,
-                    "version": massive.version, "revision": massive.revision, "split": config.split,
-                    "split_choice": SPLIT_CHOICE if config.split == "test" else "given", "locales": list(selections),
-                    "mmnlu22_skipped": sum(massive.held_out.values())},
-        "mapping": mapping.as_dict(),
-        "published_counts": check_counts(mapping.name if config.mapping in bundled_mappings() else None,
-                                         config.split, {code: len(massive.records[code]) for code in selections},
-                                         {code: len(selection.records) for code, selection in selections.items()}),
-        "metrics": metrics,
-        "config": {**{key: value for key, value in asdict(config).items()
-                      if key not in ("model", "massive", "output_dir")},
-                   "mapping": portable_path(config.mapping, config.output_dir),
-                   "locales": config.locale_list or "all", "device": str(device),
-                   "autocast": str(autocast_dtype).removeprefix("torch.") if autocast_dtype else None,
-                   "attn_implementation": getattr(model.config, "_attn_implementation", None)},
-        "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
-                     "datasets": datasets.__version__, "evaluate": evaluate.__version__},
-        "scores": {config.split: entries},
-    }
+    return metrics
 
 
 def default_of(option: str):

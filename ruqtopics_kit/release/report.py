@@ -15,7 +15,7 @@ from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.dataset.raw import SPLITS
 from ruqtopics_kit.facts.names import DATASET_NAME, REFERENCE_LOCALE
 from ruqtopics_kit.massive.counts import count_warnings
-from ruqtopics_kit.massive.report import ACCURACY_PLOT
+from ruqtopics_kit.massive.report import ACCURACY_PLOT, MassiveResults
 from ruqtopics_kit.massive.scoring import PREDICTIONS_FILE, SENSITIVITY_FILE
 from ruqtopics_kit.training.outputs import RESULTS_FILE, TrainingResults
 
@@ -71,7 +71,7 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
              "scenarios; each encodes an utterance the way it read its training texts (its text mode).", ""]
     rows = []
     for name in evaluated:
-        model = json.loads(release.layout.massive_summary(name).read_text(encoding="utf-8"))["model"]
+        model = MassiveResults.read(release.layout.massive_summary(name)).model
         rows.append({"model": f"`{name}`", "text mode": model["text_mode"] or "(not recorded)",
                      "utterance encoded as": model["utterance_encoding"]})
     lines.append(markdown_table(pd.DataFrame(rows, columns=["model", "text mode", "utterance encoded as"])))
@@ -84,22 +84,22 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
 
 def _massive_section(release, name: str) -> list[str]:
     folder = release.layout.massive_dir(name)
-    summary = json.loads(release.layout.massive_summary(name).read_text(encoding="utf-8"))
+    evaluation = MassiveResults.read(release.layout.massive_summary(name))
     table = pd.read_csv(release.layout.massive_results(name)).sort_values("accuracy", ascending=False)
     other = next((column for column in ("accuracy_full_argmax", "accuracy_restricted") if column in table), None)
-    headers = {"n_utterances": "n", "accuracy": _score_heading(summary["metrics"]["accuracy"]),
+    headers = {"n_utterances": "n", "accuracy": _score_heading(evaluation.metrics["accuracy"]),
                "accuracy_ci_low": "95% low", "accuracy_ci_high": "95% high", "macro_f1": "macro-F1",
                "macro_f1_ci_low": "macro-F1 95% low", "macro_f1_ci_high": "macro-F1 95% high",
-               **({other: _score_heading(summary["metrics"][other])} if other else {})}
+               **({other: _score_heading(evaluation.metrics[other])} if other else {})}
     columns = [c for c in ("locale", *headers) if c in table]
-    massive, results, predictions = summary["massive"], release.layout.massive_results(name), folder / PREDICTIONS_FILE
+    massive, results, predictions = evaluation.massive, release.layout.massive_results(name), folder / PREDICTIONS_FILE
     return [f"## MASSIVE: `{name}`", "",
             f"Per-locale results on the MASSIVE {massive['split']} utterances whose scenarios mapping "
             f"`{table['mapping'].iloc[0]}` maps onto RuQTopics topics ([`{results.name}`]({_link(release, results)}), "
             f"per utterance in [`{predictions.name}`]({_link(release, predictions)})); 95% intervals: accuracy "
             f"Clopper-Pearson (exact), macro-F1 percentile bootstrap. The mapping, the split "
             f"({massive.get('split_choice', 'given')}) and the score are the kit's choices.",
-            "", markdown_table(table[columns].rename(columns=headers)), "", *_count_lines(release, summary),
+            "", markdown_table(table[columns].rename(columns=headers)), "", *_count_lines(release, evaluation),
             *_sensitivity_lines(release, folder),
             f"![accuracy per locale]({_link(release, folder / ACCURACY_PLOT)})", ""]
 
@@ -109,15 +109,15 @@ def _score_heading(description: str) -> str:
     return description.split(":", 1)[0]
 
 
-def _count_lines(release, summary: dict) -> list[str]:
+def _count_lines(release, evaluation: MassiveResults) -> list[str]:
     """MASSIVE's published counts against this copy's: one line per mismatch of a complete copy; a subset or the
     bundled sample is named as such."""
-    if "published_counts" not in summary:
+    if evaluation.published_counts is None:
         return []
     if release.sample:
         return ["The MASSIVE input is the kit's synthetic sample, not MASSIVE: its counts are not checked against "
                 "MASSIVE's published ones.", ""]
-    lines = count_warnings(summary["published_counts"])
+    lines = count_warnings(evaluation.published_counts)
     return [*lines, ""] if lines else []
 
 

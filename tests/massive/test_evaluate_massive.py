@@ -24,7 +24,7 @@ from ruqtopics_kit.massive import evaluate as evaluate_module
 from ruqtopics_kit.massive.card import load_model_card
 from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
 from ruqtopics_kit.massive.inference import UNRECORDED_RULE, UTTERANCE_RULES, predict_logits, resolve_device
-from ruqtopics_kit.massive.report import argmax_scores
+from ruqtopics_kit.massive.report import RESULTS_JSON, MassiveResults, argmax_scores
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.statistics import macro_f1
 
@@ -110,6 +110,16 @@ def test_results_json_is_strict_and_mteb_shaped(models, tmp_path):
     assert ru["class_counts"] == dict.fromkeys(SIX, 25)
     assert {"accuracy", "accuracy_ci_low", "accuracy_ci_high", "macro_f1", "accuracy_full_argmax",
             "macro_f1_full_argmax"} <= set(ru)
+
+
+def test_results_json_reads_back_as_massive_results_and_checks_its_schema(models, tmp_path):
+    evaluate_model(models["all_cinema_then_weather"], SAMPLE, tmp_path / "out", locales="ru-RU", **FAST)
+    path = tmp_path / "out" / RESULTS_JSON
+    results = MassiveResults.read(path)
+    assert results.to_dict() == read_json_strictly(path) and results.main_score == "accuracy"
+    path.write_text(json.dumps({**results.to_dict(), "schema": "ruqtopics-massive-results/0"}), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{RESULTS_JSON}: schema .*massive-results/0"):
+        MassiveResults.read(path)
 
 
 def test_a_76_class_model_gets_both_argmax_variants_clearly_named(models, tmp_path):
