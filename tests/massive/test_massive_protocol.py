@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from fixtures.massive.builders import classifier, official_rows
+from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from statsmodels.stats.proportion import proportion_confint
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -97,3 +97,11 @@ def test_a_bad_score_is_refused(cinema_then_weather, tmp_path):
     with pytest.raises(ValueError, match="score"):
         evaluate_model(cinema_then_weather, SAMPLE, tmp_path / "out", score="best", **FAST)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_copy_without_intents_says_which_mappings_it_cannot_score(cinema_then_weather, tmp_path):
+    root = write_mteb_copy(official_rows(SAMPLE), tmp_path / "mteb")
+    evaluate_model(cinema_then_weather, root, tmp_path / "out", locales="ru-RU", **FAST)
+    table = pd.read_csv(tmp_path / "out" / "sensitivity.csv", keep_default_na=False).set_index("mapping")
+    assert table.loc["play_music", "note"] == table.loc["extended", "note"] == "the copy has no intents"
+    assert table.loc["play_music", "accuracy"] == "" and len(table.loc["default"]) == 2  # both scores
