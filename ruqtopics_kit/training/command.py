@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return failed(error, status=2)
     from ruqtopics_kit.training.loop import train
 
-    return train(config)
+    return train(config, failed)
 
 
 def refuse_synthetic_push(config) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
+from collections.abc import Callable
 
 import torch
 from accelerate import Accelerator
@@ -27,7 +28,6 @@ from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
 from ruqtopics_kit.training.checkpoints import load_best_weights, save_best_weights, save_checkpoint
-from ruqtopics_kit.training.command import failed
 from ruqtopics_kit.training.config import TrainingConfig
 from ruqtopics_kit.training.launcher import check_launch
 from ruqtopics_kit.training.outputs import (
@@ -43,9 +43,11 @@ from ruqtopics_kit.training.session import Session, configure_logging, make_acce
 logger = get_logger(__name__)
 
 
-def train(config: TrainingConfig) -> int:
+def train(config: TrainingConfig, failed: Callable[[Exception, int], int]) -> int:
     """train.py's run once `command.main` has parsed its options and checked that the output folder is no input:
-    the same exit statuses. The folder's contents are checked again here, under its lock."""
+    the same exit statuses. The folder's contents are checked again here, under its lock. `failed(error, status)`
+    is the command's report of a fault (it prints the error and returns the status): passed in, so that the loop
+    does not import its command back."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
     session, stop = None, StopRequest()

@@ -87,3 +87,50 @@ def test_the_layering_itself_has_no_cycle():
 
     for part in ALLOWED:
         visit(part, [])
+
+
+def kit_module(name: str) -> str | None:
+    """The kit module a dotted import name means (`from pkg import sub` names the submodule), or None."""
+    for candidate in (name, name.rsplit(".", 1)[0]):
+        path = ROOT.joinpath(*candidate.split("."))
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return candidate
+    return None
+
+
+def imported_kit_modules(path: Path) -> set[str]:
+    """The kit modules `path` imports, `from a.b import c` read as a.b.c when c is a module of its own."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join((package[:len(package) - node.level + 1] if node.level else [])
+                            + ([node.module] if node.module else []))
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return {module for name in found if name.startswith("ruqtopics_kit") and (module := kit_module(name))}
+
+
+def test_no_module_imports_itself_back():
+    """No cycle between modules, function-level imports included: a cycle makes the import order matter, and a
+    module that imports its caller back cannot be read or tested alone."""
+    graph = {module_name(path): imported_kit_modules(path) - {module_name(path)} for path in MODULES}
+    done, cycles = set(), []
+
+    def visit(module, trail):
+        if module in trail:
+            cycles.append(" -> ".join(trail[trail.index(module):] + [module]))
+            return
+        if module in done:
+            return
+        for target in sorted(graph.get(module, ())):
+            if target != module.rsplit(".", 1)[0]:  # a submodule's own package runs first, it is no cycle
+                visit(target, trail + [module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert not cycles, f"module cycles: {cycles}"
