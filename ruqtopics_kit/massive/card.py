@@ -32,13 +32,13 @@ def load_model_card(model: str):
 
 def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: str | None, split: str,
                         mapping: str, mapped_scenarios: int, revision: str | None, model_name: str,
-                        source: str | None = None) -> None:
+                        source: str | None = None, metric_name: str = "accuracy") -> None:
     """Add one accuracy `EvalResult` per locale row to `card` (in place), replacing this evaluation's old ones.
 
     The entries are named for what they measure: MASSIVE restricted to the scenarios that `mapping` maps onto
     RuQTopics topics (six with the default mapping), not MASSIVE's own 18-scenario task. Results on the kit's
     synthetic MASSIVE sample (`source`, the copy evaluated) name that sample, never a real MASSIVE copy, and tag
-    the card as synthetic."""
+    the card as synthetic. `metric_name` says which score it is (e.g. "accuracy (6 of 76 logits)")."""
     from huggingface_hub import EvalResult
 
     release = f"MASSIVE {version}" if version else "MASSIVE"
@@ -52,7 +52,8 @@ def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: s
                       dataset_type=dataset_type,
                       dataset_name=f"{release}, {mapped_scenarios} scenarios mapped to RuQTopics (mapping {mapping})",
                       dataset_config=row["locale"], dataset_split=HUB_SPLITS[split], dataset_revision=revision,
-                      metric_type="accuracy", metric_name="Accuracy", metric_value=float(row["accuracy"]))
+                      metric_type="accuracy", metric_name=metric_name[:1].upper() + metric_name[1:],
+                      metric_value=float(row["accuracy"]))
            for row in rows]
     replaced = {_slot(result) for result in new}
     card.data.eval_results = [result for result in card.data.eval_results or [] if _slot(result) not in replaced] + new

@@ -183,7 +183,8 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
         if card is not None:
             add_massive_results(card, rows, massive_kind=massive.kind, version=massive.version, split=config.split,
                                 mapping=mapping.name, mapped_scenarios=len(mapping.scenarios), source=massive.source,
-                                revision=massive.revision, model_name=Path(config.model).name)
+                                revision=massive.revision, model_name=Path(config.model).name,
+                                metric_name=score_name(config.score, len(classes.evaluated), len(classes.names)))
     if card is not None:
         save_model_card(card, config.model)
     return EvaluationResult(Path(config.output_dir), pd.DataFrame(rows), results)

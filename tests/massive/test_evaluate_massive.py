@@ -294,6 +294,7 @@ def test_update_model_card_round_trip(models, tmp_path):
     assert all(type(r.metric_value) is float and r.metric_value == pytest.approx(25 / 150) for r in massive)
     assert "synthetic sample in the MASSIVE 1.1 layout" in massive[0].dataset_name
     assert "default" in massive[0].dataset_name
+    assert {r.metric_name for r in massive} == {"Accuracy (6 of 6 logits)"}  # which argmax the score takes
 
 
 def test_update_model_card_needs_a_local_card_and_checks_it_before_running(models, tmp_path):
