@@ -76,8 +76,9 @@ def train(config: TrainingConfig, failed: Callable[[Exception, int], int]) -> in
             except (WriteError, PushError) as error:
                 return failed(error, status=1)
             except StopRequested:
-                logger.info(f"{stop.signal}: stopped at optimizer step {session.progress.completed_steps}, its "
-                            f"checkpoint saved; --resume-from-checkpoint latest goes on from there")
+                logger.info(f"{stop.signal or 'a stop signal to another process'}: stopped at optimizer step "
+                            f"{session.progress.completed_steps}, its checkpoint saved; --resume-from-checkpoint "
+                            f"latest goes on from there")
                 return STOPPED_STATUS
     finally:
         end(accelerator, session)

@@ -11,9 +11,17 @@ training ends (`Accelerator.end_training` destroys the process group): one alive
 exit, its reducer destroying the gloo group with the GIL held (see `training.loop.end`).
 """
 
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 import torch
 from train_helpers import (
+    ROOT,
     dropout_free_copy,
     files_under,
     python,
@@ -85,3 +93,43 @@ def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_bac
     assert files_under(one) <= files_under(two)
     log = result.stdout + result.stderr
     assert log.count("***** Running training *****") == 1 and log.count("model repository written to") == 1
+
+
+def test_a_stop_signal_to_one_rank_stops_both_at_one_checkpoint(tiny_backbone, exported_sample, tmp_path):
+    """A scheduler's stop request (training.preemption) that reaches rank 1 only: both ranks agree on the step,
+    save one checkpoint there and exit with STOPPED_STATUS, which torchrun reports as a failure."""
+    output, log = tmp_path / "run", tmp_path / "log.txt"
+    argv = train_argv(tiny_backbone, exported_sample, output, *TOTAL_BATCH, "--max-train-steps", "400",
+                      "--logging-steps", "5", "--eval-steps", "1000", "--checkpointing-steps", "none")
+    torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "ACCELERATE_USE_CPU": "1"}
+    with open(log, "w", encoding="utf-8") as out:
+        launcher = subprocess.Popen([*torchrun, "-m", "ruqtopics_kit", "train", *argv], cwd=ROOT, env=environment,
+                                    stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 300
+            while "step 10:" not in log.read_text(encoding="utf-8"):
+                assert launcher.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+                time.sleep(0.2)
+            os.kill(_rank_pid(launcher.pid, 1), signal.SIGUSR1)
+            assert launcher.wait(timeout=300) != 0
+        finally:
+            launcher.kill()
+    text = log.read_text(encoding="utf-8")
+    stopped = re.findall(r"a stop signal to another process: stopped at optimizer step (\d+)", text)  # rank 0
+    assert len(stopped) == 1, text[-3000:]
+    assert "exitcode  : 3" in text and not (output / "all_results.json").exists()
+    assert {f"checkpoints/step_{stopped[0]}/random_states_{rank}.pkl" for rank in (0, 1)} <= files_under(output)
+
+
+def _rank_pid(launcher: int, rank: int) -> int:
+    """The pid of the torchrun worker of `rank` (a child of the launcher, with RANK in its environment)."""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(status.read_text().rsplit(")", 1)[1].split()[1])
+            environment = (status.parent / "environ").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if parent == launcher and f"RANK={rank}".encode() in environment:
+            return int(status.parent.name)
+    raise AssertionError(f"no worker of rank {rank} under torchrun {launcher}")
