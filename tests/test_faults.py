@@ -22,6 +22,7 @@ import pytest
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.core.output_dir import output_lock
+from ruqtopics_kit.training.checkpoints import checkpoints_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -293,7 +294,7 @@ def train_on_a_full_disk_while_checkpointing(tmp_path, request):
     dataset = request.getfixturevalue("exported_sample")
     request.getfixturevalue("monkeypatch").setattr(Accelerator, "save_state", iostream_error)
     return Invocation(train_argv(request, dataset, tmp_path / "run"), [dataset],
-                      leftovers_in=tmp_path / "run" / "checkpoints")
+                      leftovers_in=checkpoints_dir(tmp_path / "run"))
 
 
 def resume_on_other_data(tmp_path, request):

@@ -7,6 +7,7 @@ changes nothing on the Hub and leaves the folder as it was: run the same call ag
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,12 @@ class PushError(KitError, RuntimeError):
 # except those the Hub itself reads: `.eval_results/` holds evaluation results shown on the model page.
 NEVER_UPLOAD = ["checkpoints/*", "step_*", "epoch_*", "runs/*", "*.tmp", "*/.*"]
 HUB_HIDDEN = {".eval_results"}
+# huggingface_hub's client warns on every .parquet or .arrow file committed to a model repository (its heuristic
+# against a dataset pushed as a model, huggingface_hub PR #2403); it does not look at the folder, and the Hub has no
+# place in a model repository where it expects data. A model's test_predictions.parquet is published there on
+# purpose (the model's own outputs, from which comparisons between models are recomputed), so the kit's push
+# silences that one warning; the Hub serves the file as any other.
+DATA_FILE_WARNING = "It seems that you are about to commit a data file"
 
 
 def ignore_patterns(folder: Path) -> list[str]:
@@ -53,8 +60,10 @@ def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)
     try:
         repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
-        commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
-                                   commit_message=commit_message, ignore_patterns=ignore_patterns(folder))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=DATA_FILE_WARNING)
+            commit = api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=folder,
+                                       commit_message=commit_message, ignore_patterns=ignore_patterns(folder))
     except Exception as error:  # the Hub client's errors have no common base beyond Exception
         reason = " ".join(str(error).split()) or type(error).__name__
         raise PushError(f"uploading {folder} to {repo_id} failed: {reason}. The local folder is "

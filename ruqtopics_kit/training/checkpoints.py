@@ -1,4 +1,9 @@
-"""Resumable checkpoints: `OUTPUT_DIR/checkpoints/step_N`, each complete or absent.
+"""Resumable checkpoints: `OUTPUT_DIR.work/checkpoints/step_N`, each complete or absent.
+
+Training state lives in the run's work folder, `OUTPUT_DIR.work/` beside the output folder (`work_dir`), never in
+the output folder itself, which is a Hub model repository that any upload (`hf upload`, `upload_folder`, a git
+push) may publish whole: the checkpoints (pickled optimizer and RNG states, extra weights), the best weights and
+the TensorBoard logs (`runs/`) would otherwise go with it.
 
 A checkpoint is accelerate's `save_state` (weights, optimizer, scheduler, gradient-accumulation step, every
 process's RNG states) plus `trainer_state.json` (the run's progress, including early stopping, and its
@@ -51,8 +56,14 @@ class Progress:
         return improved
 
 
+def work_dir(output_dir: str | Path) -> Path:
+    """The run's training state: `OUTPUT_DIR.work/` beside OUTPUT_DIR (checkpoints/, runs/ for TensorBoard)."""
+    output = Path(os.path.abspath(output_dir))
+    return output.with_name(f"{output.name}.work")
+
+
 def checkpoints_dir(output_dir: str | Path) -> Path:
-    return Path(output_dir) / "checkpoints"
+    return work_dir(output_dir) / "checkpoints"
 
 
 def completed_checkpoints(output_dir: str | Path) -> list[Path]:

@@ -27,7 +27,7 @@ from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
-from ruqtopics_kit.training.checkpoints import load_best_weights, save_best_weights, save_checkpoint
+from ruqtopics_kit.training.checkpoints import load_best_weights, save_best_weights, save_checkpoint, work_dir
 from ruqtopics_kit.training.config import TrainingConfig
 from ruqtopics_kit.training.launcher import check_launch
 from ruqtopics_kit.training.outputs import (
@@ -219,6 +219,8 @@ def log_banner(session: Session) -> None:
     logger.info(f"  optimizer steps: {plan.max_steps:,} ({plan.steps_per_epoch:,} per epoch, {plan.epochs} "
                 f"epoch(s)); starting at step {session.progress.completed_steps}")
     logger.info(f"  mixed precision: {run['mixed_precision']}; final model: best validation {config.best_metric}")
+    logger.info(f"  model repository: {config.output_dir}; training state (checkpoints, TensorBoard): "
+                f"{work_dir(config.output_dir)}")
 
 
 # ---- the end ------------------------------------------------------------------------------------------------

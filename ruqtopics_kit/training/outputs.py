@@ -1,11 +1,14 @@
 """The output directory: checked before training, written as a complete Hub model repository at the end.
 
-Layout at the end: model.safetensors, config.json (Russian id2label/label2id, ruqtopics_text_mode,
-decision_threshold for multi-label), tokenizer files, training_args.json, README.md (model card),
-test_predictions.parquet (one row per test example: id, gold and predicted class ids, probabilities; published
-so that comparisons between models can be recomputed from the Hub), all_results.json; plus
-checkpoints/ and runs/ (tensorboard), which are never uploaded. all_results.json is written last: a folder
-that has it with this run's options is a finished run.
+The contract (the grid, the release and the finished-run checks read it):
+- OUTPUT_DIR holds only what is published: model.safetensors, config.json (Russian id2label/label2id,
+  ruqtopics_text_mode, decision_threshold for multi-label), tokenizer files, training_args.json (written first: a
+  folder with it is a started run), README.md (model card), test_predictions.parquet (one row per test example: id,
+  gold and predicted class ids, probabilities; published so that comparisons between models can be recomputed from
+  the Hub) and all_results.json, written last: a folder that has it with this run's options is a finished run.
+- OUTPUT_DIR.work/ beside it holds the training state (`checkpoints.work_dir`): checkpoints/ (optimizer, RNG
+  states, best_model.safetensors) and runs/ (TensorBoard). The log names it. A plain upload of OUTPUT_DIR
+  (`hf upload`, `upload_folder`, a git push) publishes no training state; --overwrite-output-dir clears both.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pyarrow.parquet as pq
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
+from ruqtopics_kit.training.checkpoints import completed_checkpoints, work_dir
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 
 ARGS_FILE = "training_args.json"
@@ -73,7 +77,12 @@ class OutputState(Enum):
 def inspect_output_dir(config: TrainingConfig) -> OutputState:
     """What the output directory holds; raises if it holds something that this run must not touch."""
     folder = Path(config.output_dir)
-    if config.overwrite_output_dir or not folder.is_dir() or not any(folder.iterdir()):
+    if config.overwrite_output_dir:
+        return OutputState.FRESH
+    if not folder.is_dir() or not any(folder.iterdir()):
+        if completed_checkpoints(folder) and config.resume_from_checkpoint is None:
+            raise FileExistsError(f"{work_dir(folder)} holds checkpoints of an earlier run into --output-dir {folder}; "
+                                  f"pass --resume-from-checkpoint latest to continue it, or --overwrite-output-dir")
         return OutputState.FRESH
     if not (folder / ARGS_FILE).is_file():
         raise FileExistsError(f"--output-dir {folder} is not empty and holds no {ARGS_FILE}, so it is not a "
@@ -103,8 +112,10 @@ def planned_state(config: TrainingConfig) -> OutputState | None:
 def start_output_dir(config: TrainingConfig) -> None:
     """Main process: clear the folder if asked, then record the run's options (never the token)."""
     folder = Path(config.output_dir)
-    if config.overwrite_output_dir and folder.exists():
-        shutil.rmtree(folder)
+    if config.overwrite_output_dir:
+        for old in (folder, work_dir(folder)):
+            if old.exists():
+                shutil.rmtree(old)
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / ARGS_FILE, config.to_dict())
 
@@ -135,7 +146,7 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: Tr
 
 
 def publish(config: TrainingConfig) -> str:
-    """Main process: upload the finished folder in one commit (checkpoints/ and runs/ left out)."""
+    """Main process: upload the finished folder in one commit."""
     from ruqtopics_kit.core.hub import upload_folder
 
     return upload_folder(config.output_dir, config.hub_model_id, repo_type="model", private=config.hub_private,

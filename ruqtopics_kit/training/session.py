@@ -29,7 +29,7 @@ from ruqtopics_kit.modeling.backbones import (
     start_head_at_label_prior,
 )
 from ruqtopics_kit.modeling.precision import has_native_bf16
-from ruqtopics_kit.training.checkpoints import Progress, read_state, resolve_resume
+from ruqtopics_kit.training.checkpoints import Progress, read_state, resolve_resume, work_dir
 from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
 from ruqtopics_kit.training.data import (
     BucketPadding,
@@ -97,8 +97,8 @@ def make_accelerator(config: TrainingConfig) -> Accelerator:
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         mixed_precision=resolve_mixed_precision(config.mixed_precision),
         log_with=trackers or None,
-        project_config=ProjectConfiguration(project_dir=config.output_dir,
-                                            logging_dir=os.path.join(config.output_dir, "runs")),
+        project_config=ProjectConfiguration(project_dir=str(work_dir(config.output_dir)),
+                                            logging_dir=str(work_dir(config.output_dir) / "runs")),
         # We step the scheduler ourselves, once per optimizer step. Stepped "with the optimizer", accelerate
         # would step it num_processes times per optimizer step (split_batches=False), so a schedule sized
         # in optimizer steps would run N times too fast on N processes.

@@ -8,6 +8,7 @@ from train_helpers import ROOT, read_json, weights
 
 from ruqtopics_kit.core.processes import threads_per_job
 from ruqtopics_kit.release import grid
+from ruqtopics_kit.training.checkpoints import checkpoints_dir
 
 SAMPLE_GRID = ROOT / "configs" / "sample"
 SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
@@ -76,7 +77,7 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     assert resume.command[:3] == ("accelerate", "launch", "--num_processes")
     # changed options never count as finished; train.py itself refuses to train over another run's folder
     assert grid.plan([SINGLE], root, [*extra, "--seed", "7"], "python")[0].status != "finished"
-    shutil.rmtree(copy / SINGLE.stem / "checkpoints")  # stopped before its first checkpoint: starts afresh in place
+    shutil.rmtree(checkpoints_dir(copy / SINGLE.stem))  # stopped before its first checkpoint: starts afresh in place
     assert grid.plan([SINGLE], copy, extra, "python")[0].status == "resume"
     assert grid.plan([SINGLE], copy, [*extra, "--seed", "7"], "python")[0].status == "train"  # not this run
     (copy / SINGLE.stem / "training_args.json").unlink()

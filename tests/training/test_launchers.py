@@ -7,6 +7,7 @@ without GPUs starts two that each train alone unless ACCELERATE_USE_CPU=1 (train
 import pytest
 from train_helpers import files_under, python, read_json, run_subprocess, train_argv
 
+from ruqtopics_kit.training.checkpoints import work_dir
 from ruqtopics_kit.training.launcher import launch_arguments
 
 ACCELERATE = python("-m", "accelerate.commands.accelerate_cli", "launch")
@@ -27,7 +28,8 @@ def test_two_cpu_processes_through_accelerate_launch_train_two_ranks(tiny_backbo
     run = read_json(output / "all_results.json")["run"]
     assert run["num_processes"] == 2 and run["effective_batch_size"] == 16
     # each rank saved its random state in the checkpoint: both took part in every step
-    assert {"checkpoints/step_6/random_states_0.pkl", "checkpoints/step_6/random_states_1.pkl"} <= files_under(output)
+    assert {"checkpoints/step_6/random_states_0.pkl", "checkpoints/step_6/random_states_1.pkl"} <= files_under(
+        work_dir(output))
 
 
 @pytest.mark.slow  # starts train.py through the launcher

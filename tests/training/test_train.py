@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from huggingface_hub import DatasetCard, ModelCard
+from huggingface_hub import DatasetCard, HfApi, ModelCard
 from train_helpers import (
     dropout_free_copy,
     files_under,
@@ -22,6 +22,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from ruqtopics_kit.facts.labels import all_topics
 from ruqtopics_kit.metrics import load_topic_metric
+from ruqtopics_kit.training.checkpoints import checkpoints_dir, work_dir
 from ruqtopics_kit.training.evaluation import THRESHOLDS
 
 TOPICS = all_topics()
@@ -46,13 +47,14 @@ def test_the_output_folder_is_a_complete_model_repository(single):
     folder = output_of(single)
     assert REPOSITORY <= files_under(folder)
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]  # no staging left behind
-    assert {p.name for p in (folder / "checkpoints").iterdir()} == {"step_6", "best_model.safetensors"}
+    assert {p.name for p in checkpoints_dir(folder).iterdir()} == {"step_6", "best_model.safetensors"}
+    assert not {"checkpoints", "runs"} & {p.name for p in folder.iterdir()}  # training state is beside it
     results = read_json(folder / "all_results.json")
     assert set(results["validation"]) == set(results["test"]) == {"accuracy", "macro_f1", "loss"}
     assert results["completed_steps"] == 6 and results["best_step"] in (3, 6) and not results["stopped_early"]
     assert results["run"]["config"] == read_json(folder / "training_args.json")
     assert results["run"]["max_length"] == 32 and results["run"]["effective_batch_size"] == 16
-    final, best = weights(folder), weights(folder / "checkpoints", "best_model.safetensors")
+    final, best = weights(folder), weights(checkpoints_dir(folder), "best_model.safetensors")
     assert all(torch.equal(final[name], best[name]) for name in final)  # the final model is the best evaluation
 
 
@@ -181,8 +183,9 @@ def test_early_stopping_state_survives_a_resume(tiny_backbone, exported_sample, 
     # back to the checkpoint of step 2 (one evaluation without improvement so far), then resume
     resumed = tmp_path / "resumed"
     shutil.copytree(uninterrupted, resumed)
+    shutil.copytree(work_dir(uninterrupted), work_dir(resumed))
     (resumed / "all_results.json").unlink()
-    shutil.rmtree(resumed / "checkpoints" / "step_3")
+    shutil.rmtree(checkpoints_dir(resumed) / "step_3")
     assert run_train(train_argv(tiny_backbone, exported_sample, resumed, *still,
                                 "--resume-from-checkpoint", "latest")) == 0
     assert read_json(resumed / "all_results.json")["completed_steps"] == 3  # not 4: the count was restored
@@ -225,16 +228,26 @@ def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, ex
     assert token not in error
     local = files_under(folder)
     assert REPOSITORY <= local and fake_hub.files("org/tiny-topics") == set()  # nothing lost, nothing half-sent
-    assert any(name.startswith("runs/") for name in local) and any(name.startswith("checkpoints/") for name in local)
+    state = files_under(work_dir(folder))  # the training state lives beside the repository folder, not in it
+    assert any(name.startswith("runs/") for name in state) and any(name.startswith("checkpoints/") for name in state)
     weights_before = (folder / "model.safetensors").stat().st_mtime_ns
 
     assert run_train(argv) == 0  # the retry: the run is finished, so it only uploads
     assert (folder / "model.safetensors").stat().st_mtime_ns == weights_before
     uploaded = fake_hub.files("org/tiny-topics")
-    assert uploaded == {name for name in local if not name.startswith(("checkpoints/", "runs/"))}
+    assert uploaded == local
     assert (fake_hub.repo_dir("org/tiny-topics") / "README.md").read_bytes() == (folder / "README.md").read_bytes()
     assert f"Bearer {token}" in fake_hub.authorization_headers
     output = capfd.readouterr()
     assert token not in output.out + output.err + caplog.text
     assert not [path for path in folder.rglob("*") if path.is_file() and token.encode() in path.read_bytes()]
     assert ModelCard.load(folder / "README.md").data.model_name == "tiny-topics"
+    # what a user's plain upload of the folder publishes: no checkpoint, optimizer, RNG state or TensorBoard file
+    api = HfApi(endpoint="https://hub.fake", token=token)
+    api.create_repo("org/plain")
+    with pytest.warns(UserWarning, match="data file"):  # huggingface_hub's, on the predictions (core/hub.py)
+        api.upload_folder(repo_id="org/plain", folder_path=folder)
+    plain = fake_hub.files("org/plain")
+    assert not [name for name in plain if "checkpoint" in name or name.endswith((".pkl", ".bin", ".pt"))
+                or "tfevents" in name or name.startswith(("runs/", "checkpoints/"))], plain
+    assert plain == uploaded

@@ -12,7 +12,7 @@ import pytest
 import torch
 from train_helpers import dropout_free_copy, read_json, run_train, train_argv, weights
 
-from ruqtopics_kit.training.checkpoints import completed_checkpoints
+from ruqtopics_kit.training.checkpoints import checkpoints_dir, completed_checkpoints, work_dir
 from ruqtopics_kit.training.data import BucketPadding, bucket_lengths
 
 COMPILE = ["--torch-compile", "--torch-compile-backend", "aot_eager"]
@@ -53,8 +53,8 @@ def assert_same_scores(expected: dict, actual: dict) -> None:
 def test_the_compiled_model_trains_the_plain_models_weights(runs):
     base, _, _ = runs
     assert_close(weights(base / "eager"), weights(base / "compiled"))
-    assert_close(weights(base / "eager" / "checkpoints", "best_model.safetensors"),
-                 weights(base / "compiled" / "checkpoints", "best_model.safetensors"))
+    assert_close(weights(checkpoints_dir(base / "eager"), "best_model.safetensors"),
+                 weights(checkpoints_dir(base / "compiled"), "best_model.safetensors"))
     assert_same_scores(read_json(base / "eager" / "all_results.json"),
                        read_json(base / "compiled" / "all_results.json"))
     assert read_json(base / "compiled" / "all_results.json")["run"]["config"]["torch_compile"] is True
@@ -65,6 +65,7 @@ def test_a_compiled_run_resumes_a_checkpoint(runs):
     base, _, eager = runs
     resumed = base / "resumed"
     shutil.copytree(base / "eager", resumed)
+    shutil.copytree(work_dir(base / "eager"), work_dir(resumed))
     (resumed / "all_results.json").unlink()  # the run is unfinished again, at its step-3 checkpoint
     shutil.rmtree(completed_checkpoints(resumed)[-1])
     argv = [*train_argv(*_backbone_and_dataset(eager), resumed, *ONE_SHAPE, *KEEP_BOTH_CHECKPOINTS), *COMPILE,

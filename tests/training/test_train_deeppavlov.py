@@ -14,6 +14,7 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.facts.backbones import resolve_backbone
 from ruqtopics_kit.modeling.backbones import load_tokenizer
 from ruqtopics_kit.release.grid import expand
+from ruqtopics_kit.training.checkpoints import checkpoints_dir
 from ruqtopics_kit.training.config import parse_args
 
 DEEPPAVLOV = package_path("configs", "paper-deeppavlov")
@@ -90,6 +91,6 @@ def test_the_plateau_drop_goes_on_from_the_best_weights(deeppavlov_run):
     best_step = reloads[0]
     # patience 1, an evaluation per step: the drop came at the next evaluation, and the checkpoint written right
     # after it holds the best weights again, not those that step had reached
-    after_drop = weights(folder / "checkpoints" / f"step_{best_step + 1}")
-    best = weights(folder / "checkpoints" / f"step_{best_step}")
+    after_drop = weights(checkpoints_dir(folder) / f"step_{best_step + 1}")
+    best = weights(checkpoints_dir(folder) / f"step_{best_step}")
     assert all(torch.equal(after_drop[name], best[name]) for name in best)

@@ -32,6 +32,8 @@ from train_helpers import (
     weights,
 )
 
+from ruqtopics_kit.training.checkpoints import work_dir
+
 pytestmark = pytest.mark.slow  # trains models
 
 COUNTING_MAIN = """
@@ -89,8 +91,9 @@ def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_bac
     a, b = weights(one), weights(two)
     assert all(torch.allclose(a[name], b[name], atol=1e-5) for name in a)
     # one writer: the same files as one process, plus the second process's RNG state in each checkpoint
-    assert files_under(two) - files_under(one) == {"checkpoints/step_6/random_states_1.pkl"}
-    assert files_under(one) <= files_under(two)
+    assert files_under(two) == files_under(one)
+    assert files_under(work_dir(two)) - files_under(work_dir(one)) == {"checkpoints/step_6/random_states_1.pkl"}
+    assert files_under(work_dir(one)) <= files_under(work_dir(two))
     log = result.stdout + result.stderr
     assert log.count("***** Running training *****") == 1 and log.count("model repository written to") == 1
 
