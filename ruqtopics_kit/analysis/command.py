@@ -12,6 +12,7 @@ from ruqtopics_kit.analysis.errors import AnalysisInputError
 from ruqtopics_kit.analysis.pipeline import ABSENT_LANGUAGE_TREATMENTS, Options, run
 from ruqtopics_kit.analysis.sizes import PROXY_PREFIXES
 from ruqtopics_kit.core.errors import InvalidParameterError
+from ruqtopics_kit.core.extras import MissingExtraError
 from ruqtopics_kit.core.processes import skip_exit_collection
 
 
@@ -82,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["distances"]:
         args = distances_parser().parse_args(argv[1:])
-        write_distances(compute_distances(), args.output)
+        try:
+            write_distances(compute_distances(), args.output)
+        except MissingExtraError as e:
+            distances_parser().error(str(e))
         print(f"wrote {args.output}")
         return 0
     parser = correlation_parser()
@@ -90,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     results, output_dir = args.pop("results"), args.pop("output_dir")
     try:
         summary = run(results, output_dir, **args)
-    except (AnalysisInputError, InvalidParameterError, OSError) as e:  # OSError: output folder, a failed write
+    except (AnalysisInputError, InvalidParameterError, MissingExtraError, OSError) as e:  # OSError: a failed write
         parser.error(str(e))
     headline = next(
         row for row in summary["correlations"] if row["predictor"] == "size" and row["method"] == "spearman"

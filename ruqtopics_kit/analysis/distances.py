@@ -24,6 +24,7 @@ import pandas as pd
 from ruqtopics_kit.analysis.locales import DATA_DIR
 from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.extras import require
 from ruqtopics_kit.facts.massive import locale_table
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 
@@ -68,7 +69,7 @@ def _urielplus_quietly():
 
 def glottolog_names(iso_codes) -> dict[str, str | None]:
     """The Glottolog name urielplus' bundled tables give each ISO 639-3 code (None when it has none)."""
-    import urielplus
+    urielplus = require("urielplus", "analysis", "recomputing the URIEL+ distances")
 
     tables = Path(urielplus.__file__).parent / "database" / "urielplus_csvs"
     glottocodes = pd.read_csv(tables / "uriel_glottocode_map.csv").set_index("iso_code")["glottocode"]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
+from ruqtopics_kit.core.extras import require
 from ruqtopics_kit.statistics import monotone_trend
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 GENETIC_JITTER = 0.01  # half-width of the horizontal jitter; most languages share genetic distance 1.0
 
@@ -45,7 +49,7 @@ def save(figure: Figure, directory: Path, stem: str) -> list[str]:
 
 
 def _scatter_with_trend(frame: pd.DataFrame, x_exact, x_shown, spearman_row, *, metric: str):
-    figure = Figure(figsize=(10, 6.5))
+    figure = require("matplotlib.figure", "analysis", "the analysis plots").Figure(figsize=(10, 6.5))
     # Fixed margins, room for the legend at the right: every text outside the axes has a bounded length, and
     # matplotlib's constrained layout, which measures them all at each save, took a third of an analysis run.
     figure.subplots_adjust(left=0.07, right=0.8, bottom=0.09, top=0.93)

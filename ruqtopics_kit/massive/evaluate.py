@@ -42,6 +42,7 @@ import pandas as pd
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.extras import MissingExtraError
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.facts.mappings import DEFAULT_MAPPING, Mapping, bundled_mappings, load_mapping
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     progress = not args.pop("no_progress")
     try:
         result = evaluate_model(progress=progress, **args)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, MissingExtraError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print((result.output_dir / RESULTS_MD).read_text(encoding="utf-8"))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit import __version__
+from ruqtopics_kit.core.extras import require
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.statistics import Bootstrap, macro_f1_along, proportion_interval
@@ -129,7 +130,8 @@ def _intervals(frame: pd.DataFrame, metric: str) -> list[str]:
 
 def plot_accuracy(frame: pd.DataFrame, results: MassiveResults, path: Path) -> None:
     """Bars of accuracy per locale, best first, with 95% interval whiskers and the chance level."""
-    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+    # no pyplot: no global state, no GUI backend
+    Figure = require("matplotlib.figure", "analysis", "the MASSIVE accuracy plot").Figure
 
     frame = _by_accuracy(frame)
     chance = 1 / len(results.model["classes_evaluated"])

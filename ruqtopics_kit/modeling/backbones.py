@@ -12,7 +12,6 @@ What transformers would let through is refused with a `ModelLoadError` naming th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ruqtopics_kit.core.errors import KitError
@@ -149,15 +148,16 @@ def _refuse_mismatches(backbone: Backbone, mismatched) -> None:
 
 
 def _from_pretrained(auto_class, backbone: Backbone, **kwargs):
+    from huggingface_hub import is_offline_mode
+
     try:
         return auto_class.from_pretrained(backbone.source, **kwargs)
     except OSError as error:
         detail = " ".join(str(error).split())  # transformers' messages span several lines
         if backbone.is_local:
             raise OSError(f"{backbone.label}: {backbone.source} cannot be loaded ({detail})") from None
-        offline = os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on")
         hint = (f"{backbone.source!r} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set: download "
-                f"it first (`hf download {backbone.source}`) or pass a local directory" if offline else
+                f"it first (`hf download {backbone.source}`) or pass a local directory" if is_offline_mode() else
                 f"could not load {backbone.source!r} from the Hugging Face Hub ({type(error).__name__}: {detail}); "
                 f"check the id, your network and, for a private model, HF_TOKEN")
         raise OSError(f"{backbone.label}: {hint}") from None

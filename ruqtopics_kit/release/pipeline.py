@@ -29,6 +29,7 @@ from pathlib import Path
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.extras import MissingExtraError, require
 from ruqtopics_kit.core.hub import PushError, upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.processes import signals_interrupt
@@ -281,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     stopped by SIGINT or SIGTERM (the running train.py is stopped too)."""
     release = parse_args(argv)
     try:
+        require("matplotlib.figure", "analysis", "the release (its MASSIVE and correlation plots)")  # before training
         with signals_interrupt():
             report = run_release(release)
-    except (ValueError, OSError, PushError, ReleaseError) as error:
+    except (ValueError, OSError, PushError, ReleaseError, MissingExtraError) as error:
         print(f"release: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,6 +1,6 @@
-"""Resumable checkpoints: `OUTPUT_DIR.work/checkpoints/step_N`, each complete or absent.
+"""Resumable checkpoints: `.NAME.work/checkpoints/step_N`, each complete or absent.
 
-Training state lives in the run's work folder, `OUTPUT_DIR.work/` beside the output folder (`work_dir`), never in
+Training state lives in the run's work folder, `.NAME.work/` beside the output folder (`work_dir`), never in
 the output folder itself, which is a Hub model repository that any upload (`hf upload`, `upload_folder`, a git
 push) may publish whole: the checkpoints (pickled optimizer and RNG states, extra weights), the best weights and
 the TensorBoard logs (`runs/`) would otherwise go with it.
@@ -57,9 +57,9 @@ class Progress:
 
 
 def work_dir(output_dir: str | Path) -> Path:
-    """The run's training state: `OUTPUT_DIR.work/` beside OUTPUT_DIR (checkpoints/, runs/ for TensorBoard)."""
+    """The run's training state: `.NAME.work/` beside OUTPUT_DIR (checkpoints/, runs/ for TensorBoard)."""
     output = Path(os.path.abspath(output_dir))
-    return output.with_name(f"{output.name}.work")
+    return output.with_name(f".{output.name}.work")  # hidden, as its lock `.NAME.lock` is
 
 
 def checkpoints_dir(output_dir: str | Path) -> Path:

@@ -164,17 +164,18 @@ class EvaluationOptions:
 class OutputOptions:
     _argument_group_name = "output"
     output_dir: str = option(metavar="DIR", help=(
-        "the run's folder: a Hub model repository when training ends; checkpoints and logs go to OUTPUT_DIR.work/"))
+        "the run's folder: a Hub model repository when training ends; checkpoints and logs go to .NAME.work/ "
+        "beside it (NAME: its name)"))
     overwrite_output_dir: bool = option(False, help="delete an output directory that holds another run or this one")
     checkpointing_steps: int | str | None = option("epoch", metavar="N|epoch|none", help=(
         "save a resumable checkpoint every N optimizer steps, at each epoch's end ('epoch'), or never ('none')"))
     checkpoints_total_limit: int | None = option(1, help="keep only the newest N checkpoints")
     resume_from_checkpoint: str | None = option(None, metavar="DIR|latest", help=(
-        "a checkpoint folder, or 'latest' for the newest in OUTPUT_DIR.work/checkpoints (none yet: start afresh)"))
+        "a checkpoint folder, or 'latest' for the newest in .NAME.work/checkpoints (none yet: start afresh)"))
     logging_steps: int = option(50, help="log the training loss and learning rate every N optimizer steps")
     report_to: str = option("tensorboard", metavar="NAMES", help=(
         "accelerate trackers, comma-separated (tensorboard, wandb, mlflow, ...; one not installed stops the run), "
-        "'all' (every one installed) or 'none'; logs go to OUTPUT_DIR.work/runs"))
+        "'all' (every one installed) or 'none'; logs go to .NAME.work/runs"))
 
 @dataclass(frozen=True, kw_only=True)
 class HubOptions:

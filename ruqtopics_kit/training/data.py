@@ -163,6 +163,10 @@ class LengthGroupedSampler(Sampler[int]):
     batch (per-device batch x processes x accumulation): accelerate deals consecutive per-device batches to
     the processes, so one optimizer step of N processes, or of N accumulated micro-batches, sees the same
     examples as one process with an N times larger batch.
+
+    Not transformers' own LengthGroupedSampler: its order comes from a torch generator's running state (no
+    set_epoch, not saved in accelerate's checkpoints, so a resumed run would not replay the same batches), and it
+    moves only the longest example, not its group, to the front.
     """
 
     def __init__(self, lengths, group_size: int, seed: int):

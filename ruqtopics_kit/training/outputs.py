@@ -6,7 +6,7 @@ The contract (the grid, the release and the finished-run checks read it):
   folder with it is a started run), README.md (model card), test_predictions.parquet (one row per test example: id,
   gold and predicted class ids, probabilities; published so that comparisons between models can be recomputed from
   the Hub) and all_results.json, written last: a folder that has it with this run's options is a finished run.
-- OUTPUT_DIR.work/ beside it holds the training state (`checkpoints.work_dir`): checkpoints/ (optimizer, RNG
+- .NAME.work/ beside it holds the training state (`checkpoints.work_dir`): checkpoints/ (optimizer, RNG
   states, best_model.safetensors) and runs/ (TensorBoard). The log names it. A plain upload of OUTPUT_DIR
   (`hf upload`, `upload_folder`, a git push) publishes no training state; --overwrite-output-dir clears both.
 """

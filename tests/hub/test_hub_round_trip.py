@@ -56,7 +56,8 @@ def publish(release, root: Path) -> FakeHub:
         env.setenv("HF_ENDPOINT", FAKE_ENDPOINT)
         env.setenv("HF_TOKEN", "hf_fake")
         env.setenv("HF_HOME", str(root / "hf_home"))
-        for folder in sorted(path for path in release.layout.hub_dir.iterdir() if path.is_dir()):
+        # every repository folder; the hidden .NAME.work/ folders beside the models hold their training state
+        for folder in sorted(p for p in release.layout.hub_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             repo_type = "dataset" if folder == release.layout.dataset_dir else "model"
             upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type, commit_message="Release")
     return hub
