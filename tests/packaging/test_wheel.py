@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+from ruqtopics_kit.release.layout import ReleaseLayout
+from ruqtopics_kit.training.outputs import TrainingResults
+
 pytestmark = pytest.mark.slow  # builds a wheel and trains one tiny model for an epoch (about 20 s)
 
 # what the build reads, with the checkout's entry points beside it (so that the test sees them stay out)
@@ -103,7 +106,7 @@ def test_the_installed_kit_runs_the_release_outside_the_repository(installed, tm
     result = _run(installed, "-m", "ruqtopics_kit", "release", "--sample", "--output-dir", "out", "--grid", str(config),
                   cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    out = tmp_path / "out"
-    assert (out / "report.md").is_file() and (out / "hub" / "ruqtopics" / "README.md").is_file()
-    assert "test" in json.loads((out / "hub" / CONFIG / "all_results.json").read_text(encoding="utf-8"))
-    assert (out / "massive" / CONFIG / "results.csv").is_file()
+    out = ReleaseLayout(tmp_path / "out")  # the checkout's layout: the installed kit writes the same folder
+    assert out.report.is_file() and (out.dataset_dir / "README.md").is_file()
+    assert TrainingResults.read(out.model_results(CONFIG)).test
+    assert out.massive_results(CONFIG).is_file()

@@ -19,6 +19,7 @@ from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.release import pipeline as release_module
 from ruqtopics_kit.release.pipeline import push_repositories, run_release
 from ruqtopics_kit.release.steps import Steps
+from ruqtopics_kit.training.outputs import TrainingResults
 
 pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) trains two models
 
@@ -42,7 +43,7 @@ def test_every_folder_loads_back(sample_release):
 def test_report_numbers_come_from_the_run(sample_release):
     release, report, _ = sample_release
     text = report.read_text(encoding="utf-8")
-    test = json.loads(release.layout.model_results("tiny-massive_aligned-question").read_text())["test"]
+    test = TrainingResults.read(release.layout.model_results("tiny-massive_aligned-question")).test
     assert f"{test['accuracy']:.4f}" in text
     results = pd.read_csv(release.layout.massive_results("tiny-massive_aligned-question"))
     ru = results.set_index("locale").loc["ru-RU", "accuracy"]
@@ -54,9 +55,9 @@ def test_the_sample_models_learn_and_the_report_says_how_massive_was_encoded(sam
     """The six-class and the multi-label models clear their floors (issue 13); the 76-class single-label floors
     (0.80) are checked by the full `release --sample` run recorded in configs/README.md."""
     release, report, _ = sample_release
-    test = json.loads(release.layout.model_results("tiny-massive_aligned-question").read_text())["test"]
+    test = TrainingResults.read(release.layout.model_results("tiny-massive_aligned-question")).test
     assert test["accuracy"] >= 0.90
-    test = json.loads(release.layout.model_results("tiny-multi_label-question").read_text())["test"]
+    test = TrainingResults.read(release.layout.model_results("tiny-multi_label-question")).test
     assert test["micro_f1"] >= 0.60
     text = report.read_text(encoding="utf-8")
     assert ["`tiny-massive_aligned-question`", "question", "the utterance as the question"] in markdown_rows(text)
