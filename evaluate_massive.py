@@ -1,12 +1,7 @@
-"""Per-locale evaluation of a RuQTopics classifier on MASSIVE; everything lives in `ruqtopics_kit/massive/`
-(the command line in `evaluate.py`).
-
-    python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR [options]
-"""
-
+"""`python evaluate_massive.py ...` in a checkout: the same as `ruqtopics evaluate-massive ...`."""
 import sys
 
-from ruqtopics_kit.massive.evaluate import main
+from ruqtopics_kit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["evaluate-massive", *sys.argv[1:]]))

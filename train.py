@@ -1,11 +1,7 @@
-"""Fine-tune a backbone on RuQTopics: `python train.py --help`, or `accelerate launch train.py ...`.
-
-The output folder becomes a Hub model repository. Everything lives in `ruqtopics_kit/training/`.
-"""
-
+"""`python train.py ...` or `accelerate launch train.py ...` in a checkout: the same as `ruqtopics train ...`."""
 import sys
 
-from ruqtopics_kit.training import main
+from ruqtopics_kit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["train", *sys.argv[1:]]))

@@ -1,8 +1,8 @@
-"""`python -m analysis ...` in a checkout: the same as `ruqtopics analysis ...` (`ruqtopics_kit.analysis`)."""
-
+"""`python -m analysis ...` in a checkout: the same as `ruqtopics analysis ...` (`ruqtopics distances` recomputes
+the cached distances)."""
 import sys
 
-from ruqtopics_kit.analysis.command import main
+from ruqtopics_kit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["analysis", *sys.argv[1:]]))

@@ -55,7 +55,7 @@ def run_grid(args: argparse.Namespace, jobs: int, repeat: int, backbone: Path, d
     """The grid command with `jobs`, timed; its runs' samples and metrics."""
     root = args.workdir / "grids" / f"jobs{jobs}-{repeat}"
     shutil.rmtree(root, ignore_errors=True)
-    command = [sys.executable, "-m", "ruqtopics_kit", "grid", *args.configs, "--output-root", str(root),
+    command = [sys.executable, "-m", "ruqtopics_kit", "grid", *args.configs, "--output-dir", str(root),
                "--jobs", str(jobs), "--", "--backbone", str(backbone), "--dataset", str(dataset),
                "--report-to", "none", *args.train_options]
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}

@@ -167,9 +167,9 @@ class Clock:
 def run_ours(args: argparse.Namespace, mode: str, dataset: Path, model: Path, output: Path, precision: str,
              compiled: bool) -> str:
     """Train with train.py; returns the mixed precision it resolved `precision` to."""
-    from ruqtopics_kit.training import main
+    from ruqtopics_kit.cli import main
 
-    argv = ["--backbone", str(model), "--dataset", str(dataset), "--dataset-config-name", "single_label",
+    argv = ["train", "--backbone", str(model), "--dataset", str(dataset), "--dataset-config-name", "single_label",
             "--text-mode", mode,
             "--max-length", str(MODES[mode]), "--per-device-train-batch-size", str(args.batch_size),
             "--max-train-steps", str(args.steps), "--learning-rate", "2e-5", "--seed", "42",

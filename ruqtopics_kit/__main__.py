@@ -5,4 +5,4 @@ import sys
 from ruqtopics_kit.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(prog="python -m ruqtopics_kit"))
+    sys.exit(main())

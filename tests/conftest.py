@@ -121,11 +121,12 @@ SAMPLE_RELEASE_GRID = ["tiny-massive_aligned-question.yaml", "tiny-multi_label-q
 def sample_release(tmp_path_factory):
     """The README's first command on a two-config grid, run once for the whole session (slow: it trains two
     models). Returns (release, report path, log lines). Tests must not modify its folders."""
-    from ruqtopics_kit.release.pipeline import SAMPLE_GRID, parse_args, run_release
+    from ruqtopics_kit.cli.release import parse_release
+    from ruqtopics_kit.release.pipeline import SAMPLE_GRID, run_release
 
     output = tmp_path_factory.mktemp("release") / "out"
     grid = [str(SAMPLE_GRID / name) for name in SAMPLE_RELEASE_GRID]
-    release = parse_args(["--sample", "--output-dir", str(output), "--grid", *grid, "--org", "acme"])
+    release = parse_release(["--sample", "--output-dir", str(output), "--grid", *grid, "--hub-org", "acme"])
     logs = []
     report = run_release(release, log=logs.append)
     return release, report, logs

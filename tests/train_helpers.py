@@ -26,10 +26,10 @@ def run_train(argv: list[str]) -> int:
     """train.py's main in this process, with accelerate's singletons reset afterwards for the next run."""
     from accelerate.state import AcceleratorState, GradientState
 
-    from ruqtopics_kit.training import main
+    from ruqtopics_kit.cli import main
 
     try:
-        return main(argv)
+        return main(["train", *argv])
     finally:
         AcceleratorState._reset_state(reset_partial_state=True)
         GradientState._reset_state()

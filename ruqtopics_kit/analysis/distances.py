@@ -126,7 +126,7 @@ def write_distances(frame: pd.DataFrame, path: Path = DISTANCES_FILE) -> None:
         "kinds": list(DISTANCE_KINDS),
         "decimals": DECIMALS,
         "language_codes": "ruqtopics_kit/data/massive_locales.csv, column uriel_code",
-        "command": "python -m analysis distances",
+        "command": "ruqtopics distances",
     }
     atomic_write_text(Path(path), frame.to_csv(index_label="locale", lineterminator="\n"))
     atomic_write_text(provenance_path(path), json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")

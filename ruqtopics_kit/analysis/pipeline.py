@@ -30,6 +30,7 @@ from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import json_ready, write_json
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
+from ruqtopics_kit.core.randomness import DEFAULT_SEED
 
 ABSENT_LANGUAGE_TREATMENTS = ("zero", "drop")
 MIN_LOCALES = 3
@@ -44,7 +45,7 @@ class Options:
     sizes: str | os.PathLike | None = None  # a sizes table of your own; None: the shipped data/analysis/wiki_sizes.csv
     allow_missing_locales: bool = False  # accept results for a subset of the 51 MASSIVE 1.0 locales
     n_bootstrap: int = 10_000  # bootstrap resamples for the 95% interval of each Spearman rho
-    seed: int = 0  # seeds the bootstrap and the plot jitter
+    seed: int = DEFAULT_SEED  # seeds the bootstrap and the plot jitter
     overwrite: bool = False  # replace a non-empty output directory
 
     def __post_init__(self):
@@ -277,5 +278,5 @@ def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
     if output_dir.is_dir() and any(output_dir.iterdir()) and not overwrite:
         raise AnalysisInputError(
             f"The output directory {str(output_dir)!r} is not empty. Choose a new directory, or pass "
-            "--overwrite (overwrite=True) to replace it."
+            "--overwrite-output-dir (overwrite=True) to replace it."
         )

@@ -95,7 +95,7 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
     target = Path(target)
     check_output_path(target)
     if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} already exists; pass overwrite=True (--overwrite) to replace it")
+        raise FileExistsError(f"{target} already exists; pass --overwrite-output-dir (overwrite=True) to replace it")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)).absolute()

@@ -44,10 +44,13 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
     values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
-    options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`)
+    options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`), then each long spelling
     for action in parser._actions:  # argparse lists its options nowhere public
-        if action.option_strings and action.dest not in ("help", "config_file"):
+        if action.option_strings and action.dest not in ("help", "config_file", "version"):
             options.setdefault(action.dest, action)
+    for action in parser._actions:  # an old spelling kept as an alias (`org` for `hub_org`) is a key too
+        for flag in action.option_strings if action.dest in options else ():
+            options.setdefault(flag.lstrip("-").replace("-", "_"), action)
     tokens = []
     for key, value in values.items():
         name = str(key).replace("-", "_")
@@ -57,12 +60,13 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
             raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
                                                                     f"; see {parser.prog} --help for the options"))
         if value is not None:
-            tokens += _tokens(path, key, value, options[name])
+            tokens += _tokens(path, key, value, options[name], name)
     return tokens
 
 
-def _tokens(path: Path, key, value, action: argparse.Action) -> list[str]:
-    flag = next(option for option in action.option_strings if option.startswith("--"))
+def _tokens(path: Path, key, value, action: argparse.Action, name: str) -> list[str]:
+    spelled = [option for option in action.option_strings if option.lstrip("-").replace("-", "_") == name]
+    flag = (spelled or [option for option in action.option_strings if option.startswith("--")])[0]
     if _is_switch(action):
         if not isinstance(value, bool):
             raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
@@ -70,7 +74,8 @@ def _tokens(path: Path, key, value, action: argparse.Action) -> list[str]:
             return [flag if value else f"--no-{flag[2:]}"]
         if action.nargs == "?":  # HfArgumentParser's bool: `--flag` alone or `--flag false`
             return [flag, str(value).lower()]
-        return [flag] if value != action.default else []  # store_true / store_false: set only when not the default
+        default = False if action.default is argparse.SUPPRESS else action.default  # an alias has none of its own
+        return [flag] if value != default else []  # store_true / store_false: set only when not the default
     if isinstance(value, list) and action.nargs in ("+", "*"):
         return [flag, *map(str, value)]
     if isinstance(value, (dict, list)):

@@ -3,8 +3,9 @@
 `claim_output_dir(output, inputs)` is the one check all commands run before they write anything: an output
 path that is a file or a symbolic link is refused as it is (never renamed, replaced or followed: the kit replaces
 its output folder as a whole, which would take the user's file, or the folder the link points to, with it); an
-output folder that is, contains or lies inside an input is refused (`--overwrite` replaces the output folder, which
-would delete the input), and the folder is locked for the command's lifetime, so a second run into it stops.
+output folder that is, contains or lies inside an input is refused (`--overwrite-output-dir` replaces the output
+folder, which would delete the input), and the folder is locked for the command's lifetime, so a second run into
+it stops.
 The lock is an OS file lock (`filelock`) on a sibling `.NAME.lock`, removed on exit: the OS releases the lock
 when the process ends, however it ends, so the file a killed run leaves behind never blocks the next one.
 """
@@ -74,8 +75,8 @@ def check_not_input(output: str | Path, inputs: Mapping[str, str | Path | None])
         else:
             continue
         raise OutputDirError(f"the output folder {output} {relation} the input {option} {value}: writing it would "
-                             f"change or delete what this command reads (with --overwrite or not); choose an "
-                             f"output folder outside the inputs")
+                             f"change or delete what this command reads (with --overwrite-output-dir or not); "
+                             f"choose an output folder outside the inputs")
 
 
 def lock_path(output: str | Path) -> Path:

@@ -1,10 +1,12 @@
 """Score a RuQTopics classifier on the MASSIVE scenarios that match RuQTopics classes, locale by locale.
 
-    python evaluate_massive.py --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR
-        [--locales all|ru-RU,en-US,...] [--split test|dev|train] [--mapping NAME|FILE] [--score restricted|full]
-        [--batch-size 64]
-        [--max-length 128] [--bootstrap 10000] [--seed 0] [--device auto|cpu|cuda]
-        [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card] [--config-file FILE.yaml]
+    ruqtopics evaluate-massive --model PATH_OR_ID --massive PATH_OR_ID --output-dir DIR
+        [--locales all|ru-RU,en-US,...] [--massive-split test|dev|train] [--mapping NAME|FILE]
+        [--massive-score restricted|full] [--batch-size 64] [--max-length 128] [--n-resamples 10000] [--seed 42]
+        [--device auto|cpu|cuda] [--dtype auto|float32|bfloat16] [--overwrite-output-dir] [--update-model-card]
+        [--config-file FILE.yaml]
+
+(the command line is `ruqtopics_kit.cli.massive`; `python evaluate_massive.py` in a checkout is the same)
 
 From Python (the release command does this): `evaluate_model(model, massive, output_dir, **options)`, with the
 options of `EvaluationConfig`; it returns the table of results.csv and the content of results.json.
@@ -28,42 +30,34 @@ Everything is written to a temporary folder that becomes `--output-dir` only whe
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.core.atomic import atomic_directory
-from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
-from ruqtopics_kit.core.errors import check_choice
-from ruqtopics_kit.core.extras import MissingExtraError
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
-from ruqtopics_kit.core.processes import skip_exit_collection
-from ruqtopics_kit.facts.mappings import DEFAULT_MAPPING, Mapping, bundled_mappings, load_mapping
+from ruqtopics_kit.facts.mappings import Mapping, bundled_mappings, load_mapping
 from ruqtopics_kit.facts.names import SINGLE_LABEL
-from ruqtopics_kit.massive import SPLITS, MassiveSplit, read_massive
+from ruqtopics_kit.massive import MassiveSplit, read_massive
 from ruqtopics_kit.massive.card import add_massive_results, load_model_card, save_model_card
+from ruqtopics_kit.massive.config import EvaluationConfig
 from ruqtopics_kit.massive.counts import check_counts
 from ruqtopics_kit.massive.inference import (
-    PRECISIONS,
     UNRECORDED_RULE,
     UTTERANCE_RULES,
-    check_precision,
     encode_utterances,
     load_classifier,
     predict_logits,
     resolve_autocast,
     resolve_device,
 )
-from ruqtopics_kit.massive.locales import check_locales, massive_locales
+from ruqtopics_kit.massive.locales import massive_locales
 from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_text_mode
-from ruqtopics_kit.massive.report import RESULTS_MD, MassiveResults, write_results
+from ruqtopics_kit.massive.report import MassiveResults, write_results
 from ruqtopics_kit.massive.scoring import (
     PREDICTIONS_FILE,
     SCORES,
@@ -80,47 +74,6 @@ from ruqtopics_kit.massive.scoring import (
 )
 
 SPLIT_CHOICE = "INFERRED: the paper does not say which MASSIVE partition it scored; test is the kit's choice"
-
-
-@dataclass(frozen=True)
-class EvaluationConfig:
-    model: str  # model folder (train.py output) or Hub model id
-    massive: str  # official archive, its folder, a Hub-copy folder, or a Hub dataset id
-    output_dir: str
-    locales: str | Sequence[str] = "all"  # "all": every locale of the copy; or codes ("ru-RU,en-US" or a list)
-    split: str = "test"  # MASSIVE partition: test | dev | train (test: INFERRED, the paper does not say)
-    mapping: str = DEFAULT_MAPPING  # bundled mapping name or a JSON file
-    score: str = "restricted"  # the main score: argmax over the mapped classes' logits, or over all (`full`)
-    batch_size: int = 64
-    max_length: int = 128  # tokens after truncation; MASSIVE utterances are far shorter
-    bootstrap: int = 10_000  # resamples for the 95% interval of macro-F1 (accuracy's is Clopper-Pearson's)
-    seed: int = 0  # with the locale, seeds each locale's bootstrap
-    device: str = "auto"  # auto (CUDA when available), cpu, cuda, cuda:N
-    dtype: str = "auto"  # autocast: auto (bf16 where native, else float32), float32 or bfloat16
-    overwrite_output_dir: bool = False
-    update_model_card: bool = False  # add per-locale accuracies to the model folder's README.md
-    progress: bool = True
-
-    def __post_init__(self):
-        for name, minimum in (("batch_size", 1), ("max_length", 4), ("bootstrap", 1)):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-        check_precision(self.dtype)
-        check_choice("split", self.split, SPLITS)
-        check_choice("score", self.score, SCORES)
-        self.locale_list  # noqa: B018 - validates the locale codes
-
-    @property
-    def locale_list(self) -> list[str] | None:
-        """The requested locale codes, or None for every locale of the copy."""
-        codes = self.locales.split(",") if isinstance(self.locales, str) else list(self.locales)
-        codes = [code.strip() for code in codes if code.strip()]
-        if codes == ["all"]:
-            return None
-        if not codes:
-            raise ValueError(f"locales must be 'all' or locale codes such as 'ru-RU,en-US'; got {self.locales!r}")
-        return check_locales(codes)
 
 
 @dataclass
@@ -296,62 +249,3 @@ def _metric_descriptions(config: EvaluationConfig, classes: ModelClasses) -> dic
         other = next(score for score in SCORES if score != config.score)
         metrics[f"accuracy{SUFFIX[other]}"] = f"{score_name(other, n_classes, n_logits)}: {rules[other]}"
     return metrics
-
-
-def default_of(option: str):
-    """The default of an `EvaluationConfig` option: what the command line and the release offer too."""
-    return next(spec.default for spec in fields(EvaluationConfig) if spec.name == option)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evaluate_massive.py", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_file_option(parser)
-    parser.add_argument("--model", required=True, help="model folder (train.py output) or Hub model id")
-    parser.add_argument("--massive", required=True,
-                        help="amazon-massive-dataset-1.x.tar.gz, its extracted folder, a folder laid out like a Hub "
-                             "copy, or a Hub dataset id (AmazonScience/massive, mteb/amazon_massive_scenario)")
-    parser.add_argument("--locales", default=default_of("locales"),
-                        help="'all' (every locale of the copy) or a list such as ru-RU,en-US (default: %(default)s)")
-    parser.add_argument("--split", default=default_of("split"), choices=SPLITS,
-                        help="MASSIVE partition (default: %(default)s, INFERRED: the paper does not say)")
-    parser.add_argument("--score", default=default_of("score"), choices=SCORES, help=(
-        "the main score: argmax over the mapped classes' logits (restricted) or over all the model's logits "
-        "(full); the other is reported beside it (default: %(default)s, INFERRED)"))
-    parser.add_argument("--mapping", default=default_of("mapping"),
-                        help=f"scenario-to-class mapping: {', '.join(bundled_mappings())} or a JSON file "
-                             f"(default: %(default)s, INFERRED; see ruqtopics_kit/data/massive_mappings)")
-    parser.add_argument("--batch-size", type=int, default=default_of("batch_size"),
-                        help="utterances per forward pass (default: %(default)s)")
-    parser.add_argument("--max-length", type=int, default=default_of("max_length"),
-                        help="tokens kept per utterance (default: %(default)s)")
-    parser.add_argument("--bootstrap", type=int, default=default_of("bootstrap"),
-                        help="bootstrap resamples for the 95%% macro-F1 interval (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=default_of("seed"), help="bootstrap seed (default: %(default)s)")
-    parser.add_argument("--device", default=default_of("device"),
-                        help="auto (CUDA when available), cpu, cuda or cuda:N (default: %(default)s)")
-    parser.add_argument("--dtype", default=default_of("dtype"), choices=PRECISIONS,
-                        help="autocast precision: auto (bfloat16 where the device computes it natively: a CUDA GPU "
-                             "with bf16, a CPU with AVX512-BF16 or AMX; else float32), float32 (the reference "
-                             "scores, on any machine), or bfloat16")
-    parser.add_argument("--output-dir", required=True, help="folder for the results; written only on success")
-    parser.add_argument("--overwrite-output-dir", action="store_true", help="replace an existing --output-dir")
-    parser.add_argument("--update-model-card", action="store_true",
-                        help="add the per-locale accuracies to the model-index of the model folder's README.md")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    skip_exit_collection()
-    args = vars(parse_with_config_file(build_parser(), sys.argv[1:] if argv is None else argv))
-    progress = not args.pop("no_progress")
-    try:
-        result = evaluate_model(progress=progress, **args)
-    except (ValueError, OSError, MissingExtraError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print((result.output_dir / RESULTS_MD).read_text(encoding="utf-8"))
-    print(f"wrote {result.output_dir}" + (f"; updated {Path(args['model']) / 'README.md'}"
-                                          if args["update_model_card"] else ""))
-    return 0

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.facts.backbones import resolve_backbone
+from ruqtopics_kit.massive.config import check_precision
 from ruqtopics_kit.modeling.backbones import load_tokenizer, load_trained_classifier
 from ruqtopics_kit.modeling.precision import has_native_bf16
 
@@ -35,13 +35,6 @@ def resolve_device(device: str) -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was requested but CUDA is not available; use 'cpu' or 'auto'")
     return resolved
-
-
-PRECISIONS = ("auto", "float32", "bfloat16")
-
-
-def check_precision(precision: str) -> str:
-    return check_choice("dtype", precision, PRECISIONS)
 
 
 def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:

@@ -1,15 +1,15 @@
 """Train over a grid of YAML configs, one process per run, skipping finished runs and resuming others.
 
-    ruqtopics grid configs/paper --output-root runs/
-    ruqtopics grid configs/paper --output-root runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)
-    ruqtopics grid configs/sample/*.yaml --output-root release/hub -- --backbone DIR --dataset DIR
+    ruqtopics grid configs/paper --output-dir runs/
+    ruqtopics grid configs/paper --output-dir runs/ --jobs 4          # four runs at a time (one GPU, or the CPUs)
+    ruqtopics grid configs/sample/*.yaml --output-dir release/hub -- --backbone DIR --dataset DIR
     ruqtopics grid configs/paper --launch "accelerate launch --multi_gpu --num_processes 8"
     ruqtopics grid paper             (configs shipped in the package: `paper`, `paper-deeppavlov`, `sample`)
-    ruqtopics grid paper --seeds 3   (each config with 3 seeds: OUTPUT_ROOT/<config name>[-seed<S>])
+    ruqtopics grid paper --seeds 3   (each config with 3 seeds: OUTPUT_DIR/<config name>[-seed<S>])
 
-Each config trains into OUTPUT_ROOT/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
+Each config trains into OUTPUT_DIR/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
 installed package's train command; python, `accelerate launch` and `torchrun` all take `-m`), and logs to
-OUTPUT_ROOT/<config file name>.log
+OUTPUT_DIR/<config file name>.log
 (appended to, so a resumed run keeps the log of its first part). A run whose folder already holds
 all_results.json with the same options is skipped; a folder holding a started run (its checkpoints, or only its
 training_args.json when it stopped before the first checkpoint) is resumed (`--resume-from-checkpoint latest`,
@@ -40,23 +40,25 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruqtopics_kit.core.output_dir import claim_output_dir
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.processes import (
     run_child,
-    signals_interrupt,
-    skip_exit_collection,
     stop_children,
     threads_per_job,
 )
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
-from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options, run_on_slurm, slurm_options
+from ruqtopics_kit.release.slurm import SlurmOptions, run_on_slurm, slurm_options
 from ruqtopics_kit.training.config import TrainingConfig, parse_args
 from ruqtopics_kit.training.outputs import OutputState, planned_state
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
 BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
 Seeds = int | tuple[int, ...]  # a number of seeds, or the seeds themselves
+
+
+class GridError(KitError, RuntimeError):
+    """Some runs of the grid failed; their logs say why, and running the grid again resumes them."""
 
 
 @dataclass(frozen=True)
@@ -235,44 +237,6 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join("    " + line for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def main(argv: list[str] | None = None) -> int:
-    skip_exit_collection()
-    argv = sys.argv[1:] if argv is None else list(argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    own = argv[:argv.index("--")] if "--" in argv else argv
-    parser = argparse.ArgumentParser(prog="ruqtopics grid", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("configs", nargs="+", help="YAML configs: files, folders, glob patterns, or `sample`, "
-                                                   "`paper`, `paper-deeppavlov` for the configs shipped with the kit")
-    parser.add_argument("--output-root", type=Path, default=Path("runs"),
-                        help="each run trains into OUTPUT_ROOT/<config name> (default: runs)")
-    add_parallel_options(parser)
-    add_seeds_option(parser)
-    parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
-    add_slurm_options(parser)
-    args = parser.parse_args(own)
-    try:
-        config_files = expand(args.configs)
-        runs = plan(config_files, args.output_root, extra, args.launch, seeds=args.seeds)
-        devices, slurm = executor_options(args)
-    except (FileNotFoundError, ValueError) as error:
-        parser.error(str(error))
-    try:
-        with signals_interrupt(), claim_output_dir(args.output_root, {str(path): path for path in config_files}):
-            failed = run_grid(runs, jobs=args.jobs, dry_run=args.dry_run, devices=devices, slurm=slurm)
-    except OSError as error:  # the output root overlaps a config, or another grid runs into it
-        print(f"ruqtopics grid: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        stopped = "its SLURM jobs were cancelled" if slurm else "the running train.py processes were stopped too"
-        print(f"ruqtopics grid: stopped ({stopped}); rerun to resume", file=sys.stderr)
-        return 130
-    if failed:
-        print(f"{len(failed)} of {len(runs)} runs failed: {', '.join(run.label for run in failed)}",
-              file=sys.stderr)
-    return 1 if failed else 0
-
-
 def add_parallel_options(parser: argparse.ArgumentParser) -> None:
     """--launch, --jobs, --gpus and --gpus-per-run (the grid's and the release's training step's)."""
     parser.add_argument("--launch", default="python",
@@ -303,6 +267,3 @@ def _positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer; got {value!r}")
     return int(value)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

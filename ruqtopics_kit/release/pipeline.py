@@ -1,8 +1,8 @@
 """The end-to-end release: raw data to Hub-ready dataset and model repositories and a report.
 
-    python -m ruqtopics_kit release --sample --output-dir release
-    python -m ruqtopics_kit release --data-dir RAW --massive MASSIVE --grid configs/paper --output-dir DIR \
-        [--push --org ORG] [--config-file FILE.yaml]
+    ruqtopics release --sample --output-dir release
+    ruqtopics release --data-dir RAW --massive MASSIVE --grid configs/paper --output-dir DIR \
+        [--push-to-hub --hub-org ORG] [--config-file FILE.yaml]
 
 Steps, each skipped when it already finished with the same inputs (see `steps.py`), so a rerun after a
 crash continues where it stopped; an interrupted training run resumes from its last checkpoint:
@@ -16,45 +16,34 @@ crash continues where it stopped; an interrupted training run resumes from its l
 5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
 6. link the cards (the dataset card lists the models) and write `DIR/report.md`;
 7. recompute the paper's claims from these files: `DIR/claims.json` and the report's "Paper claims" section;
-8. with `--push`, upload every repository folder.
+8. with `--push-to-hub`, upload every repository folder.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruqtopics_kit import __version__
-from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import KitError
-from ruqtopics_kit.core.extras import MissingExtraError, require
-from ruqtopics_kit.core.hub import PushError, upload_folder
+from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.core.processes import signals_interrupt
+from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset.export import SYNTHETIC_PUSH_REFUSED, export_dataset, is_synthetic_source, link_models
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.facts.names import DATASET_NAME, DEFAULT_ORG, SYNTHETIC_TAG
-from ruqtopics_kit.massive import SPLITS
-from ruqtopics_kit.massive.evaluate import default_of
-from ruqtopics_kit.massive.scoring import SCORES
 from ruqtopics_kit.release.claims import write_claims
 from ruqtopics_kit.release.devices import DeviceSlots
 from ruqtopics_kit.release.grid import (
     GridRun,
     Seeds,
-    add_parallel_options,
-    add_seeds_option,
-    executor_options,
-    expand,
     plan,
     run_grid,
 )
 from ruqtopics_kit.release.layout import STATE_DIR, ReleaseLayout
 from ruqtopics_kit.release.report import write_report
-from ruqtopics_kit.release.slurm import SlurmOptions, add_slurm_options
+from ruqtopics_kit.release.slurm import SlurmOptions
 from ruqtopics_kit.release.steps import Steps, fingerprint_files
 from ruqtopics_kit.training.outputs import RESULTS_FILE
 
@@ -81,7 +70,9 @@ class Release:
     sample: bool = False
     license: str = "unknown"  # the dataset card's licence id (export --license)
     backbone: str | None = None  # overrides every config's backbone (the sample uses the tiny one)
-    massive_options: dict = field(default_factory=dict)
+    private: bool = False  # create the Hub repositories as private
+    massive_options: dict = field(default_factory=dict)  # evaluate_model's protocol options (cli.massive)
+    analysis_options: dict = field(default_factory=dict)  # the analysis' (cli.analysis); its seed is the claims'
     launch: str = "python"  # what runs each training (grid --launch)
     jobs: int = 1  # configs trained at once (grid --jobs)
     devices: DeviceSlots | None = None  # the GPUs of each of those runs (grid --gpus, --gpus-per-run)
@@ -141,11 +132,11 @@ def _run_steps(release: Release, log) -> Path:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
         models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name),
                                  outputs=[layout.massive_results(name)])
-        steps.run(f"analysis/{name}", {"evaluation": models[name]}, lambda: _analyse(release, name),
-                  outputs=[layout.analysis_dir(name)])
+        steps.run(f"analysis/{name}", {"evaluation": models[name], "options": release.analysis_options},
+                  lambda: _analyse(release, name), outputs=[layout.analysis_dir(name)])
     link_models(layout.dataset_dir, [release.repo_id(name) for name in models])
     report = write_report(release, list(models), evaluated)
-    write_claims(release.output_dir)
+    write_claims(release.output_dir, seed=release.analysis_options.get("seed", DEFAULT_SEED))
     log(f"report: {report}")
     if release.push:
         push_repositories(release, list(models), steps, log)
@@ -153,15 +144,15 @@ def _run_steps(release: Release, log) -> Path:
 
 
 def push_repositories(release: Release, models: list[str], steps: Steps, log) -> None:
-    """`--push`: upload the dataset and every model repository, each a resumable step; a folder whose card is
+    """`--push-to-hub`: upload the dataset and every model repository, each a resumable step; a folder whose card is
     tagged as the synthetic sample is refused (core.hub.upload_folder)."""
     layout = release.layout
     for folder in [layout.dataset_dir] + [layout.model_dir(name) for name in models]:
         repo_type = "dataset" if folder == layout.dataset_dir else "model"
         steps.run(f"push/{folder.name}", {"files": fingerprint_files([folder]), "org": release.org},
                   lambda: log(upload_folder(folder, release.repo_id(folder.name), repo_type=repo_type,
-                                            refuse_tag=SYNTHETIC_TAG,
-                                            commit_message="Release (python -m ruqtopics_kit release)")))
+                                            private=release.private, refuse_tag=SYNTHETIC_TAG,
+                                            commit_message="Release (ruqtopics release)")))
 
 
 def _build_sample_backbone(data_dir: Path, output: Path) -> None:
@@ -208,88 +199,7 @@ def _analyse(release: Release, name: str) -> None:
     output = layout.analysis_dir(name)
     try:
         analysis.run(layout.massive_results(name), output,
-                     overwrite=True, allow_missing_locales=release.sample)
+                     overwrite=True, allow_missing_locales=release.sample, **release.analysis_options)
     except analysis.AnalysisInputError as reason:
         with atomic_directory(output, overwrite=True) as staging:
             (staging / layout.not_computed(name).name).write_text(f"{reason}\n", encoding="utf-8")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ruqtopics release", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_file_option(parser)
-    parser.add_argument("--sample", action="store_true",
-                        help="use the bundled synthetic sample, the bundled MASSIVE sample, configs/sample and a "
-                             "tiny backbone built on the fly (the README's first command)")
-    parser.add_argument("--data-dir", type=Path, help="raw RuQTopics data (canonical JSON Lines or DeepPavlov TSV)")
-    parser.add_argument("--massive", help="MASSIVE: official archive or folder, a Hub copy's folder, or a Hub id")
-    parser.add_argument("--grid", nargs="+",
-                        help="training configs: YAML files, folders of them, glob patterns, or `paper`, "
-                             "`paper-deeppavlov`, `sample` for the configs shipped with the kit (default with "
-                             "--sample: sample)")
-    parser.add_argument("--backbone", help="use this backbone for every config (a Hub id or local folder)")
-    parser.add_argument("--output-dir", type=Path, required=True, help="where the repositories and report go")
-    parser.add_argument("--push", action="store_true", help="upload every repository folder to the Hub")
-    parser.add_argument("--org", default=DEFAULT_ORG, help=(
-        "Hub organisation or user of the repositories: every card's ids and loading code use it, pushed or not"))
-    parser.add_argument("--license", default="unknown", metavar="ID", help=(
-        "licence id of the dataset for its card (see `ruqtopics export --help`; default: unknown, explained in the "
-        "card). Model cards take their backbone's licence from the registry"))
-    parser.add_argument("--locales", default=default_of("locales"),
-                        help="MASSIVE locales to evaluate (default: %(default)s)")
-    parser.add_argument("--mapping", default=default_of("mapping"), help=(
-        "MASSIVE scenario mapping: a bundled name or a JSON file (default: %(default)s, INFERRED; see "
-        "`evaluate-massive --help`)"))
-    parser.add_argument("--massive-split", default=default_of("split"), choices=SPLITS,
-                        help="MASSIVE partition to score (default: %(default)s, INFERRED: the paper does not say)")
-    parser.add_argument("--massive-score", default=default_of("score"), choices=SCORES, help=(
-        "the main MASSIVE score: argmax over the mapped classes' logits (restricted) or over all logits (full); "
-        "the other is reported beside it (default: %(default)s, INFERRED)"))
-    add_parallel_options(parser)
-    add_seeds_option(parser)
-    add_slurm_options(parser, wait_option=False)
-    return parser
-
-
-def parse_args(argv: list[str] | None = None) -> Release:
-    parser = build_parser()
-    args = parse_with_config_file(parser, sys.argv[1:] if argv is None else argv)
-    if args.sample:
-        args.data_dir = args.data_dir or SAMPLE_DATA
-        args.massive = args.massive or str(SAMPLE_MASSIVE)
-        args.grid = args.grid or ["sample"]
-    missing = [flag for flag, value in (("--data-dir", args.data_dir), ("--massive", args.massive),
-                                        ("--grid", args.grid)) if not value]
-    if missing:
-        parser.error(f"{', '.join(missing)} required (or --sample for the bundled sample)")
-    try:
-        grid = expand(args.grid)
-    except FileNotFoundError as error:
-        parser.error(f"--grid: {error}")
-    try:
-        devices, slurm = executor_options(args)
-    except ValueError as error:
-        parser.error(str(error))
-    return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
-                   org=args.org, push=args.push, sample=args.sample, license=args.license, backbone=args.backbone,
-                   massive_options={"locales": args.locales, "mapping": args.mapping, "split": args.massive_split,
-                                    "score": args.massive_score}, launch=args.launch, jobs=args.jobs,
-                   devices=devices, seeds=args.seeds, slurm=slurm)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Exit status 0 when done; 1 with one line on stderr when a step failed (rerunning continues); 130 when
-    stopped by SIGINT or SIGTERM (the running train.py is stopped too)."""
-    release = parse_args(argv)
-    try:
-        require("matplotlib.figure", "analysis", "the release (its MASSIVE and correlation plots)")  # before training
-        with signals_interrupt():
-            report = run_release(release)
-    except (ValueError, OSError, PushError, ReleaseError, MissingExtraError) as error:
-        print(f"release: error: {error}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("release: stopped; rerun the same command to continue where it stopped", file=sys.stderr)
-        return 130
-    print(f"\nDone. The report is at {report}")
-    return 0

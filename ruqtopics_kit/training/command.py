@@ -8,32 +8,33 @@ else is answered fast. The run itself is `loop.train`, which checks the folder a
 from __future__ import annotations
 
 import os
-import sys
 
+from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.core.output_dir import check_not_input, lock_path
-from ruqtopics_kit.core.processes import skip_exit_collection
-from ruqtopics_kit.training.config import parse_args, resolve_batch
+from ruqtopics_kit.training.config import TrainingConfig, resolve_batch
 from ruqtopics_kit.training.outputs import inspect_output_dir
 from ruqtopics_kit.training.trackers import check_trackers
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Exit status 0 when trained (or already finished), 2 for a problem found before training, 1 for a fault
-    during it (a failed write names the file; a failed upload leaves the folder to retry)."""
-    skip_exit_collection()
-    config = parse_args(argv)
-    try:
-        config = resolve_batch(config, launched_processes())
-        check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
-        refuse_synthetic_push(config)
-        if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
-            inspect_output_dir(config)
-        check_trackers(config.report_to)  # imports accelerate (and torch), which training needs next anyway
-    except (ValueError, OSError) as error:
-        return failed(error, status=2)
-    from ruqtopics_kit.training.loop import train
+def check_before_training(config: TrainingConfig) -> TrainingConfig:
+    """The config with its batch resolved for the launched processes, once the output folder is known to be no
+    input and to hold nothing but this run (or another run's, with --overwrite-output-dir), a push is known not to
+    publish the synthetic sample, and the trackers are installed; a named error otherwise."""
+    config = option_checked(resolve_batch, config, launched_processes())
+    check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+    refuse_synthetic_push(config)
+    if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
+        inspect_output_dir(config)
+    option_checked(check_trackers, config.report_to)  # imports accelerate (and torch), which training needs next
+    return config
 
-    return train(config, failed)
+
+def option_checked(check, *args):
+    """`check(*args)`, whose ValueError is about an option's value: a usage error."""
+    try:
+        return check(*args)
+    except ValueError as error:
+        raise InvalidParameterError(str(error)) from None
 
 
 def refuse_synthetic_push(config) -> None:
@@ -50,8 +51,3 @@ def launched_processes() -> int:
     """The processes of this run, as torchrun and `accelerate launch` tell each of them (WORLD_SIZE), read before
     accelerate is imported; `loop.setup` checks the total batch against accelerate's own count."""
     return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def failed(error: Exception, status: int) -> int:
-    print(f"train.py: error: {error}", file=sys.stderr)
-    return status

@@ -22,6 +22,7 @@ from transformers.hf_argparser import HfArg, HfArgumentParser
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import portable_path
+from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, is_multi_label
 
@@ -132,7 +133,7 @@ class OptimisationOptions:
     num_train_epochs: int = option(3, help="epochs over the training split")
     max_train_steps: int | None = option(None, metavar="N",
                                          help="optimizer steps in total; overrides --num-train-epochs")
-    seed: int = option(42, help="seed of the head's initialisation, dropout and the batch order")
+    seed: int = option(DEFAULT_SEED, help="seed of the head's initialisation, dropout and the batch order")
     mixed_precision: str = option("auto", choices=MIXED_PRECISION, help=(
         "auto: what `accelerate launch`/its config says, else bf16 where the device computes it natively (a GPU "
         "with bf16, a CPU with AVX512-BF16 or AMX), else no"))
@@ -353,10 +354,11 @@ class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return action.help if action.default is None else super()._get_help_string(action)
 
 
-def build_parser() -> HfArgumentParser:
+def build_parser(prog: str = "ruqtopics train", **_) -> HfArgumentParser:
+    """train's parser (`**_`: the description and formatter the kit's other commands take are its own here)."""
     parser = HfArgumentParser(
-        OPTION_GROUPS, prog="train.py", allow_abbrev=False, formatter_class=DefaultsHelpFormatter, description=(
-            "Fine-tune a backbone on RuQTopics with accelerate (`python train.py ...` or "
+        OPTION_GROUPS, prog=prog, allow_abbrev=False, formatter_class=DefaultsHelpFormatter, description=(
+            "Fine-tune a backbone on RuQTopics with accelerate (`ruqtopics train ...`, `python train.py ...` or "
             "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "
             "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
         epilog="Every option can also be set in --config-file; the command line wins.")

@@ -15,15 +15,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Callable
 
 import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from tqdm.auto import tqdm
 
-from ruqtopics_kit.core.atomic import WriteError
-from ruqtopics_kit.core.hub import PushError
 from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.dataset.text_modes import TEXT_MODE_KEY
 from ruqtopics_kit.training.card import TrainedModel, build_model_card, dataset_repo_id
@@ -43,38 +40,30 @@ from ruqtopics_kit.training.session import Session, configure_logging, make_acce
 logger = get_logger(__name__)
 
 
-def train(config: TrainingConfig, failed: Callable[[Exception, int], int]) -> int:
-    """train.py's run once `command.main` has parsed its options and checked that the output folder is no input:
-    the same exit statuses. The folder's contents are checked again here, under its lock. `failed(error, status)`
-    is the command's report of a fault (it prints the error and returns the status): passed in, so that the loop
-    does not import its command back."""
+def train(config: TrainingConfig) -> int:
+    """train.py's run once its options are parsed and `command.check_before_training` passed; a fault is raised
+    for the command's wrapper to report (`ruqtopics_kit.cli`). The folder's contents are checked again here,
+    under its lock."""
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
     session, stop = None, StopRequest()
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(stop.listening())
-            try:
-                check_launch(accelerator.num_processes)
-                if accelerator.is_main_process:  # one run per output folder
-                    stack.enter_context(output_lock(config.output_dir))
-                state = inspect_output_dir(config)
-                if state is OutputState.FINISHED:
-                    logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
-                    if config.push_to_hub and accelerator.is_main_process:
-                        logger.info(f"uploaded: {publish(config)}")
-                    return 0
-                session = setup(config, accelerator)
-                session.stop = stop
-            except (ValueError, OSError) as error:
-                return failed(error, status=2)
-            except PushError as error:
-                return failed(error, status=1)
+            check_launch(accelerator.num_processes)
+            if accelerator.is_main_process:  # one run per output folder
+                stack.enter_context(output_lock(config.output_dir))
+            state = inspect_output_dir(config)
+            if state is OutputState.FINISHED:
+                logger.info(f"{config.output_dir} already holds this finished run: nothing to train")
+                if config.push_to_hub and accelerator.is_main_process:
+                    logger.info(f"uploaded: {publish(config)}")
+                return 0
+            session = setup(config, accelerator)
+            session.stop = stop
             try:
                 train_loop(session)
                 finish(session)
-            except (WriteError, PushError) as error:
-                return failed(error, status=1)
             except StopRequested:
                 logger.info(f"{stop.signal or 'a stop signal to another process'}: stopped at optimizer step "
                             f"{session.progress.completed_steps}, its checkpoint saved; --resume-from-checkpoint "

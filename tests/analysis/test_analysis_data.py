@@ -6,7 +6,7 @@ from importlib.metadata import version
 import pandas as pd
 import pytest
 
-from ruqtopics_kit.analysis import command as cli
+from ruqtopics_kit import cli
 from ruqtopics_kit.analysis.distances import (
     DISTANCE_KINDS,
     DISTANCES_FILE,
@@ -106,9 +106,11 @@ def test_recomputing_reproduces_the_cache(recomputed):
 
 
 def test_distances_command_writes_cache_and_provenance(recomputed, tmp_path, monkeypatch):
-    monkeypatch.setattr(cli, "compute_distances", lambda: recomputed)
+    from ruqtopics_kit.analysis import distances
+
+    monkeypatch.setattr(distances, "compute_distances", lambda: recomputed)
     target = tmp_path / "d.csv"
-    assert cli.main(["distances", "--output", str(target)]) == 0
+    assert cli.main(["distances", "--output-file", str(target)]) == 0
     assert load_distances(target).equals(recomputed[list(DISTANCE_KINDS)])
     assert load_provenance(target)["version"] == version("urielplus")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "d.provenance.json"]

@@ -1,33 +1,187 @@
-"""The `ruqtopics` console command: one entry point that lists and runs every command of the kit."""
+"""The `ruqtopics` console command: one table of commands, one dialect of options, one wrapper for faults.
 
+Every command's parser is walked: an option concept spelled two ways (visible), a shared option missing where its
+concept applies, a seed default other than the kit's, or an old spelling shown in --help fails here.
+"""
+
+import argparse
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 
-from ruqtopics_kit.cli import COMMANDS, main
+from ruqtopics_kit import cli
+from ruqtopics_kit.cli.command import Command
+from ruqtopics_kit.cli.options import DeprecatedAlias
+from ruqtopics_kit.core.errors import InvalidParameterError, KitError
+from ruqtopics_kit.core.randomness import DEFAULT_SEED
+
+NAMES = [command.name for command in cli.COMMANDS]
+# concept -> its one visible spelling per command, and the spellings it must not have (old ones or other styles)
+CONCEPTS = {
+    "output folder": ({"--output-dir", "--output-file"}, {"--output", "--output-root", "--out"}),
+    "overwrite": ({"--overwrite-output-dir"}, {"--overwrite", "--force"}),
+    "push": ({"--push-to-hub"}, {"--push", "--upload"}),
+    "hub id": ({"--hub-model-id", "--hub-dataset-id", "--hub-org"}, {"--repo-id", "--org"}),
+    "private": ({"--hub-private"}, {"--private", "--hub-private-repo"}),
+    "resamples": ({"--n-resamples"}, {"--bootstrap", "--n-bootstrap", "--resamples"}),
+    "massive split": ({"--massive-split"}, {"--split"}),
+    "massive score": ({"--massive-score"}, {"--score"}),
+}
+RESUMING = {"grid", "release"}  # their output folder is continued, never overwritten
+RAW_READERS = {"prepare", "export"}
+
+
+def visible_options(name: str) -> dict[str, argparse.Action]:
+    """Every option shown in --help, `--a_b` read as `--a-b` (HfArgumentParser gives train's options both forms,
+    as transformers' example scripts have them)."""
+    parser = cli.registry.command_named(name).parser()
+    return {flag.replace("_", "-"): action for action in parser._actions if action.help != argparse.SUPPRESS
+            for flag in action.option_strings}
 
 
 def test_help_lists_every_command(capsys):
-    assert main(["--help"]) == 0
+    assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    for name in ("prepare", "export", "train", "evaluate-massive", "analysis", "grid", "release", "claims"):
-        assert f"  {name} " in out
+    assert out.startswith("usage: ruqtopics COMMAND")
+    for name in ("prepare", "export", "train", "evaluate-massive", "analysis", "distances", "grid", "release",
+                 "claims"):
+        assert f"\n  {name} " in out
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_each_command_has_its_own_help(command, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main([command, "--help"])
-    assert exit_info.value.code == 0
-    assert "--output" in capsys.readouterr().out  # every command writes somewhere it is told
+def test_no_command_is_a_usage_error_on_stderr(capsys):
+    assert cli.main([]) == 2
+    captured = capsys.readouterr()
+    assert not captured.out and captured.err.startswith("usage: ruqtopics COMMAND")
 
 
 def test_an_unknown_command_is_named(capsys):
-    assert main(["trian"]) == 2
-    assert "unknown command 'trian'" in capsys.readouterr().err
+    assert cli.main(["trian"]) == 2
+    assert "ruqtopics: error: unknown command 'trian'" in capsys.readouterr().err
 
 
-def test_python_dash_m_runs_the_same_command():
-    done = subprocess.run([sys.executable, "-m", "ruqtopics_kit", "--help"], capture_output=True, text=True)
-    assert done.returncode == 0 and "evaluate-massive" in done.stdout
+@pytest.mark.parametrize("name", NAMES)
+def test_each_command_has_its_own_help_and_version(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([name, "--help"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: ruqtopics {name} ")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([name, "--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out == f"ruqtopics {name} {version('ruqtopics-kit')}\n"
+
+
+def test_the_version_is_the_installed_one(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"ruqtopics {version('ruqtopics-kit')}\n"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_spelling_per_concept(name):
+    options = visible_options(name)
+    for concept, (spellings, others) in CONCEPTS.items():
+        assert not set(options) & others, f"{name}: {concept} spelled {sorted(set(options) & others)}"
+        assert len(set(options) & spellings) <= 1, f"{name}: {concept} spelled {sorted(set(options) & spellings)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shared_options_where_their_concept_applies(name):
+    options = visible_options(name)
+    assert {"--config-file", "--version", "--help"} <= set(options), name
+    if "--output-dir" in options and name not in RESUMING:
+        assert "--overwrite-output-dir" in options, name
+    if "--push-to-hub" in options:
+        assert {"--hub-private", "--license"} <= set(options), name
+        assert set(options) & CONCEPTS["hub id"][0], name
+    if "--n-resamples" in options or "--seed" in options:
+        assert {"--n-resamples", "--seed"} <= set(options) or name == "train", name
+        assert options["--seed"].default == DEFAULT_SEED, f"{name}: --seed defaults to {options['--seed'].default}"
+    if name in RAW_READERS:
+        assert "--on-bad-record" in options, name
+
+
+def test_the_release_passes_the_protocol_options_on_to_its_steps():
+    release = set(visible_options("release"))
+    protocol = {"--locales", "--massive-split", "--mapping", "--massive-score", "--n-resamples", "--seed",
+                "--size-proxy", "--exponent", "--absent-languages", "--metric"}
+    assert protocol <= release, protocol - release
+    assert protocol - {"--size-proxy", "--exponent", "--absent-languages", "--metric"} <= set(
+        visible_options("evaluate-massive"))
+    assert protocol - {"--locales", "--massive-split", "--mapping", "--massive-score"} <= set(
+        visible_options("analysis"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_old_spellings_are_hidden_aliases(name):
+    parser = cli.registry.command_named(name).parser()
+    for action in parser._actions:
+        if isinstance(action, DeprecatedAlias):
+            assert action.help == argparse.SUPPRESS
+            assert any(other.dest == action.dest and other.option_strings[0] == action.canonical
+                       for other in parser._actions if other is not action)
+
+
+def test_an_old_spelling_works_and_says_which_to_use(capsys):
+    parser = cli.registry.command_named("export").parser()
+    args = parser.parse_args(["--data-dir", "d", "--output-dir", "o", "--overwrite", "--push", "--repo-id", "a/b"])
+    assert args.overwrite_output_dir and args.push_to_hub and args.hub_dataset_id == "a/b"
+    notes = capsys.readouterr().err.splitlines()
+    assert notes == [f"ruqtopics export: note: {old} is deprecated and will be removed; use {new}"
+                     for old, new in (("--overwrite", "--overwrite-output-dir"), ("--push", "--push-to-hub"),
+                                      ("--repo-id", "--hub-dataset-id"))]
+
+
+def failing(error: BaseException) -> Command:
+    def run(args):
+        raise error
+    return Command("probe", "a probe", lambda parser: None, run)
+
+
+@pytest.mark.parametrize("error, status", [(KitError("the input x is bad"), 1), (OSError("disk full"), 1),
+                                           (KeyboardInterrupt(), 130)])
+def test_the_wrapper_turns_each_fault_into_one_line_and_a_status(error, status, capsys):
+    assert failing(error)([]) == status
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ruqtopics probe: ") and "Traceback" not in err
+
+
+def test_a_refused_option_value_is_a_usage_error_in_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        failing(InvalidParameterError("--x must be positive; got -1"))([])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "ruqtopics probe: error: --x must be positive; got -1\n"
+
+
+def output_folder_in_use(name, tmp_path) -> list[str]:
+    inputs = {"prepare": ["--dump", str(tmp_path / "dump.jsonl")], "export": ["--data-dir", str(tmp_path)],
+              "train": ["--backbone", "bert", "--dataset", "data"],
+              "evaluate-massive": ["--model", "m", "--massive", "x"],
+              "analysis": ["--results", str(tmp_path / "results.csv")], "release": ["--sample"]}[name]
+    return [name, *inputs, "--output-dir", str(tmp_path / "out")]
+
+
+@pytest.mark.parametrize("name", ["prepare", "export", "train", "evaluate-massive", "analysis", "release"])
+def test_an_output_folder_that_holds_other_files_is_the_same_fault_everywhere(name, tmp_path, capsys):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "notes.txt").write_text("the user's", encoding="utf-8")
+    assert cli.main(output_folder_in_use(name, tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"ruqtopics {name}: error: ") and err.count("\n") == 1, err
+    assert (tmp_path / "out" / "notes.txt").read_text(encoding="utf-8") == "the user's"
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    probe = ("import sys\nfrom ruqtopics_kit.cli import main\nmain(['--help'])\n"
+             "print(sorted(name for name in ('torch', 'transformers', 'datasets') if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("entry", [["-m", "ruqtopics_kit"], ["ruqtopics.py"], ["train.py"], ["evaluate_massive.py"],
+                                   ["-m", "analysis"]])
+def test_the_checkout_scripts_run_the_same_commands(entry):
+    from conftest import ROOT
+
+    done = subprocess.run([sys.executable, *entry, "--version"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("ruqtopics "), done.stderr[-2000:]

@@ -57,8 +57,10 @@ def test_one_citation_everywhere():
 
 
 def test_every_command_with_many_options_reads_the_same_yaml_config_files(tmp_path, capsys):
-    from ruqtopics_kit.massive.evaluate import build_parser as evaluation_parser
-    from ruqtopics_kit.release.pipeline import parse_args as release_args
+    from ruqtopics_kit.cli.massive import EVALUATE_MASSIVE
+    from ruqtopics_kit.cli.release import parse_release as release_args
+
+    evaluation_parser = EVALUATE_MASSIVE.parser
 
     evaluation = tmp_path / "evaluation.yaml"
     evaluation.write_text("model: m\nmassive: x\noutput-dir: o\nbatch_size: 8\nupdate-model-card: true\n"
@@ -68,9 +70,10 @@ def test_every_command_with_many_options_reads_the_same_yaml_config_files(tmp_pa
     assert options.locales == "all" and not hasattr(options, "config_file")
     release = tmp_path / "release.yaml"
     release.write_text(f"sample: true\ngrid: [{ROOT / 'configs/sample/tiny-single_label-question.yaml'}]\n"
-                       f"output_dir: {tmp_path / 'out'}\norg: acme\n", encoding="utf-8")
-    planned = release_args(["--config-file", str(release), "--org", "other"])
-    assert planned.sample and planned.org == "other" and [p.name for p in planned.grid] == [
+                       f"output_dir: {tmp_path / 'out'}\norg: acme\nhub-private: true\n", encoding="utf-8")
+    planned = release_args(["--config-file", str(release), "--hub-org", "other"])
+    assert "--org is deprecated and will be removed; use --hub-org" in capsys.readouterr().err  # the file's key
+    assert planned.sample and planned.org == "other" and planned.private and [p.name for p in planned.grid] == [
         "tiny-single_label-question.yaml"]
     evaluation.write_text("model: m\nbach_size: 8\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:

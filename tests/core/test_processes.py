@@ -10,11 +10,7 @@ import pytest
 from conftest import ROOT
 
 from ruqtopics_kit import cli
-from ruqtopics_kit.analysis.command import main as analysis_main
 from ruqtopics_kit.core import processes
-from ruqtopics_kit.massive.evaluate import main as evaluate_massive_main
-from ruqtopics_kit.release.grid import main as grid_main
-from ruqtopics_kit.training import main as train_main
 
 EXIT_PROBE = """
 import atexit, gc
@@ -32,15 +28,14 @@ def test_the_objects_are_frozen_after_the_other_exit_functions_once_per_process(
     assert done.stdout.split("\n")[:2] == ["registered: 1", "frozen at exit: True"]
 
 
-@pytest.mark.parametrize("main", [cli.main, train_main, evaluate_massive_main, grid_main, analysis_main],
-                         ids=["ruqtopics", "train.py", "evaluate_massive.py", "grid", "analysis"])
-def test_every_command_skips_the_collection_at_exit(main, monkeypatch, capsys):
+@pytest.mark.parametrize("command", [command.name for command in cli.COMMANDS])
+def test_every_command_skips_the_collection_at_exit(command, monkeypatch, capsys):
     registered = []
     monkeypatch.setattr(processes, "atexit", SimpleNamespace(register=registered.append))  # this module's only
     processes.skip_exit_collection.cache_clear()
     try:
         with contextlib.suppress(SystemExit):  # argparse's --help exits; the kit's own usage returns 0
-            main(["--help"])
+            cli.main([command, "--help"])
     finally:
         processes.skip_exit_collection.cache_clear()  # this process registers again at its next command
     assert registered == [gc.freeze]

@@ -302,7 +302,8 @@ def test_export_refuses_to_overwrite_unless_asked(tmp_path, capsys):
     (out / "marker").write_text("old")
     assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(out)]) == 1
     assert "already exists" in capsys.readouterr().err and (out / "marker").exists()
-    assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(out), "--overwrite"]) == 0
+    assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(out),
+                           "--overwrite-output-dir"]) == 0
     assert not (out / "marker").exists() and (out / "README.md").exists()
 
 
@@ -318,17 +319,17 @@ def test_push_uploads_the_repository_through_huggingface_hub(tmp_path, fake_hub,
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.fake")
     monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token_123")
     out = tmp_path / "out"
-    args = ["export", "--data-dir", str(raw_dir(tmp_path)), "--output-dir", str(out), "--push",
-            "--repo-id", "org/ruqtopics"]
+    args = ["export", "--data-dir", str(raw_dir(tmp_path)), "--output-dir", str(out), "--push-to-hub",
+            "--hub-dataset-id", "org/ruqtopics"]
     fake_hub.fail_next_commits = 1
     assert ruqtopics.main(args) == 1
     error = capsys.readouterr().err.strip().splitlines()[-1]  # one line, no traceback
-    assert error.startswith(f"error: uploading {out} to org/ruqtopics failed: ") and "500" in error
-    assert "uploading it again retries" in error and "add --overwrite" in error
+    assert error.startswith(f"ruqtopics export: error: uploading {out} to org/ruqtopics failed: ") and "500" in error
+    assert "uploading it again retries" in error and "add --overwrite-output-dir" in error
     local = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert fake_hub.files("org/ruqtopics", "dataset") == set() and "README.md" in local  # nothing lost
 
-    assert ruqtopics.main(args[:-3] + ["--overwrite"] + args[-3:]) == 0
+    assert ruqtopics.main(args[:-3] + ["--overwrite-output-dir"] + args[-3:]) == 0
     assert fake_hub.files("org/ruqtopics", "dataset") == local
     pushed_card = fake_hub.repo_dir("org/ruqtopics", "dataset") / "README.md"
     assert pushed_card.read_bytes() == (out / "README.md").read_bytes()
@@ -342,9 +343,9 @@ def test_push_uploads_the_repository_through_huggingface_hub(tmp_path, fake_hub,
 
 def test_push_needs_a_repo_id(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        ruqtopics.main(["export", "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "y"), "--push"])
+        ruqtopics.main(["export", "--data-dir", str(tmp_path), "--output-dir", str(tmp_path / "y"), "--push-to-hub"])
     assert exit_info.value.code == 2
-    assert "--push needs --repo-id ORG/NAME" in capsys.readouterr().err
+    assert "--push-to-hub needs --hub-dataset-id ORG/NAME" in capsys.readouterr().err
     assert not (tmp_path / "y").exists()
 
 

@@ -93,7 +93,7 @@ def test_bad_raw_input_is_a_named_error(tmp_path, capsys, layout, replaced, mess
     code = ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    error_lines = [line for line in err.splitlines() if line.startswith("error:")]
+    error_lines = [line for line in err.splitlines() if line.startswith("ruqtopics export: error:")]
     assert len(error_lines) == 1 and "Traceback" not in err, err
     assert re.search(message, error_lines[0]), error_lines[0]
     assert snapshot(folder) == before

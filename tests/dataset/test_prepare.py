@@ -153,7 +153,7 @@ def test_a_bad_dump_is_one_named_line_and_nothing_is_written(tmp_path, capsys, c
     code = ruqtopics.main(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw")])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith(f"error: {dump}")
+    assert err.startswith(f"ruqtopics prepare: error: {dump}")
     assert re.search(message, err), err
     assert dump.read_bytes() == before and sorted(path.name for path in tmp_path.iterdir()) == ["dump.jsonl.gz"]
 

@@ -21,7 +21,8 @@ def sharded(sample_dir, tmp_path_factory):
     """The sample exported by the command line with a tiny shard size, a Hub id and a licence."""
     out = tmp_path_factory.mktemp("sharded") / "ruqtopics"
     assert ruqtopics.main(["export", "--data-dir", str(sample_dir), "--output-dir", str(out),
-                           "--max-shard-size", "50KB", "--repo-id", "acme/ruqtopics", "--license", "cc-by-4.0"]) == 0
+                           "--max-shard-size", "50KB", "--hub-dataset-id", "acme/ruqtopics",
+                           "--license", "cc-by-4.0"]) == 0
     return out
 
 

@@ -165,7 +165,7 @@ def test_evaluate_massive_by_repo_id(hub, tmp_path, layout):
     """The Hub copy gives the numbers the release computed from the official archive, with the same model."""
     server, _, release = hub
     output = tmp_path / "massive"
-    run_as_user(server, [sys.executable, str(ROOT / "evaluate_massive.py"), "--model", MODEL, "--bootstrap", "200",
+    run_as_user(server, [sys.executable, str(ROOT / "evaluate_massive.py"), "--model", MODEL, "--n-resamples", "200",
                          "--massive", MASSIVE_COPIES[layout], "--output-dir", str(output), "--no-progress"], tmp_path)
     expected = release.layout.massive_results(MODEL.split("/")[1])
     assert accuracies(output / "results.csv") == accuracies(expected)

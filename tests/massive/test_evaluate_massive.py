@@ -19,10 +19,11 @@ from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from statsmodels.stats.proportion import proportion_confint
 from table_helpers import markdown_rows
 
+from ruqtopics_kit.cli import main as cli_main
 from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive import evaluate as evaluate_module
 from ruqtopics_kit.massive.card import load_model_card
-from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model, main
+from ruqtopics_kit.massive.evaluate import EvaluationConfig, evaluate_model
 from ruqtopics_kit.massive.inference import UNRECORDED_RULE, UTTERANCE_RULES, predict_logits, resolve_device
 from ruqtopics_kit.massive.report import RESULTS_JSON, MassiveResults, argmax_scores
 from ruqtopics_kit.metrics import load_topic_metric
@@ -203,7 +204,13 @@ def test_bad_input_on_the_command_line_fails_cleanly_and_writes_nothing(models, 
         args["--massive"] = str(corrupt)
     if case == "model without config":
         args["--model"] = str(tmp_path)
-    assert main([item for pair in args.items() for item in pair] + extra + ["--no-progress"]) == 1
+    argv = ["evaluate-massive", *[item for pair in args.items() for item in pair], *extra, "--no-progress"]
+    if case == "bad option":  # a usage error: argparse's status
+        with pytest.raises(SystemExit) as exit_info:
+            cli_main(argv)
+        assert exit_info.value.code == 2
+    else:
+        assert cli_main(argv) == 1
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -353,8 +360,9 @@ def test_inference_restores_the_input_order_after_sorting_by_length():
 
 
 def test_the_command_line_prints_the_table(models, tmp_path, capsys):
-    assert main(["--model", str(models["six_music"]), "--massive", str(SAMPLE), "--output-dir", str(tmp_path / "o"),
-                 "--locales", "ru-RU,en-US", "--bootstrap", "200", "--no-progress"]) == 0
+    assert cli_main(["evaluate-massive", "--model", str(models["six_music"]), "--massive", str(SAMPLE),
+                     "--output-dir", str(tmp_path / "o"), "--locales", "ru-RU,en-US", "--n-resamples", "200",
+                     "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert ["1", "en-US", "English", "150", "0.167"] in [row[:5] for row in markdown_rows(printed)]
     assert f"wrote {tmp_path / 'o'}" in printed

@@ -12,8 +12,8 @@ import datasets
 import pytest
 from fixtures.massive.builders import archive_with, classifier, line
 
+from ruqtopics_kit.cli import main as cli_main
 from ruqtopics_kit.facts.labels import massive_aligned
-from ruqtopics_kit.massive.evaluate import main
 
 SIX = list(massive_aligned().names)
 GOOD_LINES = line(id="1") + line(id="2", utt="поставь музыку") + line(id="3", scenario="weather",
@@ -31,11 +31,11 @@ def snapshot(*paths: Path) -> dict[str, str]:
 
 
 def run_cli(capsys, model: Path | str, massive: Path, output: Path) -> tuple[int, list[str]]:
-    code = main(["--model", str(model), "--massive", str(massive), "--output-dir", str(output), "--bootstrap", "10",
-                 "--no-progress"])
+    code = cli_main(["evaluate-massive", "--model", str(model), "--massive", str(massive), "--output-dir", str(output),
+                     "--n-resamples", "10", "--no-progress"])
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    return code, [text for text in err.splitlines() if text.startswith("error:")]
+    return code, [text for text in err.splitlines() if text.startswith("ruqtopics evaluate-massive: error:")]
 
 
 # ---- MASSIVE copies ------------------------------------------------------------------------------------------

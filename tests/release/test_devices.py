@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from train_helpers import ROOT
 
-from ruqtopics_kit.release import grid
+from ruqtopics_kit import cli
 from ruqtopics_kit.release.devices import DeviceSlots
 
 SINGLE = ROOT / "configs" / "sample" / "tiny-single_label-question.yaml"
@@ -22,7 +22,7 @@ with open(output + ".devices", "w") as file:
 
 
 def _grid_devices(tmp_path, runs: int, *options: str) -> tuple[list[str], str]:
-    """Run `runs` copies of a sample config through `grid.main` with the recording launcher; return each child's
+    """Run `runs` copies of a sample config through `ruqtopics grid` with the recording launcher; return each child's
     CUDA_VISIBLE_DEVICES and what the grid printed."""
     configs = tmp_path / "configs"
     configs.mkdir()
@@ -31,7 +31,7 @@ def _grid_devices(tmp_path, runs: int, *options: str) -> tuple[list[str], str]:
     recorder = tmp_path / "recorder.py"
     recorder.write_text(RECORDER, encoding="utf-8")
     root = tmp_path / "runs"
-    status = grid.main([str(configs), "--output-root", str(root), "--launch", f"{sys.executable} {recorder}",
+    status = cli.main(["grid", str(configs), "--output-dir", str(root), "--launch", f"{sys.executable} {recorder}",
                         *options, "--", "--backbone", "b", "--dataset", "d"])
     assert status == 0
     return [(root / f"run{index}.devices").read_text(encoding="utf-8") for index in range(runs)]
@@ -59,12 +59,12 @@ def test_without_gpus_nothing_is_set_and_bad_requests_are_refused(tmp_path, monk
     for options, message in ((["--gpus", "0,0"], "distinct"), (["--gpus", "0,1", "--gpus-per-run", "3"],
                                                                  "only 2 GPU(s) visible")):
         with pytest.raises(SystemExit):
-            grid.main([str(SINGLE), *options])
+            cli.main(["grid", str(SINGLE), *options])
         assert message in capsys.readouterr().err
 
 
 def test_the_release_trains_with_the_grids_device_and_slurm_options(tmp_path, capsys):
-    from ruqtopics_kit.release.pipeline import parse_args
+    from ruqtopics_kit.cli.release import parse_release as parse_args
 
     release = parse_args(["--sample", "--output-dir", str(tmp_path / "out"), "--jobs", "2", "--gpus", "0,1"])
     assert release.jobs == 2 and release.devices.slots == (("0",), ("1",)) and release.slurm is None

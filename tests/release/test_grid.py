@@ -6,6 +6,7 @@ import pytest
 import torch
 from train_helpers import ROOT, read_json, weights
 
+from ruqtopics_kit import cli
 from ruqtopics_kit.core.processes import threads_per_job
 from ruqtopics_kit.release import grid
 from ruqtopics_kit.training.checkpoints import checkpoints_dir
@@ -42,14 +43,14 @@ def test_the_grid_trains_each_config_and_skips_finished_runs(trained_grid, capsy
         assert metric in read_json(root / name / "all_results.json")["test"]
         assert "model repository written to" in (root / f"{name}.log").read_text(encoding="utf-8")
     capsys.readouterr()
-    assert grid.main([*configs, "--output-root", str(root), "--jobs", "2", "--", *extra]) == 0
+    assert cli.main(["grid", *configs, "--output-dir", str(root), "--jobs", "2", "--", *extra]) == 0
     assert capsys.readouterr().out.count("skipped") == 2
 
 
 def test_a_failed_run_does_not_stop_the_others_and_its_log_is_shown(trained_grid):
     root, _, _, printed = trained_grid
     assert "is not empty and holds no training_args.json" in (root / "failing.log").read_text(encoding="utf-8")
-    assert "failing.yaml: FAILED (exit status 2)" in printed and "holds no training_args.json" in printed
+    assert "failing.yaml: FAILED (exit status 1)" in printed and "holds no training_args.json" in printed
     assert (root / "failing" / "notes.txt").is_file() and not (root / "failing" / "all_results.json").exists()
 
 
@@ -59,7 +60,7 @@ def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, tmp_path, mon
     threads = grid.job_environment(2)["OMP_NUM_THREADS"]  # cores // 2, or OMP_NUM_THREADS when set (pytest -n)
     assert f"with {threads} CPU thread(s)" in printed
     monkeypatch.setenv("OMP_NUM_THREADS", threads)
-    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--", *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--", *extra]) == 0
     alone, beside = tmp_path / SINGLE.stem, root / SINGLE.stem
     expected, actual = weights(alone), weights(beside)
     assert expected.keys() == actual.keys() and all(torch.equal(expected[k], actual[k]) for k in expected)
@@ -87,7 +88,7 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
 
 def test_bad_grid_arguments_are_reported(tmp_path, capsys):
     with pytest.raises(SystemExit):
-        grid.main([str(tmp_path / "nothing-*.yaml")])
+        cli.main(["grid", str(tmp_path / "nothing-*.yaml")])
     assert "names no YAML config" in capsys.readouterr().err
 
 
@@ -102,7 +103,8 @@ def test_parallel_jobs_share_the_cores_unless_the_threads_are_set(monkeypatch):
 def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, exported_sample, tmp_path, capsys):
     extra = ["--backbone", str(tiny_backbone), "--dataset", str(exported_sample), "--max-train-steps", "2",
              "--max-eval-samples", "16", "--report-to", "none", "--mixed-precision", "no"]
-    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--seeds", "3", "--jobs", "2", "--", *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "3", "--jobs", "2", "--",
+                     *extra]) == 0
     folders = {seed: tmp_path / name for seed, name in ((42, SINGLE.stem), (43, f"{SINGLE.stem}-seed43"),
                                                         (44, f"{SINGLE.stem}-seed44"))}
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")) == \
@@ -112,7 +114,7 @@ def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, 
     first, second = weights(folders[42]), weights(folders[43])
     assert any(not torch.equal(first[name], second[name]) for name in first)  # another head, another batch order
     capsys.readouterr()
-    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--seeds", "42,44", "--", *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "42,44", "--", *extra]) == 0
     out = capsys.readouterr().out
     assert out.count("skipped") == 2 and "tiny-single_label-question.yaml seed 44: finished" in out
     planned = grid.plan([SINGLE], tmp_path, extra, "python", seeds=4)
@@ -123,5 +125,5 @@ def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, 
 @pytest.mark.parametrize("value", ["0", "x", "1,1", "4,-1", ","])
 def test_bad_seeds_are_reported(value, capsys):
     with pytest.raises(SystemExit):
-        grid.main([str(SINGLE), "--seeds", value])
+        cli.main(["grid", str(SINGLE), "--seeds", value])
     assert "--seeds" in capsys.readouterr().err

@@ -15,8 +15,8 @@ from table_helpers import markdown_rows
 from transformers import pipeline
 
 from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE
+from ruqtopics_kit.cli.release import parse_release
 from ruqtopics_kit.core.hub import PushError
-from ruqtopics_kit.release import pipeline as release_module
 from ruqtopics_kit.release.pipeline import push_repositories, run_release
 from ruqtopics_kit.release.steps import Steps
 from ruqtopics_kit.training.outputs import TrainingResults
@@ -113,7 +113,7 @@ def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch, tm
 
 def test_release_needs_data_unless_sample(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        release_module.parse_args(["--output-dir", str(tmp_path)])
+        parse_release(["--output-dir", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "--data-dir, --massive, --grid required (or --sample" in capsys.readouterr().err
 
@@ -179,6 +179,7 @@ def test_the_massive_protocol_is_named_and_its_sensitivity_shown(sample_release)
     assert "accuracy (6 of 6 logits)" in text
     assert "ru-RU under every bundled mapping and score" in text and "INFERRED" in text
     assert "synthetic sample, not MASSIVE: its counts are not checked" in text
-    options = release_module.parse_args(["--sample", "--output-dir", "x", "--mapping", "extended",
-                                         "--massive-split", "dev", "--massive-score", "full"]).massive_options
-    assert options == {"locales": "all", "mapping": "extended", "split": "dev", "score": "full"}
+    options = parse_release(["--sample", "--output-dir", "x", "--mapping", "extended",
+                             "--massive-split", "dev", "--massive-score", "full"]).massive_options
+    assert options == {"locales": "all", "mapping": "extended", "split": "dev", "score": "full", "bootstrap": 10000,
+                       "seed": 42}

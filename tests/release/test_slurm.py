@@ -20,6 +20,7 @@ import pytest
 import torch
 from train_helpers import ROOT, read_json, run_train, weights
 
+from ruqtopics_kit import cli
 from ruqtopics_kit.release import grid
 from ruqtopics_kit.release.slurm import SlurmOptions, squeue_states
 
@@ -80,12 +81,13 @@ def test_the_sample_grid_on_slurm_equals_the_local_grid_names_a_failed_job_and_r
             read_json(here / config.stem / "all_results.json")["test"], config.name
         assert "SLURM job" in (on_slurm / f"{config.stem}.log").read_text(encoding="utf-8")
     failure = printed[-1]
-    assert "failing.yaml: FAILED (exit status 2)" in failure and str(on_slurm / "failing.log") in failure
+    assert "failing.yaml: FAILED (exit status 1)" in failure and str(on_slurm / "failing.log") in failure
     assert "holds no training_args.json" in (on_slurm / "failing.log").read_text(encoding="utf-8")
 
     jobs = json.loads((on_slurm / ".slurm" / "jobs.json").read_text(encoding="utf-8"))
     capsys.readouterr()
-    assert grid.main([*map(str, configs), "--output-root", str(on_slurm), "--executor", "slurm", "--", *extra]) == 0
+    assert cli.main(["grid", *map(str, configs), "--output-dir", str(on_slurm), "--executor", "slurm", "--",
+                     *extra]) == 0
     assert capsys.readouterr().out.count("skipped") == 4
     assert json.loads((on_slurm / ".slurm" / "jobs.json").read_text(encoding="utf-8")) == jobs  # none submitted
 
@@ -160,7 +162,7 @@ def test_the_multinode_template_trains_one_config_on_two_processes_of_an_allocat
 def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, exported_sample, tmp_path):
     """The job is held back (--sbatch begin=now+600), so nothing trains: the grid waits, is interrupted, cancels."""
     root = tmp_path / "runs"
-    grid_command = [sys.executable, "-m", "ruqtopics_kit", "grid", str(SINGLE), "--output-root", str(root),
+    grid_command = [sys.executable, "-m", "ruqtopics_kit", "grid", str(SINGLE), "--output-dir", str(root),
                     "--executor", "slurm", "--sbatch", "begin=now+600", "--", *_extra(tiny_backbone, exported_sample)]
     waiting = subprocess.Popen(grid_command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -179,8 +181,8 @@ def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, export
 
 
 def test_jobs_slurm_refuses_are_one_error_line(slurm, tiny_backbone, exported_sample, tmp_path, capsys):
-    assert grid.main([str(SINGLE), "--output-root", str(tmp_path), "--executor", "slurm", "--partition", "nosuch",
-                      "--", *_extra(tiny_backbone, exported_sample)]) == 1
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--executor", "slurm", "--partition",
+                     "nosuch", "--", *_extra(tiny_backbone, exported_sample)]) == 1
     assert "ruqtopics grid: error: SLURM did not take the jobs: sbatch: error: invalid partition" in \
         capsys.readouterr().err
 

@@ -4,11 +4,10 @@ work, in one line; results on the synthetic MASSIVE sample name that sample in t
 import pytest
 from huggingface_hub import ModelCard
 
+from ruqtopics_kit.cli import main
 from ruqtopics_kit.core.hub import PushError, upload_folder
-from ruqtopics_kit.dataset.commands import export_main
 from ruqtopics_kit.dataset.export import is_synthetic_source
 from ruqtopics_kit.massive.card import SYNTHETIC_MASSIVE, add_massive_results
-from ruqtopics_kit.release import pipeline
 from ruqtopics_kit.release.pipeline import SAMPLE_DATA, SAMPLE_MASSIVE
 
 
@@ -19,20 +18,20 @@ def test_the_bundled_samples_are_recognised(tmp_path):
 
 def test_release_sample_push_is_refused_before_any_work(tmp_path, capsys):
     output = tmp_path / "release"
-    assert pipeline.main(["--sample", "--push", "--output-dir", str(output)]) == 1
+    assert main(["release", "--sample", "--push-to-hub", "--output-dir", str(output)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "refused to push: the data are the kit's synthetic sample" in err
     assert not output.exists()  # nothing ran
     # the sample's data or MASSIVE copy named explicitly are the sample too
-    assert pipeline.main(["--data-dir", str(SAMPLE_DATA), "--massive", "x", "--grid", "sample", "--push",
-                          "--output-dir", str(output)]) == 1
+    assert main(["release", "--data-dir", str(SAMPLE_DATA), "--massive", "x", "--grid", "sample", "--push-to-hub",
+                 "--output-dir", str(output)]) == 1
     assert "refused to push" in capsys.readouterr().err and not output.exists()
 
 
 def test_export_push_of_the_sample_is_refused_before_any_work(tmp_path, capsys):
     output = tmp_path / "dataset"
-    assert export_main(["--data-dir", str(SAMPLE_DATA), "--output-dir", str(output), "--push",
-                        "--repo-id", "someone/ruqtopics"]) == 1
+    assert main(["export", "--data-dir", str(SAMPLE_DATA), "--output-dir", str(output), "--push-to-hub",
+                 "--hub-dataset-id", "someone/ruqtopics"]) == 1
     assert "refused to push" in capsys.readouterr().err and not output.exists()
 
 

@@ -41,7 +41,7 @@ def test_two_processes_asked_one_each_got_stops_with_the_working_command(flags, 
     result = launch(*flags, "--num_processes", "2", "--main_process_port", "0",
                     argv=train_argv(tiny_backbone, exported_sample, output), **env)
     assert result.returncode != 0
-    errors = [line for line in result.stderr.splitlines() if line.startswith("train.py: error:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("ruqtopics train: error:")]
     assert errors and all("ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2" in e for e in errors)
     assert "ruqtopics_kit" not in result.stderr  # no traceback of ours (the launcher prints its own on exit 2)
     assert not (output / "model.safetensors").exists()

@@ -17,9 +17,11 @@ def test_tracker_names(report_to, names):
 def test_a_tracker_not_installed_stops_before_training_in_one_line(tiny_backbone, exported_sample, tmp_path, capsys):
     output = tmp_path / "out"
     argv = [*train_argv(tiny_backbone, exported_sample, output), "--report-to", "tensorboard,wandb"]
-    assert run_train(argv) == 2
+    with pytest.raises(SystemExit) as exit_info:  # a usage error
+        run_train(argv)
+    assert exit_info.value.code == 2
     error = capsys.readouterr().err.strip()
-    assert error == ("train.py: error: --report-to tensorboard,wandb: wandb not installed: pip install wandb "
+    assert error == ("ruqtopics train: error: --report-to tensorboard,wandb: wandb not installed: pip install wandb "
                      "(or pass --report-to none)")
     assert not output.exists()
 

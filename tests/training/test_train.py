@@ -101,7 +101,7 @@ def test_rerunning_a_finished_run_trains_nothing(single, caplog):
 def test_an_output_folder_of_another_run_is_refused_before_anything_happens(single, capsys):
     folder = output_of(single)
     before = {name: (folder / name).stat().st_mtime_ns for name in REPOSITORY}
-    assert run_train(single + ["--learning-rate", "2e-3"]) == 2
+    assert run_train(single + ["--learning-rate", "2e-3"]) == 1
     assert "holds a different run (learning_rate: 0.001 -> 0.002)" in capsys.readouterr().err
     assert {name: (folder / name).stat().st_mtime_ns for name in REPOSITORY} == before
 
@@ -111,7 +111,7 @@ def test_an_unfinished_run_needs_resume_or_overwrite(single, tmp_path, capsys):
     shutil.copytree(output_of(single), copy)
     (copy / "all_results.json").unlink()
     argv = with_output(single, copy)
-    assert run_train(argv) == 2
+    assert run_train(argv) == 1
     assert "unfinished run with these options; pass --resume-from-checkpoint latest" in capsys.readouterr().err
     assert run_train(argv + ["--resume-from-checkpoint", "latest"]) == 0  # resumes at step 6: finishes only
     assert read_json(copy / "all_results.json")["test"] == read_json(output_of(single) / "all_results.json")["test"]
@@ -137,7 +137,7 @@ def test_bad_setups_fail_before_training(problem, tiny_backbone, exported_sample
         extra, message = ["--resume-from-checkpoint", str(tmp_path / "gone")], "not a complete checkpoint"
     else:
         extra, message = ["--max-length", "4096"], "--max-length 4096 exceeds what backbone"
-    assert run_train(train_argv(backbone, dataset, output, *extra)) == 2
+    assert run_train(train_argv(backbone, dataset, output, *extra)) == 1
     assert message in capsys.readouterr().err
     assert not output.exists() or files_under(output) == {"notes.txt"}
 
@@ -210,7 +210,7 @@ def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, ex
     folder = tmp_path / "pushed"
     argv = train_argv(tiny_backbone, exported_sample, folder, "--report-to", "tensorboard", "--push-to-hub",
                       "--hub-model-id", "org/tiny-topics", "--hub-token", token)
-    assert run_train(argv) == 2  # the synthetic sample is never pushed: refused before training
+    assert run_train(argv) == 1  # the synthetic sample is never pushed: refused before training
     assert "refused to push: the data are the kit's synthetic sample" in capfd.readouterr().err
     assert not folder.exists()
     unmarked = tmp_path / "unmarked"  # the same records exported without the synthetic tag, to test the upload
@@ -223,7 +223,7 @@ def test_push_after_a_failed_upload_retries_without_retraining(tiny_backbone, ex
     fake_hub.fail_next_commits = 1
     assert run_train(argv) == 1
     error = capfd.readouterr().err.strip().splitlines()[-1]  # one line, no traceback
-    assert error.startswith(f"train.py: error: uploading {folder} to org/tiny-topics failed: ")
+    assert error.startswith(f"ruqtopics train: error: uploading {folder} to org/tiny-topics failed: ")
     assert error.endswith("The local folder is complete and unchanged; uploading it again retries (nothing was sent).")
     assert token not in error
     local = files_under(folder)

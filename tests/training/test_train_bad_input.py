@@ -61,9 +61,9 @@ def test_bad_model_input_is_a_named_error(tiny_backbone, exported_sample, tmp_pa
     backbone, watched, extra = make(tiny_backbone, tmp_path)
     before = snapshot(watched), snapshot(exported_sample)
     output = watched if watched.name == "out" else tmp_path / "out"
-    assert run_train(train_argv(backbone, exported_sample, output, *extra)) == 2
+    assert run_train(train_argv(backbone, exported_sample, output, *extra)) == 1
     err = capsys.readouterr().err
-    errors = [text for text in err.splitlines() if text.startswith("train.py: error:")]
+    errors = [text for text in err.splitlines() if text.startswith("ruqtopics train: error:")]
     assert "Traceback" not in err and len(errors) == 1 and re.search(message, errors[0]), err
     assert (snapshot(watched), snapshot(exported_sample)) == before
     assert output == watched or not output.exists()
@@ -72,9 +72,9 @@ def test_bad_model_input_is_a_named_error(tiny_backbone, exported_sample, tmp_pa
 def test_options_and_output_folder_are_checked_before_the_heavy_imports(tmp_path):
     """`--help`, a bad option or a folder that holds something else answers before torch is imported (~6 s)."""
     (tmp_path / "notes.txt").write_text("not a train.py run", encoding="utf-8")
-    probe = ("import sys\nfrom ruqtopics_kit.training import main\nstatus = main(sys.argv[1:])\n"
+    probe = ("import sys\nfrom ruqtopics_kit.cli import main\nstatus = main(['train', *sys.argv[1:]])\n"
              "print('torch imported' if 'torch' in sys.modules else 'torch not imported', status)")
     done = subprocess.run([sys.executable, "-c", probe, "--backbone", "bert", "--dataset", "data",
                            "--output-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.stdout.strip() == "torch not imported 2", done.stdout + done.stderr[-2000:]
+    assert done.stdout.strip() == "torch not imported 1", done.stdout + done.stderr[-2000:]
     assert "is not empty and holds no training_args.json" in done.stderr

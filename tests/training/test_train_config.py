@@ -153,10 +153,12 @@ def test_a_total_batch_is_split_between_the_processes_and_kept():
 
 
 def test_train_refuses_a_total_batch_its_processes_cannot_reach_in_one_line(monkeypatch, capsys, tmp_path):
-    from ruqtopics_kit.training import main
+    from ruqtopics_kit.cli import main
 
     monkeypatch.setenv("WORLD_SIZE", "3")
-    assert main([*REQUIRED[:4], "--output-dir", str(tmp_path / "out"), "--total-train-batch-size", "64"]) == 2
+    with pytest.raises(SystemExit) as exit_info:  # a usage error
+        main(["train", *REQUIRED[:4], "--output-dir", str(tmp_path / "out"), "--total-train-batch-size", "64"])
+    assert exit_info.value.code == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "64 cannot be split evenly between 3 processes" in error
     assert not (tmp_path / "out").exists()

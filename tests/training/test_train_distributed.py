@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow  # trains models
 COUNTING_MAIN = """
 import gc, sys
 import accelerate, torch
-from ruqtopics_kit.training import main
+from ruqtopics_kit.cli import main
 
 def counting(end_training):
     def wrapper(self):  # no collection here: a model left in a reference cycle counts
@@ -49,7 +49,7 @@ def counting(end_training):
     return wrapper
 
 accelerate.Accelerator.end_training = counting(accelerate.Accelerator.end_training)
-sys.exit(main(sys.argv[1:]))
+sys.exit(main(["train", *sys.argv[1:]]))
 """
 
 

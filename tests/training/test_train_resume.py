@@ -8,9 +8,9 @@ run has to restart inside an epoch and inside the batch order. The plateau sched
 learning rate was divided once and before it is divided again, so the resumed run needs the schedule's saved
 state (its best value and count of evaluations without improvement) to divide at the same step.
 
-The runs' processes are forked from one process that has imported the trainer and runs nothing itself (a fork
-server, as multiprocessing's "forkserver" start method is): a child is a fresh train.py process without the 6 s
-of imports, which ten processes would spend over again.
+The runs' processes are forked from one process that has imported the trainer and runs nothing itself
+(`fork_server.py`, as multiprocessing's "forkserver" start method is): a child is a fresh train.py process without
+the 6 s of imports, which ten processes would spend over again.
 """
 
 import contextlib
@@ -28,57 +28,7 @@ from ruqtopics_kit.training.checkpoints import completed_checkpoints
 
 pytestmark = pytest.mark.slow  # ten training processes
 
-FORK_SERVER = """
-import json, os, signal, sys, traceback
-
-import ruqtopics_kit.training.loop  # torch, accelerate, transformers: imported once, before any fork
-from ruqtopics_kit.training import main
-
-def killing(function, after, counts=lambda *args: True):
-    calls = 0
-    def wrapper(*args, **kwargs):
-        nonlocal calls
-        result = function(*args, **kwargs)
-        calls += counts(*args)
-        if calls == after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return result
-    return wrapper
-
-def run(argv, log, kill_where=None, kill_after=0):
-    output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    if kill_where == "optimizer step":
-        import torch
-        torch.optim.AdamW.step = killing(torch.optim.AdamW.step, kill_after)
-    elif kill_where == "checkpoint save":
-        import accelerate
-        accelerate.Accelerator.save_state = killing(accelerate.Accelerator.save_state, kill_after)
-    elif kill_where == "repository move":
-        os.replace = killing(os.replace, kill_after, counts=lambda source, *rest: ".repository.tmp" in str(source))
-    return main(argv)
-
-for line in sys.stdin:  # one batch of jobs per line, run at once; their exit statuses as one line back
-    children = {}
-    for name, job in json.loads(line).items():
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                status = run(**job)
-            except SystemExit as stop:  # argparse's errors
-                status = stop.code if isinstance(stop.code, int) else 1
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(status)
-        children[pid] = name
-    statuses = {children[pid]: os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in list(children)}
-    print(json.dumps(statuses), flush=True)
-"""
+FORK_SERVER = Path(__file__).with_name("fork_server.py")  # imports the trainer once, forks a process per run
 
 # 64 examples in batches of 8 with 2 accumulated: 4 optimizer steps per epoch, 10 steps = 3 epochs.
 OPTIONS = ["--max-train-samples", "64", "--per-device-train-batch-size", "8", "--gradient-accumulation-steps", "2",
@@ -95,7 +45,7 @@ DIVIDED = "learning rate divided by 2"
 @contextlib.contextmanager
 def fork_server():
     """The fork server, one thread per process, until the block ends."""
-    with subprocess.Popen(python("-c", FORK_SERVER), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    with subprocess.Popen(python(str(FORK_SERVER)), cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}) as server:
         try:
             yield server

@@ -26,9 +26,10 @@ with their provenance (`ruqtopics_kit/data/paper_claims.json`). Writes:
 The parts: `inputs` (what is read, and the paper's numbers), `models` (the grid's cells), `scores` (scores and
 paired comparisons), `verdicts` (one rule per kind of claim), `seeds` (per-seed comparisons and the verdict across
 seeds), `massive_claims` (the Russian backbones paired on the same MASSIVE ru-RU utterances), `grid_claims` and
-`correlation_claims` (the rows of each claim), `rendering` (the report's section) and `command` (the command).
+`correlation_claims` (the rows of each claim), `rendering` (the report's section) and `command`
+(`write_claims`; the command line is `ruqtopics_kit.cli.release`).
 """
 
-from ruqtopics_kit.release.claims.command import main, write_claims
+from ruqtopics_kit.release.claims.command import write_claims
 
-__all__ = ["main", "write_claims"]
+__all__ = ["write_claims"]

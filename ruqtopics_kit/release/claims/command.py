@@ -1,20 +1,19 @@
-"""`ruqtopics claims RELEASE_DIR`: compute a release folder's claims, write claims.json and the report's section."""
+"""Compute a release folder's claims, write claims.json and the report's section (`ruqtopics claims RELEASE_DIR`,
+whose command line is `ruqtopics_kit.cli.release`)."""
 
 from __future__ import annotations
 
-import argparse
-import sys
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.jsonio import write_json
+from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.facts.paper import PAPER_CLAIMS_NAME, paper_claims
 from ruqtopics_kit.release.claims.correlation_claims import correlation_claims
 from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_class_claims, text_mode_claims
-from ruqtopics_kit.release.claims.inputs import ClaimsInputError
 from ruqtopics_kit.release.claims.massive_claims import russian_backbone_claims
 from ruqtopics_kit.release.claims.models import ReleaseModels
-from ruqtopics_kit.release.claims.rendering import SECTION_TITLE, render_section, rounded, with_section
+from ruqtopics_kit.release.claims.rendering import render_section, rounded, with_section
 from ruqtopics_kit.release.claims.seeds import seeds_of_cells, spread
 from ruqtopics_kit.release.claims.verdicts import RULES, as_synthetic
 from ruqtopics_kit.release.layout import CLAIMS_FILE, REPORT_FILE
@@ -60,7 +59,7 @@ def claims_of(models: ReleaseModels) -> dict:
             "notes": models.notes}
 
 
-def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, seed: int = 0) -> dict:
+def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, seed: int = DEFAULT_SEED) -> dict:
     """Compute the claims of a release folder; write claims.json and the report's section. Returns the claims."""
     release_dir = Path(release_dir)
     decision = paper_claims()["decision"]
@@ -71,28 +70,3 @@ def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, see
     write_json(release_dir / CLAIMS_FILE, claims)
     atomic_write_text(report_path, with_section(report, render_section(claims)))
     return claims
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ruqtopics_kit.release import claims as package
-
-    parser = argparse.ArgumentParser(prog="ruqtopics claims", description=package.__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("release_dir", type=Path, metavar="RELEASE_DIR",
-                        help="the --output-dir of `ruqtopics release`; claims.json and report.md are written there")
-    parser.add_argument("--n-resamples", type=int, help="bootstrap resamples (default: paper_claims.json's)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
-    args = parser.parse_args(argv)
-    if args.n_resamples is not None and args.n_resamples < 1:
-        parser.error(f"--n-resamples must be at least 1; got {args.n_resamples}")
-    try:
-        claims = write_claims(args.release_dir, n_resamples=args.n_resamples, seed=args.seed)
-    except ClaimsInputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    for row in claims["claims"]:
-        if row["role"] in ("member", "overall"):
-            print(f"{row['verdict']:13s} {row['claim']:32s} {row['subject']}")
-    print(f"wrote {args.release_dir / CLAIMS_FILE} and the '{SECTION_TITLE[3:]}' section of "
-          f"{args.release_dir / REPORT_FILE}")
-    return 0
