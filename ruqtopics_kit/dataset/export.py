@@ -32,7 +32,7 @@ from ruqtopics_kit.dataset import features as per_config
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.facts.names import DATASET_NAME, SYNTHETIC_TAG
-from ruqtopics_kit.facts.paper import CITATION
+from ruqtopics_kit.facts.paper import CITATION, PAPER_TAG, PAPER_URL
 
 TEMPLATE = package_path("templates", "dataset_card", "template.md")
 DEFAULT_CONFIG = "single_label"
@@ -240,7 +240,7 @@ def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthe
         task_ids=["topic-classification", "multi-class-classification", "multi-label-classification"],
         size_categories=[_size_category(total)], source_datasets=["original"],
         annotations_creators=["found"], language_creators=["found"],
-        tags=[SYNTHETIC_TAG] if synthetic else [])
+        tags=[PAPER_TAG] + ([SYNTHETIC_TAG] if synthetic else []))
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
     _lists_as_sequences(card_data)
     MetadataConfigs({name: {"data_files": [{"split": split, "path": f"{name}/{split}-*"} for split in info.splits],
@@ -248,6 +248,7 @@ def _write_card(staging: Path, infos: dict, stats: dict, *, license: str, synthe
                      for name, info in infos.items()}).to_dataset_card_data(card_data)
     card = DatasetCard.from_template(card_data, template_path=str(TEMPLATE), synthetic=synthetic,
                                      **_card_tables(stats), citation=CITATION, repo_id=repo_id,
+                                     paper_url=PAPER_URL, paper_tag=PAPER_TAG,
                                      dataset_reference=repo_id or f"./{folder_name}", license=license,
                                      kit=kit_reference(), versions=library_versions(("datasets", "pyarrow")))
     card.save(staging / "README.md")

@@ -13,6 +13,7 @@ PAPER_CLAIMS_NAME = "ruqtopics_kit/data/paper_claims.json"  # as published in cl
 PAPER_CLAIMS_FILE = package_path("data", "paper_claims.json")
 
 PAPER_URL = "https://arxiv.org/abs/2306.07797"
+PAPER_TAG = "arxiv:" + PAPER_URL.rsplit("/", 1)[1]  # a card tag: the Hub links the repository to the paper's page
 
 CITATION = """\
 @article{karpov2023ruqtopics,

@@ -18,7 +18,7 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.facts.backbones import Backbone
 from ruqtopics_kit.facts.labels import LabelSet
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
-from ruqtopics_kit.facts.paper import CITATION, PAPER_URL
+from ruqtopics_kit.facts.paper import CITATION, PAPER_TAG, PAPER_URL
 from ruqtopics_kit.training.outputs import TrainingResults
 
 if TYPE_CHECKING:
@@ -104,12 +104,29 @@ def build_model_card(model: TrainedModel) -> ModelCard:
     synthetic = is_synthetic(config.dataset)
     card_data = ModelCardData(
         model_name=model.model_name, language=["ru"], library_name="transformers", license=model.license[0],
-        pipeline_tag="text-classification", tags=tags + ([SYNTHETIC_TAG] if synthetic else []),
+        pipeline_tag="text-classification", tags=tags + [PAPER_TAG] + ([SYNTHETIC_TAG] if synthetic else []),
         datasets=[model.dataset_repo_id], base_model=model.backbone.hub_id,
         widget=[{"text": text} for text in WIDGET["answer" if config.text_mode == "answer" else "question"]],
         metrics=sorted({METRICS[key][0] for key in METRICS if key in (results.test or {})}),
         eval_results=eval_results(model) or None)
-    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **_template_values(model, synthetic))
+    return ModelCard.from_template(card_data, template_path=str(TEMPLATE), **_template_values(model, synthetic),
+                                   **_run_values(model))
+
+
+def _run_values(model: TrainedModel) -> dict:
+    """The card's per-evaluation table and what trained the model, how and for how long."""
+    results = model.results
+    names = [key for key in (*METRICS, "loss") if any(key in row for row in results.evaluations)]
+    seconds = results.train_seconds
+    return dict(
+        evaluation_columns=[METRICS[key][1] if key in METRICS else "Validation loss" for key in names],
+        evaluation_rows=[[str(row["step"]), f"{row['epoch']:g}", *(f"{row[key]:.4f}" if key in row else "-"
+                                                                   for key in names)]
+                         for row in results.evaluations],
+        hardware=results.run.get("hardware"), precision=results.run["mixed_precision"],
+        duration=None if seconds is None else f"{seconds / 3600:.1f} h" if seconds >= 3600 else
+        f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s",
+        local_backbone=None if model.backbone.hub_id else Path(model.backbone.source).name)
 
 
 def _template_values(model: TrainedModel, synthetic: bool) -> dict:

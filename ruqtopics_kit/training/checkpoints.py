@@ -39,6 +39,8 @@ class Progress:
     best_threshold: float | None = None  # multi-label decision threshold of the best evaluation
     evaluations_without_improvement: int = 0
     stopped_early: bool = False
+    evaluations: list[dict] = field(default_factory=list)  # step, epoch and validation metrics of each evaluation
+    train_seconds: float = 0.0  # wall time of the optimizer steps so far, evaluations and checkpoints included
 
     def record(self, metrics: dict[str, float], threshold: float | None, metric: str, greater_is_better: bool,
                patience: int | None) -> bool:

@@ -95,6 +95,7 @@ def train_steps(session: Session, bar) -> None:
     skip = steps_into_epoch * config.gradient_accumulation_steps
     loss_sum, micro_batches, started = torch.zeros((), device=accelerator.device), 0, time.perf_counter()
     model.train()  # from_pretrained returns the model in eval mode (dropout off)
+    step_started = time.perf_counter()
     for epoch in range(start_epoch, plan.epochs):
         if finished(session):
             break
@@ -118,6 +119,8 @@ def train_steps(session: Session, bar) -> None:
             if not accelerator.sync_gradients:
                 continue
             progress.completed_steps += 1
+            progress.train_seconds += time.perf_counter() - step_started
+            step_started = time.perf_counter()
             bar.update(1)
             # ---- log
             if progress.completed_steps % config.logging_steps == 0:
@@ -170,6 +173,9 @@ def evaluate(session: Session) -> None:
     plateau schedule)."""
     config, progress = session.config, session.progress
     result = session.evaluator(session.model, session.eval_loaders["validation"])
+    progress.evaluations.append({"step": progress.completed_steps,
+                                 "epoch": round(progress.completed_steps / session.plan.steps_per_epoch, 2),
+                                 **result.metrics})
     if progress.record(result.metrics, result.threshold, config.best_metric, config.greater_is_better,
                        config.early_stopping_patience):
         save_best_weights(session.accelerator, session.model, config.output_dir, progress.completed_steps)
@@ -224,7 +230,8 @@ def finish(session: Session) -> TrainingResults:
         logger.warning("the dataset has no test split: all_results.json and the card carry validation scores only")
     results = TrainingResults(progress.best_validation, test.metrics if test else None, progress.best_step,
                               progress.completed_steps, progress.stopped_early, session.run,
-                              progress.best_threshold if config.multi_label else None)
+                              progress.best_threshold if config.multi_label else None, progress.evaluations,
+                              round(progress.train_seconds, 1))
     if accelerator.is_main_process:
         model = accelerator.unwrap_model(session.model, keep_torch_compile=False)  # no `_orig_mod.` prefixes
         setattr(model.config, TEXT_MODE_KEY, config.text_mode)  # what evaluate_massive.py encodes utterances as

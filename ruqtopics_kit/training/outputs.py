@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 
@@ -46,13 +46,16 @@ class TrainingResults:
     stopped_early: bool
     run: dict  # the options and how they resolved (session.run_record)
     decision_threshold: float | None = None  # multi-label: the threshold chosen on the validation split
+    evaluations: list[dict] = field(default_factory=list)  # every validation evaluation (the card's table)
+    train_seconds: float | None = None  # wall time of training, resumed runs' parts added up
 
     def to_dict(self) -> dict:
         body = {"schema": RESULTS_SCHEMA, "validation": self.validation, "test": self.test}
         if self.decision_threshold is not None:
             body["decision_threshold"] = self.decision_threshold
         return body | {"best_step": self.best_step, "completed_steps": self.completed_steps,
-                       "stopped_early": self.stopped_early, "run": self.run}
+                       "stopped_early": self.stopped_early, "evaluations": self.evaluations,
+                       "train_seconds": self.train_seconds, "run": self.run}
 
     def write(self, path: str | Path) -> None:
         Path(path).write_text(strict_json(self.to_dict()), encoding="utf-8")
@@ -60,7 +63,7 @@ class TrainingResults:
     @classmethod
     def read(cls, path: str | Path) -> TrainingResults:
         """The results in `path`; a ValueError naming the file when it is not all_results.json of this schema."""
-        required = [spec.name for spec in fields(cls) if spec.name != "decision_threshold"]
+        required = [spec.name for spec in fields(cls) if spec.default is MISSING and spec.default_factory is MISSING]
         body = read_json_object(path, ("schema", *required))
         if body["schema"] != RESULTS_SCHEMA:
             raise ValueError(f"{path}: schema {body['schema']!r}, expected {RESULTS_SCHEMA!r} (written by another "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import platform
 from dataclasses import dataclass, field
 
 import torch
@@ -196,10 +197,18 @@ def make_collator(config: TrainingConfig, accelerator: Accelerator, tokenizer, m
     return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if on_gpu_mixed else None)
 
 
+def hardware(accelerator: Accelerator) -> str:
+    """What trained the model, for the card: the GPU's name, or the CPU's architecture and threads per process."""
+    device = accelerator.device
+    name = (torch.cuda.get_device_name(device) if device.type == "cuda" else
+            f"CPU ({platform.machine()}, {torch.get_num_threads()} threads)")
+    return f"{accelerator.num_processes} x {name}" if accelerator.num_processes > 1 else name
+
+
 def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int, plan: StepPlan,
                tokenized) -> dict:
     """What checkpoints and all_results.json record besides the options: the run as it was resolved."""
-    return {"config": config.to_dict(), "num_processes": accelerator.num_processes,
+    return {"config": config.to_dict(), "num_processes": accelerator.num_processes, "hardware": hardware(accelerator),
             "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
             "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes
                                      * config.gradient_accumulation_steps),

@@ -86,3 +86,11 @@ def test_without_a_hub_id_or_licence_the_card_says_so(exported_sample):
     assert "written without a Hub repository id" in card.text
     assert card.data.license == "unknown" and "The licence is **unknown**" in card.text
     assert "`ruqtopics export --license ID`" in card.text
+
+
+def test_the_dataset_card_links_the_paper_names_the_source_and_a_contact(exported_sample):
+    card = DatasetCard.load(exported_sample / "README.md")
+    assert "arxiv:2306.07797" in card.data.tags  # the Hub links the dataset to the paper's page from this tag
+    assert "## Sources and contact" in card.text
+    assert "[Yandex Q](https://yandex.ru/q/)" in card.text and "(https://arxiv.org/abs/2306.07797)" in card.text
+    assert "Contact:" in card.text and "Dmitry Karpov, Mikhail Burtsev" in card.text

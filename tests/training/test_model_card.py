@@ -131,3 +131,22 @@ def test_the_card_has_what_users_look_for_on_the_hub(tmp_path):
 def test_an_answer_model_shows_answers_in_its_widget():
     card = build_model_card(trained("--text-mode", "answer"))
     assert all(len(entry["text"].split()) > 6 for entry in card.data.widget)
+
+
+def test_the_card_has_intended_use_every_evaluation_hardware_and_names_a_local_backbone(tmp_path):
+    model = trained()
+    results = dataclasses.replace(model.results, train_seconds=5400.0, run={**RUN, "hardware": "NVIDIA H200"},
+                                  evaluations=[{"step": 100, "epoch": 0.5, "accuracy": 0.5, "loss": 1.25},
+                                               {"step": 200, "epoch": 1.0, "accuracy": 0.75, "loss": 1.0}])
+    text = str(build_model_card(dataclasses.replace(model, results=results)))
+    assert "## Intended use" in text and "Out of scope:" in text and "- arxiv:2306.07797" in text
+    assert "| step | epoch | Accuracy | Validation loss |" in text
+    assert "| 100 | 0.5 | 0.5000 | 1.2500 |" in text and "| 200 | 1 | 0.7500 | 1.0000 |" in text
+    assert "Trained on NVIDIA H200 in 1.5 h" in text and "mixed precision `bf16`" in text
+    assert "The backbone is a local folder" not in text  # a Hub backbone is the YAML's base_model
+    backbone = tmp_path / "my-bert"
+    backbone.mkdir()
+    local = dataclasses.replace(model, backbone=dataclasses.replace(model.backbone, is_local=True,
+                                                                    source=str(backbone)))
+    card = build_model_card(local)
+    assert card.data.base_model is None and "The backbone is a local folder (`my-bert`)" in str(card)
