@@ -63,9 +63,7 @@ def model_classes(model: str, mapping: Mapping) -> ModelClasses:
 def model_text_mode(model: str) -> str | None:
     """The text mode the model was trained in (`ruqtopics_text_mode` in config.json, which train.py writes), or
     None when its config records none (a model from elsewhere)."""
-    from transformers import AutoConfig
-
-    text_mode = getattr(AutoConfig.from_pretrained(model), TEXT_MODE_KEY, None)
+    text_mode = getattr(load_config(resolve_backbone(model, option="--model")), TEXT_MODE_KEY, None)
     if text_mode is not None and text_mode not in TEXT_MODES:
         raise ValueError(f"model {model!r}: {TEXT_MODE_KEY} in its config.json must be one of {', '.join(TEXT_MODES)}"
                          f"; got {text_mode!r}")

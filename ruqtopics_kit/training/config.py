@@ -24,6 +24,7 @@ from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import portable_path
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.dataset.text_modes import TEXT_MODES
+from ruqtopics_kit.facts.backbones import registry as backbone_registry
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, is_multi_label
 
 PATH_OPTIONS = ("backbone", "dataset", "resume_from_checkpoint")  # may name local folders
@@ -73,8 +74,7 @@ def option(default: Any = dataclasses.MISSING, *, help: str, choices: tuple | No
 class ModelDataOptions:
     _argument_group_name = "model and data"
     backbone: str = option(metavar="NAME|DIR|ID", help=(
-        "registry name (rubert-base-conversational, distilrubert-base-conversational, "
-        "distilrubert-tiny-conversational, mbert-cased), a local model directory or a Hub id"))
+        f"registry name ({', '.join(backbone_registry())}), a local model directory or a Hub id"))
     dataset: str = option(metavar="DIR|ID", help=(
         "exported RuQTopics: a local dataset directory or a Hub id, loaded with datasets.load_dataset"))
     dataset_config_name: str = option("single_label", choices=CONFIG_NAMES, help=(
