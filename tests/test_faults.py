@@ -190,6 +190,34 @@ def release_into_a_users_folder(tmp_path, request):
     return Invocation(["release", "--sample", "--output-dir", str(out)], [out], leftovers_in=tmp_path)
 
 
+def a_release_folder(tmp_path: Path, results: str) -> Path:
+    """The smallest folder `ruqtopics claims` reads: one six-class model and its MASSIVE results.csv."""
+    release = tmp_path / "release"
+    (release / "hub" / "six").mkdir(parents=True)
+    (release / "hub" / "six" / "training_args.json").write_text(json.dumps(
+        {"backbone": "rubert-base-conversational", "dataset_config_name": "massive_aligned", "text_mode": "question"}),
+        encoding="utf-8")
+    (release / "massive" / "six").mkdir(parents=True)
+    (release / "massive" / "six" / "results.csv").write_text(results, encoding="utf-8")
+    return release
+
+
+def claims_of_a_malformed_results_csv(tmp_path, request):
+    release = a_release_folder(tmp_path, 'locale,accuracy\nru-RU,"0.5\n')  # a quote never closed
+    return Invocation(["claims", str(release)], [release], leftovers_in=release)
+
+
+def claims_into_an_unwritable_folder(tmp_path, request):
+    from ruqtopics_kit.core import atomic
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    release = a_release_folder(tmp_path, "locale,accuracy,accuracy_ci_low,accuracy_ci_high\nru-RU,0.5,0.4,0.6\n")
+    request.getfixturevalue("monkeypatch").setattr(atomic.tempfile, "mkstemp", refused)
+    return Invocation(["claims", str(release)], [release], leftovers_in=release)
+
+
 def grid_through_a_symlink(tmp_path, request):
     out = a_link_to_a_folder(tmp_path)
     return Invocation(["grid", "sample", "--output-dir", str(out), "--dry-run"], [out.resolve()],
@@ -349,6 +377,10 @@ CASES = [
     Fault("release-into-a-folder-that-is-no-release", release_into_a_users_folder, 1,
           r"output folder .*out is not empty and holds no release \(no \.release/\)"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
+    Fault("claims-malformed-results-csv", claims_of_a_malformed_results_csv, 1,
+          r"^ruqtopics claims: error: .*massive/six/results\.csv: cannot be read as a CSV table \(.*EOF inside string"),
+    Fault("claims-unwritable-release-folder", claims_into_an_unwritable_folder, 1,
+          r"^ruqtopics claims: error: could not write .*release/claims\.json: Permission denied"),
 ]
 
 

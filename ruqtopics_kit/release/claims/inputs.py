@@ -117,7 +117,10 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     path = ReleaseLayout(release_dir).massive_results(run.name)
     if not path.is_file():
         return None
-    results = pd.read_csv(path)
+    try:
+        results = pd.read_csv(path)
+    except (UnicodeDecodeError, ValueError) as error:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise ClaimsInputError(path, f"cannot be read as a CSV table ({' '.join(str(error).split())})") from None
     needed = {"locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high"}
     if not needed <= set(results.columns):
         raise ClaimsInputError(path, f"lacks the columns {', '.join(sorted(needed))}")
@@ -125,10 +128,12 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     if russian.empty:
         return None
     row = russian.iloc[0]
-    n = int(row["n_utterances"]) if "n_utterances" in results.columns else None
-    return {"accuracy": float(row["accuracy"]), "interval": [float(row["accuracy_ci_low"]),
-                                                             float(row["accuracy_ci_high"])],
-            "n": n, "correct": None if n is None else round(float(row["accuracy"]) * n)}
+    try:
+        n = int(row["n_utterances"]) if "n_utterances" in results.columns else None
+        accuracy, interval = float(row["accuracy"]), [float(row["accuracy_ci_low"]), float(row["accuracy_ci_high"])]
+    except ValueError as error:
+        raise ClaimsInputError(path, f"row {REFERENCE_LOCALE}: {error}") from None
+    return {"accuracy": accuracy, "interval": interval, "n": n, "correct": None if n is None else round(accuracy * n)}
 
 
 def analysed_models(release_dir: Path) -> list[str]:
