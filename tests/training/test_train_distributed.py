@@ -122,7 +122,8 @@ def test_a_stop_signal_to_one_rank_stops_both_at_one_checkpoint(tiny_backbone, e
     stopped = re.findall(r"a stop signal to another process: stopped at optimizer step (\d+)", text)  # rank 0
     assert len(stopped) == 1, text[-3000:]
     assert "exitcode  : 3" in text and not (output / "all_results.json").exists()
-    assert {f"checkpoints/step_{stopped[0]}/random_states_{rank}.pkl" for rank in (0, 1)} <= files_under(output)
+    assert {f"checkpoints/step_{stopped[0]}/random_states_{rank}.pkl" for rank in (0, 1)} <= files_under(
+        work_dir(output))
 
 
 def _rank_pid(launcher: int, rank: int) -> int:
