@@ -346,6 +346,15 @@ def resume_on_other_data(tmp_path, request):
     return Invocation(train_argv(request, dataset, run) + ["--resume-from-checkpoint", "latest"], [dataset, run])
 
 
+def train_over_its_finished_run_without_weights(tmp_path, request):
+    from train_helpers import run_train
+
+    dataset, run = request.getfixturevalue("exported_sample"), tmp_path / "run"
+    assert run_train(train_argv(request, dataset, run)[1:]) == 0
+    (run / "model.safetensors").unlink()  # the run is no longer complete: never "already finished"
+    return Invocation(train_argv(request, dataset, run), [dataset, run])
+
+
 CASES = [
     Fault("export-output-is-its-data-dir", export_into_its_data_dir, 1, r"output folder .* is the input --data-dir"),
     Fault("export-output-inside-its-data-dir", export_inside_its_data_dir, 1, r"lies inside the input --data-dir"),
@@ -365,6 +374,8 @@ CASES = [
           r"nothing was written"),
     Fault("resume-on-other-data", resume_on_other_data, 1,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
+    Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 2,
+          r"run holds this run finished, but stale: its model.safetensors is missing; pass --overwrite-output-dir"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
     Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
           r"refused to push: the data are the kit's synthetic sample"),

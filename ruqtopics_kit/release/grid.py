@@ -10,8 +10,11 @@
 Each config trains into OUTPUT_DIR/<config file name>, run as `LAUNCHER -m ruqtopics_kit train ...` (the
 installed package's train command; python, `accelerate launch` and `torchrun` all take `-m`), and logs to
 OUTPUT_DIR/<config file name>.log
-(appended to, so a resumed run keeps the log of its first part). A run whose folder already holds
-all_results.json with the same options is skipped; a folder holding a started run (its checkpoints, or only its
+(appended to, so a resumed run keeps the log of its first part; secrets such as --hub-token are masked in it). A
+run whose folder already holds all_results.json with the same options is skipped once verified
+(`training/outputs.py` `stale_reason`: published files there and complete, the same dataset and backbone content,
+the same Hub ids and licence in its card); one that fails the check is named stale and trained again
+(`--overwrite-output-dir`); a folder holding a started run (its checkpoints, or only its
 training_args.json when it stopped before the first checkpoint) is resumed (`--resume-from-checkpoint latest`,
 which starts afresh where there is no checkpoint); a folder holding another run makes train.py refuse, and the
 grid goes on with the other configs. Options after `--` go to every train.py call and override the YAML files.
@@ -49,8 +52,8 @@ from ruqtopics_kit.core.processes import (
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
 from ruqtopics_kit.release.slurm import SlurmOptions, run_on_slurm, slurm_options
-from ruqtopics_kit.training.config import TrainingConfig, parse_args
-from ruqtopics_kit.training.outputs import OutputState, planned_state
+from ruqtopics_kit.training.config import TrainingConfig, parse_args, printable
+from ruqtopics_kit.training.outputs import OutputState, planned_state, stale_reason
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
 BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
@@ -65,9 +68,10 @@ class GridError(KitError, RuntimeError):
 class GridRun:
     config_file: Path
     output_dir: Path
-    status: str  # "finished" (skip), "resume" or "train"
+    status: str  # "finished" (skip), "resume", "train" or "retrain" (finished but stale: trained again)
     command: tuple[str, ...]
     config: TrainingConfig  # the options the run trains with (its YAML file and the extra options)
+    stale: str | None = None  # why a finished run is stale (status "retrain")
 
     @property
     def log_file(self) -> Path:
@@ -110,9 +114,10 @@ def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: 
                     "--output-dir", str(output_dir)]
             config = _parse(config_file, argv)
             status = _status(config)
-            resume = ["--resume-from-checkpoint", "latest"] if status == "resume" else []
+            stale = stale_reason(config) if status == "retrain" else None
+            how = {"resume": ["--resume-from-checkpoint", "latest"], "retrain": ["--overwrite-output-dir"]}
             runs.append(GridRun(config_file, output_dir, status,
-                                (*_launcher(launch), *TRAIN_MODULE, *argv, *resume), config))
+                                (*_launcher(launch), *TRAIN_MODULE, *argv, *how.get(status, [])), config, stale))
     return runs
 
 
@@ -150,8 +155,10 @@ def _parse(config_file: Path, argv: list[str]) -> TrainingConfig:
 
 
 def _status(config: TrainingConfig) -> str:
-    """What training says of the run's folder (`planned_state`); a folder it refuses is "train": train.py says why."""
-    return {OutputState.FINISHED: "finished", OutputState.UNFINISHED: "resume"}.get(planned_state(config), "train")
+    """What training says of the run's folder (`planned_state`); a folder it refuses is "train": train.py says why.
+    A finished run that fails its verification (`stale_reason`) is "retrain"."""
+    states = {OutputState.FINISHED: "finished", OutputState.UNFINISHED: "resume", OutputState.STALE: "retrain"}
+    return states.get(planned_state(config), "train")
 
 
 def _launcher(launch: str) -> list[str]:
@@ -185,8 +192,8 @@ def run_grid(runs: list[GridRun], *, jobs: int = 1, dry_run: bool = False, log=p
         if run.status == "finished":
             log(f"{prefix}: finished in {run.output_dir}, skipped")
             continue
-        log(f"{prefix}: {'resuming' if run.status == 'resume' else 'training'}{where}, log {run.log_file} -> "
-            f"{shlex.join(run.command)}")
+        doing = {"resume": "resuming", "retrain": f"stale ({run.stale}), training again"}.get(run.status, "training")
+        log(f"{prefix}: {doing}{where}, log {run.log_file} -> {printable(run.command)}")
         pending[prefix] = run
     if dry_run or not pending:
         return []
@@ -226,7 +233,7 @@ def _train(run: GridRun, environment: dict[str, str], devices: DeviceSlots, free
         own = devices.environment(slot)
         started = time.perf_counter()
         log_file.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} "
-                       f"{''.join(f'{name}={value} ' for name, value in own.items())}{shlex.join(run.command)}\n")
+                       f"{''.join(f'{name}={value} ' for name, value in own.items())}{printable(run.command)}\n")
         log_file.flush()
         returncode = run_child(run.command, stdout=log_file, stderr=subprocess.STDOUT, env={**environment, **own},
                                stdin=subprocess.DEVNULL)

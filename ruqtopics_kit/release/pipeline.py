@@ -4,13 +4,15 @@
     ruqtopics release --data-dir RAW --massive MASSIVE --grid configs/paper --output-dir DIR \
         [--push-to-hub --hub-org ORG] [--config-file FILE.yaml]
 
-Steps, each skipped when it already finished with the same inputs (see `steps.py`), so a rerun after a
-crash continues where it stopped; an interrupted training run resumes from its last checkpoint:
+Steps, each skipped when it already finished with the same inputs and its outputs are as it left them (see
+`steps.py`), so a rerun after a crash continues where it stopped; an interrupted training run resumes from its
+last checkpoint:
 
 1. export the dataset repository (`DIR/hub/ruqtopics`);
 2. with `--sample`, build a tiny BERT backbone from the sample text (`DIR/work/tiny-backbone`);
 3. train each config of the grid (`DIR/hub/<config name>`, one Hub model repository each) through the grid
-   runner, which skips a finished run with the same options and resumes an interrupted one;
+   runner, which skips a finished run once verified (the same options, Hub ids, dataset and backbone content,
+   its files complete), trains a stale one again and resumes an interrupted one;
 4. evaluate each single-label model on MASSIVE (`DIR/massive/<config name>`) and add the per-locale
    results to its model card;
 5. run the correlation analysis on each evaluation (`DIR/analysis/<config name>`);
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from ruqtopics_kit import __version__
 from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.fingerprints import fingerprint_files
 from ruqtopics_kit.core.hub import upload_folder
 from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
@@ -44,7 +47,7 @@ from ruqtopics_kit.release.grid import (
 from ruqtopics_kit.release.layout import STATE_DIR, ReleaseLayout
 from ruqtopics_kit.release.report import write_report
 from ruqtopics_kit.release.slurm import SlurmOptions
-from ruqtopics_kit.release.steps import Steps, fingerprint_files
+from ruqtopics_kit.release.steps import Steps
 from ruqtopics_kit.training.outputs import RESULTS_FILE
 
 SAMPLE_DATA = package_path("data", "sample")
@@ -118,20 +121,20 @@ def _run_steps(release: Release, log) -> Path:
                           "repo_id": dataset_repo, "license": release.license},
               lambda: export_dataset(release.data_dir, layout.dataset_dir, overwrite=True,
                                      license=release.license, repo_id=dataset_repo),
-              outputs=[layout.dataset_dir / "README.md"])
+              outputs=[layout.dataset_dir], rewritten=("README.md",))  # link_models rewrites the card
     backbone = release.backbone
-    if release.sample:
+    if release.sample and not backbone:  # a --backbone given with --sample is used instead
         backbone = str(layout.work_dir / "tiny-backbone")
         steps.run("backbone", {"sample": fingerprint_files(raw_files)},
                   lambda: _build_sample_backbone(release.data_dir, Path(backbone)), outputs=[Path(backbone)])
-    runs = _train(release, backbone, log)
+    runs = _train(release, backbone, log)  # each run verifies the dataset's and the backbone's content
     models = {run.output_dir.name: fingerprint_files([run.output_dir / RESULTS_FILE]) for run in runs}
     massive_key = fingerprint_files([Path(release.massive)]) if Path(release.massive).exists() else str(release.massive)
     evaluated = [run.output_dir.name for run in runs if run.config.dataset_config_name in MASSIVE_CONFIGS]
     for name in evaluated:
         inputs = {"model": models[name], "massive": massive_key, "options": release.massive_options}
         models[name] = steps.run(f"massive/{name}", inputs, lambda: _evaluate(release, name),
-                                 outputs=[layout.massive_results(name)])
+                                 outputs=[layout.massive_dir(name)])
         steps.run(f"analysis/{name}", {"evaluation": models[name], "options": release.analysis_options},
                   lambda: _analyse(release, name), outputs=[layout.analysis_dir(name)])
     link_models(layout.dataset_dir, [release.repo_id(name) for name in models])

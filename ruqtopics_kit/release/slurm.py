@@ -26,7 +26,6 @@ import argparse
 import importlib.util
 import json
 import os
-import shlex
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.training.config import printable
 from ruqtopics_kit.training.preemption import STOP_SIGNALS
 
 ACTIVE = {"RUNNING": "running", "COMPLETING": "running", "CONFIGURING": "running", "STAGE_OUT": "running",
@@ -96,7 +96,7 @@ class TrainingJob:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_file, "a", encoding="utf-8") as log:
             log.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} SLURM job {_job_id()} on {os.uname().nodename}: "
-                      f"{shlex.join(self.command)}\n")
+                      f"{printable(self.command)}\n")
             log.flush()
             self._child = subprocess.Popen(list(self.command), stdout=log, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, env=environment, start_new_session=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
@@ -241,6 +242,23 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
     def __post_init__(self):
         object.__setattr__(self, "checkpointing_steps", checkpoint_interval(self.checkpointing_steps))
         validate(self)
+
+
+SECRET_OPTIONS = tuple(spelling for spec in dataclasses.fields(TrainingConfig) if not spec.repr  # secrets: repr=False
+                       for spelling in (f"--{spec.name}", f"--{spec.name.replace('_', '-')}"))
+
+
+def printable(command: tuple[str, ...]) -> str:
+    """The command as a shell line, its secrets (the value of --hub-token) masked: what logs and screens show."""
+    shown, secret_next = [], False
+    for word in command:
+        flag = word.split("=", 1)[0]
+        if secret_next:
+            word, secret_next = "***", False
+        elif flag in SECRET_OPTIONS:
+            word, secret_next = (f"{flag}=***", False) if "=" in word else (word, True)
+        shown.append(word)
+    return shlex.join(shown)
 
 
 def saved_options(saved: dict) -> dict:

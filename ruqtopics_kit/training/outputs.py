@@ -5,7 +5,10 @@ The contract (the grid, the release and the finished-run checks read it):
   ruqtopics_text_mode, decision_threshold for multi-label), tokenizer files, training_args.json (written first: a
   folder with it is a started run), README.md (model card), test_predictions.parquet (one row per test example: id,
   gold and predicted class ids, probabilities; published so that comparisons between models can be recomputed from
-  the Hub) and all_results.json, written last: a folder that has it with this run's options is a finished run.
+  the Hub) and all_results.json, written last: a folder that has it with this run's options is a finished run,
+  once verified (`stale_reason`): its published files are there and its weights complete, it was trained on the
+  content that --dataset and --backbone hold now (the content hashes all_results.json records), and its card was
+  written for this run's Hub ids and licence.
 - .NAME.work/ beside it holds the training state (`checkpoints.work_dir`): checkpoints/ (optimizer, RNG
   states, best_model.safetensors) and runs/ (TensorBoard). The log names it. A plain upload of OUTPUT_DIR
   (`hf upload`, `upload_folder`, a git push) publishes no training state; --overwrite-output-dir clears both.
@@ -23,15 +26,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
+from ruqtopics_kit.core.fingerprints import input_fingerprint
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.training.checkpoints import completed_checkpoints, work_dir
-from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of
+from ruqtopics_kit.training.config import TrainingConfig, differences, identity_of, saved_options
 
 ARGS_FILE = "training_args.json"
 RESULTS_FILE = "all_results.json"
 RESULTS_SCHEMA = "ruqtopics-training-results/1"  # all_results.json's `schema`
 PREDICTIONS_FILE = "test_predictions.parquet"
+WEIGHTS_FILE = "model.safetensors"
+PUBLISHED = (WEIGHTS_FILE, "config.json", "tokenizer_config.json", ARGS_FILE, "README.md")  # besides the predictions
+PUBLISHED_AS = ("hub_model_id", "dataset_repo_id", "license")  # not the model's identity, but its card's
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,12 @@ class TrainingResults:
 class OutputState(Enum):
     FRESH = "fresh"  # nothing of this run yet (or --overwrite-output-dir)
     UNFINISHED = "unfinished"  # this run's options, no results yet: resumable
-    FINISHED = "finished"  # this run's options and its results: nothing to train
+    FINISHED = "finished"  # this run's options and its results, verified: nothing to train
+    STALE = "stale"  # this run's options and results, but not complete or not of today's inputs (`stale_reason`)
+
+
+class StaleRunError(FileExistsError):
+    """The output folder holds this run finished, but stale: train.py asks for --overwrite-output-dir."""
 
 
 def inspect_output_dir(config: TrainingConfig) -> OutputState:
@@ -95,6 +107,10 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
         raise FileExistsError(f"--output-dir {folder} holds a different run ({differences(saved, config.identity())}); "
                               f"choose another --output-dir or pass --overwrite-output-dir to replace it")
     if (folder / RESULTS_FILE).is_file():
+        reason = stale_reason(config)
+        if reason:
+            raise StaleRunError(f"--output-dir {folder} holds this run finished, but stale: {reason}; pass "
+                                f"--overwrite-output-dir to train it again")
         return OutputState.FINISHED
     if config.resume_from_checkpoint is None:
         raise FileExistsError(f"--output-dir {folder} holds an unfinished run with these options; pass "
@@ -104,12 +120,61 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
 
 def planned_state(config: TrainingConfig) -> OutputState | None:
     """The state of a run that a planner (the grid) starts later, with `--resume-from-checkpoint latest` where it
-    stopped: FINISHED, UNFINISHED (to resume) or FRESH; None when its folder holds something the run must not
-    touch (other files, another run, an unreadable training_args.json), which train.py then refuses, saying why."""
+    stopped: FINISHED, UNFINISHED (to resume), STALE (finished but failing `stale_reason`: trained again) or FRESH;
+    None when its folder holds something the run must not touch (other files, another run, an unreadable
+    training_args.json), which train.py then refuses, saying why."""
     try:
         return inspect_output_dir(replace(config, overwrite_output_dir=False, resume_from_checkpoint="latest"))
+    except StaleRunError:
+        return OutputState.STALE
     except (OSError, ValueError):
         return None
+
+
+def input_fingerprints(config: TrainingConfig) -> dict[str, str | None]:
+    """What all_results.json records of the run's inputs: the content of a local --dataset (its data files, not
+    the card, which the release rewrites) and --backbone, or their Hub ids."""
+    return {"dataset": input_fingerprint(config.dataset, skip=("README.md",)),
+            "backbone": input_fingerprint(config.backbone)}
+
+
+def stale_reason(config: TrainingConfig) -> str | None:
+    """Why the finished run in --output-dir (its all_results.json there) is not this run's complete result, in a
+    phrase; None when it is."""
+    folder = Path(config.output_dir)
+    results = TrainingResults.read(folder / RESULTS_FILE)
+    run = results.run if isinstance(results.run, dict) else {}
+    saved = saved_options(run.get("config") or {})
+    if identity_of(saved) != config.identity():
+        return f"its {RESULTS_FILE} is of another run ({differences(identity_of(saved), config.identity())})"
+    for name in PUBLISHED_AS:
+        old, new = saved.get(name), getattr(config, name)
+        if old != new:
+            return f"its card was written for --{name.replace('_', '-')} {old} (now {new})"
+    published = PUBLISHED + ((PREDICTIONS_FILE,) if results.test is not None else ())
+    missing = [name for name in published if not (folder / name).is_file()]
+    if missing:
+        return f"its {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+    damaged = _damaged_weights(folder / WEIGHTS_FILE)
+    if damaged:
+        return f"its {WEIGHTS_FILE} is incomplete ({damaged})"
+    recorded = run.get("inputs") or {}
+    for name, current in input_fingerprints(config).items():
+        if recorded.get(name) != current:
+            return (f"--{name} holds other content than it was trained on" if name in recorded else
+                    f"its {RESULTS_FILE} records no fingerprint of its --{name} (an older kit)")
+    return None
+
+
+def _damaged_weights(path: Path) -> str | None:
+    """What is wrong with a safetensors file (truncated, say), or None: its header is read, not its tensors."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(path, "np"):
+            return None
+    except (SafetensorError, OSError) as error:
+        return str(error)
 
 
 def start_output_dir(config: TrainingConfig) -> None:

@@ -42,7 +42,7 @@ from ruqtopics_kit.training.data import (
     tokenize,
 )
 from ruqtopics_kit.training.evaluation import Evaluator
-from ruqtopics_kit.training.outputs import start_output_dir
+from ruqtopics_kit.training.outputs import input_fingerprints, start_output_dir
 from ruqtopics_kit.training.preemption import StopRequest
 from ruqtopics_kit.training.trackers import tracker_names
 
@@ -208,7 +208,8 @@ def hardware(accelerator: Accelerator) -> str:
 def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int, plan: StepPlan,
                tokenized) -> dict:
     """What checkpoints and all_results.json record besides the options: the run as it was resolved."""
-    return {"config": config.to_dict(), "num_processes": accelerator.num_processes, "hardware": hardware(accelerator),
+    return {"config": config.to_dict(), "inputs": input_fingerprints(config),
+            "num_processes": accelerator.num_processes, "hardware": hardware(accelerator),
             "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
             "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes
                                      * config.gradient_accumulation_steps),

@@ -1,6 +1,7 @@
 """The grid runner: one train.py process per config, finished runs skipped, interrupted ones resumed."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from ruqtopics_kit import cli
 from ruqtopics_kit.core.processes import threads_per_job
 from ruqtopics_kit.release import grid
 from ruqtopics_kit.training.checkpoints import checkpoints_dir
+from ruqtopics_kit.training.config import printable
 
 SAMPLE_GRID = ROOT / "configs" / "sample"
 SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
@@ -84,6 +86,54 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     (copy / SINGLE.stem / "training_args.json").unlink()
     assert grid.plan([SINGLE], copy, extra, "python")[0].status == "train"
     assert grid.plan([SINGLE], copy, extra, "python")[0].config.dataset_config_name == "single_label"
+
+
+def test_a_finished_run_is_verified_and_a_stale_one_trained_again(trained_grid, tmp_path):
+    """Its published files there and complete, its inputs' content and its card's ids as now; else "retrain"."""
+    root, _, extra, _ = trained_grid
+    copy = root.parent / f"{root.name}-stale"
+    shutil.copytree(root, copy)
+    run = copy / SINGLE.stem
+
+    def planned(options=extra):
+        return grid.plan([SINGLE], copy, options, "python")[0]
+
+    assert planned().status == "finished"
+    renamed = planned([*extra, "--hub-model-id", "other/name"])
+    assert renamed.status == "retrain" and renamed.command[-1] == "--overwrite-output-dir"
+    assert renamed.stale == "its card was written for --hub-model-id None (now other/name)"
+    weights_file = run / "model.safetensors"
+    weights_file.write_bytes(weights_file.read_bytes()[:-100])  # a truncated copy
+    assert planned().stale.startswith("its model.safetensors is incomplete (")
+    weights_file.unlink()
+    assert planned().stale == "its model.safetensors is missing"
+    shutil.copy(root / SINGLE.stem / "model.safetensors", weights_file)
+    assert planned().status == "finished"
+    dataset = Path(extra[extra.index("--dataset") + 1])  # the same path, other content (restored afterwards)
+    shard, card = next((dataset / "single_label").glob("test-*.parquet")), dataset / "README.md"
+    shard_bytes, card_bytes = shard.read_bytes(), card.read_bytes()
+    try:
+        shard.write_bytes(shard_bytes + b"\0")
+        assert planned().stale == "--dataset holds other content than it was trained on"
+        shard.write_bytes(shard_bytes)
+        card.write_bytes(card_bytes + b"models: listed by the release\n")  # the card is no training input
+        assert planned().status == "finished"
+    finally:
+        shard.write_bytes(shard_bytes)
+        card.write_bytes(card_bytes)
+
+
+def test_a_results_file_of_another_tool_is_no_finished_run(tmp_path):
+    """HF Trainer's all_results.json (no "run" record) in a grid folder: train.py is left to refuse the folder."""
+    run = tmp_path / SINGLE.stem
+    run.mkdir()
+    (run / "all_results.json").write_text('{"epoch": 3.0, "eval_accuracy": 0.5}', encoding="utf-8")
+    assert grid.plan([SINGLE], tmp_path, ["--backbone", "b", "--dataset", "d"], "python")[0].status == "train"
+
+
+def test_printed_commands_mask_the_hub_token():
+    command = ("python", "-m", "ruqtopics_kit", "train", "--hub-token", "hf_secret", "--hub_token=hf_other", "--x")
+    assert printable(command) == "python -m ruqtopics_kit train --hub-token '***' '--hub_token=***' --x"
 
 
 def test_bad_grid_arguments_are_reported(tmp_path, capsys):

@@ -141,10 +141,25 @@ def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(sample_relea
     shutil.rmtree(release.layout.massive_dir(name))  # deleted after the step finished; its stamp stays
     logs = []
     run_release(release, log=logs.append)
-    assert f"[run]  massive/{name} (its output {release.output_dir / 'massive' / name / 'results.csv'} is gone)" in logs
+    assert f"[run]  massive/{name} (its output {release.output_dir / 'massive' / name} is gone)" in logs
     assert f"[run]  analysis/{name}" in logs  # it reads the evaluation that ran again
     assert "[skip] dataset: done with the same inputs" in logs
     assert release.layout.massive_results(name).exists()
+
+
+def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_content(sample_release):
+    """A deleted Parquet shard: the export runs again (not "Done" with a broken dataset); the trainings verify the
+    dataset's content, which the deterministic export restored, so they stay finished."""
+    release, _, _ = sample_release
+    shard = next((release.dataset_dir / "single_label").glob("test-*.parquet"))
+    shard.unlink()
+    (release.output_dir / "analysis" / "tiny-massive_aligned-question" / "summary.json").unlink()
+    logs = []
+    run_release(release, log=logs.append)
+    assert f"[run]  dataset (its output {shard} is gone since it finished)" in logs
+    assert shard.is_file()
+    assert sum(line.endswith(", skipped") for line in logs) == 2  # both models: same data, same backbone
+    assert any(line.startswith("[run]  analysis/tiny-massive_aligned-question (its output ") for line in logs)
 
 
 def test_no_placeholder_id_survives_in_any_file_of_the_release(sample_release):
