@@ -355,6 +355,32 @@ def train_over_its_finished_run_without_weights(tmp_path, request):
     return Invocation(train_argv(request, dataset, run), [dataset, run])
 
 
+# ---- config files: strict YAML -------------------------------------------------------------------------------
+
+def train_with_a_config(text: str, twice: bool = False):
+    def make(tmp_path, request):
+        config = tmp_path / "run.yaml"
+        config.write_text(text, encoding="utf-8")
+        argv = ["train", "--config-file", str(config), "--output-dir", str(tmp_path / "run")]
+        return Invocation(argv + (["--config-file", str(config)] if twice else []), [config], leftovers_in=tmp_path)
+    return make
+
+
+def analysis_of_a_table_with_a_column_twice(tmp_path, request):
+    folder = tmp_path / "massive"
+    folder.mkdir()
+    (folder / "results.csv").write_text("locale,accuracy,accuracy\nru-RU,0.5,0.9\n", encoding="utf-8")
+    return Invocation(["analysis", "--results", str(folder / "results.csv"), "--output-dir", str(tmp_path / "out")],
+                      [folder], leftovers_in=tmp_path)
+
+
+def evaluate_with_a_mapping_that_names_a_scenario_twice(tmp_path, request):
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"name": "m", "scenarios": {"music": "музыка", "music": "кино"}}', encoding="utf-8")
+    return Invocation(["evaluate-massive", "--model", str(tmp_path / "model"), "--massive", "none", "--mapping",
+                       str(mapping), "--output-dir", str(tmp_path / "out")], [mapping], leftovers_in=tmp_path)
+
+
 CASES = [
     Fault("export-output-is-its-data-dir", export_into_its_data_dir, 1, r"output folder .* is the input --data-dir"),
     Fault("export-output-inside-its-data-dir", export_inside_its_data_dir, 1, r"lies inside the input --data-dir"),
@@ -376,6 +402,18 @@ CASES = [
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
     Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 2,
           r"run holds this run finished, but stale: its model.safetensors is missing; pass --overwrite-output-dir"),
+    Fault("config-file-with-a-tab", train_with_a_config("backbone: b\ndataset: d\nseed:\t7\n"), 2,
+          r"run.yaml: not valid YAML at line 3, column 6: found character '\\t' that cannot start any token"),
+    Fault("config-file-syntax-error", train_with_a_config("backbone: [b\ndataset: d\n"), 2,
+          r"run.yaml: not valid YAML at line 2, column 8: expected ',' or '\]', but got ':'"),
+    Fault("config-file-key-twice", train_with_a_config("backbone: b\ndataset: d\nseed: 1\nseed: 2\n"), 2,
+          r"run.yaml: not valid YAML at line 4, column 1: key 'seed' is given twice"),
+    Fault("config-file-given-twice", train_with_a_config("backbone: b\ndataset: d\n", twice=True), 2,
+          r"--config-file given 2 times \(.*run.yaml, .*run.yaml\); give one"),
+    Fault("analysis-results-column-twice", analysis_of_a_table_with_a_column_twice, 2,
+          r"results.csv' names the column\(s\) \['accuracy'\] more than once"),
+    Fault("evaluate-mapping-key-twice", evaluate_with_a_mapping_that_names_a_scenario_twice, 1,
+          r"mapping.json' cannot be read as JSON \(duplicate key 'music' in one object"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
     Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
           r"refused to push: the data are the kit's synthetic sample"),

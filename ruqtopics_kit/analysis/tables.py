@@ -17,6 +17,11 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
     if not path.is_file():
         raise AnalysisInputError(f"The {what} file {str(path)!r} does not exist or is not a file. Check the path.")
     try:
+        header = pd.read_csv(path, dtype=str, header=None, nrows=1, keep_default_na=False).iloc[0].tolist()
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:  # pandas would rename the second one (accuracy.1) and read the first
+            raise AnalysisInputError(f"The {what} file {str(path)!r} names the column(s) {repeated} more than once; "
+                                     f"keep one of each.")
         return pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise AnalysisInputError(

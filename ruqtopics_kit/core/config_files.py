@@ -1,9 +1,10 @@
 """YAML config files for the commands with many options, one way for all of them (train, evaluate-massive, release).
 
 `--config-file FILE.yaml` holds the command's own options (names with dashes or underscores); options given on the
-command line override the file; an unknown key is an error naming it. The file is turned into command-line tokens
-placed before the real ones, so that its values go through the same parsing and checks (argparse keeps the last
-occurrence of an option: the command line's).
+command line override the file; an unknown key, a key given twice, a second `--config-file` and a YAML syntax error
+(a tab in the indentation, say) are errors naming the file, the key or the line. The file is turned into
+command-line tokens placed before the real ones, so that its values go through the same parsing and checks
+(argparse keeps the last occurrence of an option: the command line's).
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ def add_config_file_option(parser: argparse.ArgumentParser) -> None:
 def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     """`argv` parsed by `parser`, after the options of its `--config-file` if given; problems exit with status 2."""
     pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    pre.add_argument(CONFIG_FILE_FLAG, type=Path)
-    config_file = pre.parse_known_args(argv)[0].config_file
+    pre.add_argument(CONFIG_FILE_FLAG, type=Path, action="append")
+    config_files = pre.parse_known_args(argv)[0].config_file or []
+    if len(config_files) > 1:
+        parser.error(f"{CONFIG_FILE_FLAG} given {len(config_files)} times ({', '.join(map(str, config_files))}); "
+                     f"give one (a second file would silently replace the first)")
+    config_file = config_files[0] if config_files else None
     try:
         file_argv = yaml_to_argv(config_file, parser) if config_file else []
     except (ValueError, OSError) as error:
@@ -41,7 +46,14 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
     """A YAML config file as command-line tokens of `parser`."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist")
-    values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    try:
+        values = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path}: not valid YAML{where}: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
     options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`), then each long spelling
@@ -62,6 +74,20 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
         if value is not None:
             tokens += _tokens(path, key, value, options[name], name)
     return tokens
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def _tokens(path: Path, key, value, action: argparse.Action, name: str) -> list[str]:

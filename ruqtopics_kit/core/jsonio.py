@@ -52,7 +52,7 @@ def parse_object(line: str | bytes) -> dict:
     except UnicodeDecodeError as error:
         raise ValueError(f"not valid UTF-8 ({error.reason} at byte {error.start})") from None
     try:
-        row = json.loads(text, object_pairs_hook=_unique_keys)
+        row = json.loads(text, object_pairs_hook=unique_keys)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg}, column {error.colno})") from None
     if not isinstance(row, dict):
@@ -60,7 +60,8 @@ def parse_object(line: str | bytes) -> dict:
     return row
 
 
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """`object_pairs_hook` for json.loads: a key given twice in one object is a ValueError."""
     seen = set()
     for key, _ in pairs:
         if key in seen:
@@ -93,12 +94,14 @@ def unencodable(text: str) -> str | None:
 def read_json_object(path: str | Path, required: tuple[str, ...] = ()) -> dict:
     """The JSON object in the file at `path`, with the `required` keys; a ValueError naming the file if not."""
     try:
-        value = json.loads(Path(path).read_text(encoding="utf-8"))
+        value = json.loads(Path(path).read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
     except UnicodeDecodeError as error:
         raise ValueError(f"{path}: damaged, not valid UTF-8 ({error.reason} at byte {error.start})") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: damaged, not valid JSON ({error.msg}, line {error.lineno} column "
                          f"{error.colno})") from None
+    except ValueError as error:  # a key twice
+        raise ValueError(f"{path}: {error}") from None
     missing = [key for key in required if key not in value] if isinstance(value, dict) else None
     if missing is None or missing:
         raise ValueError(f"{path}: damaged, expected a JSON object with {', '.join(required) or 'keys'}; got "

@@ -7,8 +7,9 @@ NAME=PATH` (see `FieldMap`), for instance a Yandex Q API question entity with it
 
 - A record is kept if it carries at least one of the 76 topics: one topic makes it single-label, two or
   more multi-label (both live in the same files; the builder's configs select them).
-- Exact duplicate questions (equal after collapsing whitespace) are dropped, keeping the record with the
-  smallest id, so the result does not depend on the order of the dump.
+- Duplicate questions (equal `raw.question_key`s: the same text up to case, ё/е, Unicode normal form,
+  punctuation, zero-width characters and whitespace) are dropped, keeping the record with the smallest id (its
+  text unchanged), so the result does not depend on the order of the dump.
 - The split is a function of the id alone (a hash), so adding records never moves old ones; since no
   question text survives twice, no question is shared between splits.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.dataset.raw import CANONICAL_FILES, OnBadRecord, RawDataError
+from ruqtopics_kit.dataset.raw import CANONICAL_FILES, OnBadRecord, RawDataError, question_key
 from ruqtopics_kit.facts.labels import all_topics
 
 SPLIT_PERCENTAGES = {"train": 80, "validation": 10, "test": 10}
@@ -218,10 +219,6 @@ def _dump_records(path: Path, fields: FieldMap, on_bad_record: OnBadRecord) -> I
 
 # ---- choosing and writing the records ------------------------------------------------------------------------
 
-def _question_key(question: str) -> str:
-    return " ".join(question.split())
-
-
 def _id_order(record_id: str) -> tuple[int, int | str]:
     """Numeric ids sort numerically, before any non-numeric id."""
     return (0, int(record_id)) if record_id.isdigit() else (1, record_id)
@@ -243,7 +240,7 @@ def _choose_records(dump: Path, fields: FieldMap, on_bad_record: OnBadRecord) ->
             raise RawDataError(dump, line_no, f"duplicate id {record['id']!r}, first seen on line "
                                               f"{first_line_of[record['id']]}")
         if _topics_of(record["tags"]) and record["question"].strip():
-            key = _question_key(record["question"])
+            key = question_key(record["question"])
             if key not in keeper or _id_order(record["id"]) < _id_order(keeper[key]):
                 keeper[key] = record["id"]
     sizes = Counter(split_of(record_id) for record_id in keeper.values())
@@ -288,7 +285,7 @@ def _write_if_kept(record: dict, keeper: dict[str, str], outputs: dict) -> str:
         return "dropped: no RuQTopics topic"
     if not record["question"].strip():
         return "dropped: empty question"
-    if keeper.get(_question_key(record["question"])) != record["id"]:
+    if keeper.get(question_key(record["question"])) != record["id"]:
         return "dropped: duplicate question"
     split = split_of(record["id"])
     canonical = {"id": record["id"], "question": record["question"], "answer": record["answer"], "labels": topics}

@@ -4,15 +4,23 @@ Both readers yield Arrow record batches with the canonical columns `id`, `questi
 (a list of class ids into the 76 topics), so the builder and the Hub export share one parser.
 
 Every problem names the file, the line and what is wrong. `on_bad_record="skip"` skips records whose own
-content is bad (and counts them); unreadable files and records repeated across the data always fail.
+content is bad, and questions already in another split (and counts them); unreadable files, unknown fields or
+columns, and ids repeated across the data always fail. A UTF-8 byte order mark before the first line is no part
+of it, as for pandas (DeepPavlov's reader).
+
+Questions are the same across splits when their `question_key`s are: Unicode NFKC, case folded, ё read as е,
+punctuation and format characters (zero-width spaces, ...) dropped, whitespace collapsed. The stored text is
+never changed; `prepare` keeps one record per key.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +38,11 @@ SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
 DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 DEEPPAVLOV_LABEL_SEPARATOR = ";"
+FIELDS = ("id", "question", "answer", "labels")  # of a canonical record
+TSV_COLUMNS = ("id", "text", "answer", "label_id", "labels", "label")
+LABEL_COLUMNS = ("label_id", "labels", "label")
+BOM = "\ufeff"
+LEAK = "cross-split duplicate"  # what --on-bad-record skip counts a question of another split as
 CLASS_ID = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also takes "²", which int() refuses
 BATCH_SIZE = 10_000
 
@@ -46,6 +59,18 @@ class RawDataError(KitError, ValueError):
         self.path, self.line, self.problem = str(path), line, problem
         where = f"{path}, line {line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
+
+
+def question_key(question: str) -> str:
+    """What two questions share when they are the same question (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
+    kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
+    return " ".join(kept.split())
+
+
+def _did_you_mean(name: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _SeenIndex:
@@ -92,19 +117,25 @@ class ReadReport:
     _ids: _SeenIndex = field(default_factory=_SeenIndex)
     _questions: _SeenIndex = field(default_factory=_SeenIndex)
 
-    def claim(self, path: Path, split: str, ids: list[str], questions: list[str], lines: list[int]) -> None:
-        """Fail on an id seen before, or a question text already seen in another split."""
+    def claim(self, path: Path, split: str, ids: list[str], questions: list[str], lines: list[int],
+              skip: bool = False) -> list[int]:
+        """Fail on an id seen before; fail on a question already seen in another split, or with `skip` count it
+        and return the positions of such records (left out of the batch)."""
         if str(path) not in self._files:
             self._files.append(str(path))
         if split not in self._splits:
             self._splits.append(split)
         where = (self._files.index(str(path)) << 32) | np.asarray(lines, dtype=np.int64)
         split_number = self._splits.index(split)
-        id_keys, question_keys = _hash64(ids), _hash64([" ".join(q.split()) for q in questions])
+        id_keys, question_keys = _hash64(ids), _hash64([question_key(q) for q in questions])
         self._check_ids(path, id_keys, ids, lines)
-        self._check_questions(path, split, question_keys, ids, lines)
+        leaks = self._leaks(path, split, question_keys, ids, lines, skip)
+        kept = np.setdiff1d(np.arange(len(ids)), leaks)
         self._ids.add(id_keys, where, split_number)
-        self._questions.add(question_keys, where, split_number)
+        self._questions.add(question_keys[kept], where[kept], split_number)
+        if leaks:
+            self.skipped[LEAK] += len(leaks)
+        return leaks
 
     def _location(self, where: int) -> str:
         return f"{Path(self._files[where >> 32]).name}:{where & 0xFFFFFFFF}"
@@ -119,21 +150,38 @@ class ReadReport:
             i, location = clashes[0]
             raise RawDataError(path, lines[i], f"duplicate id {ids[i]!r}, first seen at {location}")
 
-    def _check_questions(self, path: Path, split: str, keys: np.ndarray, ids: list[str], lines: list[int]) -> None:
-        seen = self._questions.first_seen(keys)
+    def _leaks(self, path: Path, split: str, keys: np.ndarray, ids: list[str], lines: list[int],
+               skip: bool) -> list[int]:
+        seen, leaks = self._questions.first_seen(keys), []
         for i in np.flatnonzero(seen >= 0):
             other = self._splits[self._questions.split[seen[i]]]
             if other != split:
-                location = self._location(int(self._questions.where[seen[i]]))
+                if skip:
+                    leaks.append(int(i))
+                    continue
+                where = int(self._questions.where[seen[i]])
+                other_id = _record_id_at(Path(self._files[where >> 32]), other, where & 0xFFFFFFFF)
                 raise RawDataError(path, lines[i], f"record {ids[i]!r} is in split {split!r} but its question "
-                                                   f"text is also in split {other!r} at {location}")
+                                                   f"text is also in split {other!r} at {self._location(where)} "
+                                                   f"(record {other_id!r}); questions are compared case-, "
+                                                   f"punctuation- and ё/е-blind")
+        return leaks
+
+
+def _record_id_at(path: Path, split: str, line: int) -> str:
+    """The id of the record at `line` of a raw file (read again: the index keeps only where records are)."""
+    parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
+    return next(str(row.get("id")) for line_no, row in parse(path, split) if line_no == line)
 
 
 def detect_layout(data_dir: str | Path) -> dict[str, Path]:
-    """The raw files of each split in `data_dir`: canonical `*.jsonl` first, else DeepPavlov `*.csv`."""
+    """The raw files of each split in `data_dir`: the canonical `*.jsonl` or DeepPavlov's `*.csv`, not both."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data_dir {str(data_dir)!r} is not a directory")
+    if (data_dir / CANONICAL_FILES["train"]).exists() and (data_dir / DEEPPAVLOV_FILES["train"]).exists():
+        raise RawDataError(data_dir, None, f"holds both the canonical layout ({CANONICAL_FILES['train']}) and "
+                                           f"DeepPavlov's ({DEEPPAVLOV_FILES['train']}); keep one")
     for layout in (CANONICAL_FILES, DEEPPAVLOV_FILES):
         if (data_dir / layout["train"]).exists():
             missing = [name for name in layout.values() if not (data_dir / name).exists()]
@@ -156,6 +204,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
     lines: list[int] = []
     read = kept = 0
+    skip = on_bad_record == "skip"
     for line, row in parse(path, split):
         read += 1
         try:
@@ -170,10 +219,10 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
         for name, value in record.items():
             columns[name].append(value)
         if len(lines) == BATCH_SIZE:
-            yield _claimed_batch(report, path, split, columns, lines)
+            yield _claimed_batch(report, path, split, columns, lines, skip)
             columns, lines = {name: [] for name in CANONICAL_SCHEMA.names}, []
     if lines:
-        yield _claimed_batch(report, path, split, columns, lines)
+        yield _claimed_batch(report, path, split, columns, lines, skip)
     if not read:
         raise RawDataError(path, None, f"holds no records, so the {split!r} split would be empty")
     if not kept:
@@ -181,8 +230,12 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
                                        f"{split!r} split would be empty")
 
 
-def _claimed_batch(report: ReadReport, path: Path, split: str, columns: dict, lines: list[int]) -> pa.RecordBatch:
-    report.claim(path, split, columns["id"], columns["question"], lines)
+def _claimed_batch(report: ReadReport, path: Path, split: str, columns: dict, lines: list[int],
+                   skip: bool) -> pa.RecordBatch:
+    leaks = set(report.claim(path, split, columns["id"], columns["question"], lines, skip))
+    if leaks:
+        columns = {name: [value for i, value in enumerate(values) if i not in leaks]
+                   for name, values in columns.items()}
     return pa.RecordBatch.from_pydict(columns, schema=CANONICAL_SCHEMA)
 
 
@@ -195,7 +248,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     with handle:
         for line_no, raw_line in enumerate(handle, start=1):
             try:
-                yield line_no, raw_line.decode("utf-8")
+                text = raw_line.decode("utf-8")
+                yield line_no, text.removeprefix(BOM) if line_no == 1 else text
             except UnicodeDecodeError as error:
                 raise RawDataError(path, line_no,
                                    f"is not valid UTF-8 ({error.reason} at byte {error.start})") from None
@@ -272,13 +326,8 @@ def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
     header = next(records, (1, None))[1]
     if header is None:
         raise RawDataError(path, 1, "empty file: expected a header line")
-    label_column = next((name for name in ("label_id", "labels", "label") if name in header), None)
-    if "text" not in header or label_column is None:
-        raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
-                                    f"got {header}")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(repr, repeated))} more than once")
+    _check_header(path, header)
+    label_column = next(name for name in LABEL_COLUMNS if name in header)
     for line_no, values in records:
         if len(values) != len(header):
             raise RawDataError(path, line_no, f"expected {len(header)} tab-separated fields, got {len(values)}")
@@ -293,6 +342,24 @@ def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
                         "answer": row.get("answer", ""), "labels": labels}
 
 
+def _check_header(path: Path, header: list[str]) -> None:
+    """A 'text' column, exactly one label column, no unknown or repeated column."""
+    labels = [name for name in LABEL_COLUMNS if name in header]
+    if "text" not in header or not labels:
+        raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
+                                    f"got {header}")
+    if len(labels) > 1:
+        raise RawDataError(path, 1, f"header has label columns {' and '.join(map(repr, labels))}; keep one (which "
+                                    f"one is right cannot be guessed when they disagree)")
+    unknown = [name for name in header if name not in TSV_COLUMNS]
+    if unknown:
+        raise RawDataError(path, 1, f"unknown column {unknown[0]!r}{_did_you_mean(unknown[0], TSV_COLUMNS)}; the "
+                                    f"columns are {', '.join(TSV_COLUMNS)}")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(repr, repeated))} more than once")
+
+
 def _validated(row: dict) -> dict:
     """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
     missing = [key for key in ("id", "question", "labels") if key not in row]
@@ -301,6 +368,10 @@ def _validated(row: dict) -> dict:
     record_id, question, answer = row["id"], row["question"], row.get("answer", "")
     if not isinstance(record_id, str) or not record_id:
         raise ValueError(f"bad id: expected a non-empty string, got {record_id!r}")
+    unknown = [key for key in row if key not in FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field: record {record_id!r} has {unknown[0]!r}"
+                         f"{_did_you_mean(unknown[0], FIELDS)}; the fields are {', '.join(FIELDS)}")
     if not isinstance(question, str) or not question.strip():
         raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
     if not isinstance(answer, str):
@@ -316,6 +387,8 @@ def _label_ids(labels: object, record_id: object) -> list[int]:
     topics = all_topics()
     if not isinstance(labels, list) or not labels:
         raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
+    if len({type(label) for label in labels if isinstance(label, (str, int))}) > 1:
+        raise ValueError(f"mixed labels: record {record_id!r} mixes class ids and class names in {labels!r}")
     ids = []
     for label in labels:
         if label == "":

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.jsonio import unique_keys
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.facts.labels import all_topics
 from ruqtopics_kit.facts.massive import SCENARIOS
@@ -57,9 +58,9 @@ def load_mapping(name_or_path: str | Path = DEFAULT_MAPPING) -> Mapping:
     if not path.is_file():
         check_choice("mapping", str(name_or_path), bundled_mappings(), note="or a path to a JSON file")
         path = MAPPINGS_DIR / f"{name_or_path}.json"
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    try:  # a scenario given twice is an error, not its last value silently
+        body = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=unique_keys)
+    except (OSError, ValueError) as error:
         raise ValueError(f"mapping file {str(path)!r} cannot be read as JSON ({error})") from None
     return _validated(body, path)
 

@@ -175,6 +175,17 @@ def test_prepare_filters_topics_dedups_and_splits_by_id(tmp_path):
     assert 0.7 < len(splits["train"]) / 202 < 0.9
 
 
+def test_prepare_drops_questions_equal_but_for_case_punctuation_and_yo(tmp_path):
+    """One question key for prepare and export (raw.question_key); the text kept is the smallest id's, unchanged."""
+    variants = ["Кто поёт «Звезду»?", "кто поет звезду", "КТО ПОЁТ ЗВЕЗДУ!", "Кто по\u0435\u0308т Звез\u200bду?"]
+    records = dump_records(200) + [{"id": 900 + i, "question": text, "answer": "", "tags": ["музыка"]}
+                                   for i, text in enumerate(variants)]
+    summary = prepare(write_dump(tmp_path / "dump.jsonl.gz", records), tmp_path / "raw")
+    kept = {r["id"]: r for rows in read_splits(tmp_path / "raw").values() for r in rows}
+    assert summary["dropped: duplicate question"] == 3
+    assert kept["900"]["question"] == "Кто поёт «Звезду»?" and not {"901", "902", "903"} & set(kept)
+
+
 def test_prepare_splits_are_stable_when_records_are_added(tmp_path):
     prepare(write_dump(tmp_path / "a.jsonl.gz", dump_records(100)), tmp_path / "a")
     prepare(write_dump(tmp_path / "b.jsonl.gz", dump_records(300)), tmp_path / "b")

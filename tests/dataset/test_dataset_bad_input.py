@@ -4,6 +4,7 @@ the line and the problem, the raw files unchanged and no output folder (issue 11
 import hashlib
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +84,32 @@ CASES = {
     "quoted text that needs no quoting": (
         "tsv", {"test": 'text\tlabel_id\n"Война и мир"\t8\n'},
         r"test.csv, line 2: a field starts with a quote but is not quoted as pandas writes TSV"),
+    # ---- strict about what the reader does not understand (issue 24, cause 7)
+    "a typo'd field": (
+        "jsonl", {"test": '{"id": "4", "question": "Какой фильм?", "answr": "Новый.", "labels": ["кино"]}\n'},
+        r"test.jsonl, line 1: unknown field: record '4' has 'answr' \(did you mean 'answer'\?\); the fields are "),
+    "a typo'd column": ("tsv", {"test": "text\tanswr\tlabel_id\nВопрос\tОтвет\t1\n"},
+                        r"test.csv, line 1: unknown column 'answr' \(did you mean 'answer'\?\); the columns are "),
+    "label_id and labels both": ("tsv", {"test": "text\tlabel_id\tlabels\nВопрос\t1\tкино\n"},
+                                 r"test.csv, line 1: header has label columns 'label_id' and 'labels'; keep one"),
+    "class ids mixed with names": (
+        "jsonl", {"test": '{"id": "4", "question": "Какой фильм?", "answer": "", "labels": [8, "музыка"]}\n'},
+        r"test.jsonl, line 1: mixed labels: record '4' mixes class ids and class names in \[8, 'музыка'\]"),
+    # ---- one normalisation for duplicate detection across splits (cause 6)
+    **{f"test question equal to a train one but for {what}": (
+        "jsonl", {"test": json.dumps({"id": "4", "question": question, "answer": "", "labels": ["кино"]},
+                                     ensure_ascii=False) + "\n"},
+        r"test.jsonl, line 1: record '4' is in split 'test' but its question text is also in split 'train' at "
+        r"train.jsonl:1 \(record '1'\)")
+       for what, question in (("case", "какую ПЕСНЮ послушать?"), ("punctuation", "Какую песню послушать!!"),
+                              ("a zero-width space", "Какую пес\u200bню послушать?"),
+                              ("NFD", unicodedata.normalize("NFD", "Какую песню послушать?")),
+                              ("spaces", "  Какую   песню\tпослушать ?"))},
+    "ё for е": ("jsonl", {"train": '{"id": "1", "question": "Кто поёт лучше всех?", "answer": "", '
+                                   '"labels": ["музыка"]}\n',
+                          "test": '{"id": "4", "question": "Кто поет лучше всех?", "answer": "", '
+                                  '"labels": ["кино"]}\n'},
+                r"test.jsonl, line 1: record '4' is in split 'test' but its question text is also in split 'train'"),
 }
 
 
@@ -109,6 +136,39 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     (folder / "test.jsonl").write_text(bad, encoding="utf-8")
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out2")]) == 1
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
+
+
+def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):
+    folder = jsonl_folder(tmp_path)
+    (folder / "train.csv").write_text("text\tlabel_id\nВопрос\t0\n", encoding="utf-8")
+    assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(tmp_path / "out")]) == 1
+    assert re.search(r"raw: holds both the canonical layout \(train.jsonl\) and DeepPavlov's \(train.csv\); keep one",
+                     capsys.readouterr().err)
+
+
+def test_a_utf8_bom_is_read_as_pandas_reads_it(tmp_path):
+    """A BOM before the header (Excel writes one) is no part of the first column's name, as for pandas."""
+    from ruqtopics_kit.dataset.raw import ReadReport, read_batches
+
+    path = tmp_path / "train.csv"
+    path.write_bytes("\ufeffid\ttext\tlabel_id\nq7\tВопрос\t0\n".encode())
+    rows = [row for batch in read_batches(path, "train", ReadReport()) for row in batch.to_pylist()]
+    assert rows == [{"id": "q7", "question": "Вопрос", "answer": "", "labels": [0]}]
+    assert list(pd.read_csv(path, sep="\t").columns) == ["id", "text", "label_id"]
+
+
+def test_skip_counts_cross_split_duplicates_and_keeps_the_stored_text(tmp_path, capsys):
+    from ruqtopics_kit.dataset.raw import ReadReport, read_batches
+
+    leak = '{"id": "9", "question": "КАКУЮ песню послушать", "answer": "", "labels": ["кино"]}\n'
+    folder = jsonl_folder(tmp_path, test=leak + '{"id": "4", "question": "Какой  фильм?", "labels": ["кино"]}\n')
+    args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
+    assert ruqtopics.main(args) == 0
+    assert "skipped (cross-split duplicate): 1" in capsys.readouterr().out
+    report = ReadReport()
+    rows = [row for split in ("train", "test") for batch in read_batches(folder / f"{split}.jsonl", split, report,
+                                                                           "skip") for row in batch.to_pylist()]
+    assert [row["question"] for row in rows][-1] == "Какой  фильм?"  # stored as it was written
 
 
 def test_tsv_is_read_as_deeppavlov_reads_it(tmp_path):
