@@ -381,6 +381,33 @@ def evaluate_with_a_mapping_that_names_a_scenario_twice(tmp_path, request):
                        str(mapping), "--output-dir", str(tmp_path / "out")], [mapping], leftovers_in=tmp_path)
 
 
+# ---- options checked before any work ---------------------------------------------------------------------------
+
+def release_with(*options: str):
+    def make(tmp_path, request):
+        return Invocation(["release", "--sample", "--output-dir", str(tmp_path / "out"), *options], [],
+                          leftovers_in=tmp_path)
+    return make
+
+
+def export_with(*options: str):
+    def make(tmp_path, request):
+        raw = raw_copy(tmp_path)
+        return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(tmp_path / "out"), *options], [raw],
+                          leftovers_in=tmp_path)
+    return make
+
+
+def train_in_fp16_on_a_cpu(tmp_path, request):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("fp16 is valid on this machine's GPU")
+    dataset = request.getfixturevalue("exported_sample")
+    return Invocation(train_argv(request, dataset, tmp_path / "run") + ["--mixed-precision", "fp16"], [dataset],
+                      leftovers_in=tmp_path)
+
+
 CASES = [
     Fault("export-output-is-its-data-dir", export_into_its_data_dir, 1, r"output folder .* is the input --data-dir"),
     Fault("export-output-inside-its-data-dir", export_inside_its_data_dir, 1, r"lies inside the input --data-dir"),
@@ -414,6 +441,18 @@ CASES = [
           r"results.csv' names the column\(s\) \['accuracy'\] more than once"),
     Fault("evaluate-mapping-key-twice", evaluate_with_a_mapping_that_names_a_scenario_twice, 1,
           r"mapping.json' cannot be read as JSON \(duplicate key 'music' in one object"),
+    Fault("release-org-with-a-space", release_with("--org", "my org"), 2,
+          r"--hub-org 'my org/ruqtopics' is no Hub repository id ORG/NAME"),
+    Fault("release-org-with-a-slash", release_with("--org", "a/b"), 2,
+          r"--hub-org 'a/b/ruqtopics' is no Hub repository id ORG/NAME: expected ORG/NAME"),
+    Fault("release-org-empty", release_with("--org", ""), 2, r"--hub-org '/ruqtopics' is no Hub repository id"),
+    Fault("release-license-not-an-id", release_with("--license", "CC BY 4.0"), 2,
+          r"--license 'CC BY 4.0' is no Hub licence id"),
+    Fault("export-repo-id-three-parts", export_with("--repo-id", "a/b/c"), 2,
+          r"--hub-dataset-id 'a/b/c' is no Hub repository id ORG/NAME"),
+    Fault("export-license-not-an-id", export_with("--license", "MIT License"), 2,
+          r"--license 'MIT License' is no Hub licence id"),
+    Fault("train-fp16-on-a-cpu", train_in_fp16_on_a_cpu, 2, r"--mixed-precision fp16 needs a GPU"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
     Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
           r"refused to push: the data are the kit's synthetic sample"),

@@ -68,12 +68,15 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ruqtopics_kit.core.hub import PushError, upload_folder
+    from ruqtopics_kit.core.hub import PushError, check_license_id, check_repo_id, upload_folder
     from ruqtopics_kit.dataset.export import SYNTHETIC_PUSH_REFUSED, export_dataset, is_synthetic_source
     from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 
     if args.push_to_hub and not args.hub_dataset_id:
         raise InvalidParameterError("--push-to-hub needs --hub-dataset-id ORG/NAME")
+    check_license_id("--license", args.license)
+    if args.hub_dataset_id:
+        check_repo_id("--hub-dataset-id", args.hub_dataset_id)
     if args.push_to_hub and is_synthetic_source(args.data_dir):
         raise PushError(SYNTHETIC_PUSH_REFUSED)
     summary = export_dataset(args.data_dir, args.output_dir, overwrite=args.overwrite_output_dir,

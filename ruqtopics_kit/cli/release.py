@@ -95,6 +95,8 @@ def parse_release(argv: list[str]):
 
 
 def release_of(args: argparse.Namespace):
+    from ruqtopics_kit.core.hub import check_license_id, check_repo_id
+    from ruqtopics_kit.facts.names import DATASET_NAME
     from ruqtopics_kit.release.grid import executor_options, expand
     from ruqtopics_kit.release.pipeline import SAMPLE_DATA, SAMPLE_MASSIVE, Release
 
@@ -102,6 +104,8 @@ def release_of(args: argparse.Namespace):
         args.data_dir = args.data_dir or SAMPLE_DATA
         args.massive = args.massive or str(SAMPLE_MASSIVE)
         args.grid = args.grid or ["sample"]
+    check_repo_id("--hub-org", f"{args.hub_org}/{DATASET_NAME}")
+    check_license_id("--license", args.license)
     missing = [flag for flag, value in (("--data-dir", args.data_dir), ("--massive", args.massive),
                                         ("--grid", args.grid)) if not value]
     if missing:

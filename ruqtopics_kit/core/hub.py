@@ -7,13 +7,37 @@ changes nothing on the Hub and leaves the folder as it was: run the same call ag
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Literal
 
 from huggingface_hub import HfApi, RepoCard
+from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.errors import InvalidParameterError, KitError
+
+LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]*")  # the Hub's licence ids: apache-2.0, cc-by-nc-sa-4.0, other, ...
+
+
+def check_repo_id(option: str, repo_id: str) -> str:
+    """`repo_id` if it is a valid Hub id ORG/NAME, else InvalidParameterError naming `option` (checked before any
+    work: an id such as `a b/x` or `a/b/x` would otherwise fail only at the upload, or end up in the cards)."""
+    try:
+        if repo_id.count("/") != 1:
+            raise HFValidationError("expected ORG/NAME")
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise InvalidParameterError(f"{option} {repo_id!r} is no Hub repository id ORG/NAME: {error}") from None
+    return repo_id
+
+
+def check_license_id(option: str, license_id: str) -> str:
+    """`license_id` if it looks like a Hub licence id (lowercase, no spaces: `cc-by-4.0`, `other`, `unknown`)."""
+    if not LICENSE_ID.fullmatch(license_id):
+        raise InvalidParameterError(f"{option} {license_id!r} is no Hub licence id (lowercase letters, digits, "
+                                    f"'.', '+' and '-', e.g. cc-by-4.0, apache-2.0, other)")
+    return license_id
 
 
 class PushError(KitError, RuntimeError):

@@ -9,7 +9,7 @@ Steps, each skipped when it already finished with the same inputs and its output
 last checkpoint:
 
 1. export the dataset repository (`DIR/hub/ruqtopics`);
-2. with `--sample`, build a tiny BERT backbone from the sample text (`DIR/work/tiny-backbone`);
+2. with `--sample` and no `--backbone`, build a tiny BERT backbone from the sample text (`DIR/work/tiny-backbone`);
 3. train each config of the grid (`DIR/hub/<config name>`, one Hub model repository each) through the grid
    runner, which skips a finished run once verified (the same options, Hub ids, dataset and backbone content,
    its files complete), trains a stale one again and resumes an interrupted one;

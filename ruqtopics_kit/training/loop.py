@@ -35,7 +35,14 @@ from ruqtopics_kit.training.outputs import (
     write_repository,
 )
 from ruqtopics_kit.training.preemption import STOPPED_STATUS, StopRequest, StopRequested
-from ruqtopics_kit.training.session import Session, configure_logging, make_accelerator, setup, step_plateau
+from ruqtopics_kit.training.session import (
+    Session,
+    check_mixed_precision,
+    configure_logging,
+    make_accelerator,
+    setup,
+    step_plateau,
+)
 
 logger = get_logger(__name__)
 
@@ -44,6 +51,7 @@ def train(config: TrainingConfig) -> int:
     """train.py's run once its options are parsed and `command.check_before_training` passed; a fault is raised
     for the command's wrapper to report (`ruqtopics_kit.cli`). The folder's contents are checked again here,
     under its lock."""
+    check_mixed_precision(config.mixed_precision)
     accelerator = make_accelerator(config)
     configure_logging(accelerator)
     session, stop = None, StopRequest()

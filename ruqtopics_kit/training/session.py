@@ -19,6 +19,7 @@ from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import ProjectConfiguration, TorchDynamoPlugin, parse_flag_from_env, set_seed
 
+from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.dataset.text_modes import DEFAULT_MAX_LENGTH
 from ruqtopics_kit.facts.backbones import Backbone, resolve_backbone
 from ruqtopics_kit.facts.labels import LabelSet, for_config
@@ -108,6 +109,17 @@ def make_accelerator(config: TrainingConfig) -> Accelerator:
            if config.torch_compile else {}))
 
 
+def check_mixed_precision(requested: str) -> None:
+    """fp16 autocast exists on GPUs only: on a CPU accelerate trains in float32 and would record fp16."""
+    if requested == "fp16" and _on_cpu():
+        raise InvalidParameterError("--mixed-precision fp16 needs a GPU: on this CPU the model would train in float32 "
+                                    "while the run records fp16; pass bf16, no or auto")
+
+
+def _on_cpu() -> bool:
+    return not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")  # as accelerate reads it
+
+
 def resolve_mixed_precision(requested: str) -> str | None:
     """`auto`: defer to `accelerate launch`/its config when they set it, else bf16 where the device running the
     model (the GPU if there is one, else the CPU) computes it natively."""
@@ -115,8 +127,7 @@ def resolve_mixed_precision(requested: str) -> str | None:
         return requested
     if os.environ.get("ACCELERATE_MIXED_PRECISION"):
         return None
-    on_cpu = not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU")  # as accelerate reads it
-    return "bf16" if has_native_bf16("cpu" if on_cpu else "cuda") else "no"
+    return "bf16" if has_native_bf16("cpu" if _on_cpu() else "cuda") else "no"
 
 
 def configure_logging(accelerator: Accelerator) -> None:
