@@ -114,16 +114,24 @@ def claim_output_dir(output: str | Path, inputs: Mapping[str, str | Path | None]
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the installed or checked-out ruqtopics_kit folder
 
 
+LOCAL_PREFIX = "<local>"  # how a published file names a local input outside the output's grandparent
+
+
 def portable_path(value: str | Path | None, output: str | Path) -> str | None:
     """How a published file written into `output` names an input: never by an absolute local path.
 
     A file shipped in the package (bundled sample, configs, packaged data) is named from the package's folder
-    (`ruqtopics_kit/data/sample`, whatever link led to it); another local path relative to `output`
-    (`../tiny-backbone`); anything else (a Hub id, a registry name) as it is.
+    (`ruqtopics_kit/data/sample`, whatever link led to it); another local path under the output's grandparent
+    (the release folder, for a model in `RELEASE/hub/NAME`) relative to `output` (`../ruqtopics`,
+    `../../work/tiny-backbone`); a local path elsewhere by its name alone (`<local>/my-backbone`: never
+    `../../home/<user>/...`); anything else (a Hub id, a registry name) as it is.
     """
     path = local_path(value)
     if path is None:
         return None if value is None else str(value)
     if path.is_relative_to(PACKAGE_DIR):
         return path.relative_to(PACKAGE_DIR.parent).as_posix()
-    return Path(os.path.relpath(path, Path(output).expanduser().resolve())).as_posix()
+    output = Path(output).expanduser().resolve()
+    if path.is_relative_to(output.parent.parent):
+        return Path(os.path.relpath(path, output)).as_posix()
+    return f"{LOCAL_PREFIX}/{path.name}"

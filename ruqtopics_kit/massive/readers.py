@@ -17,8 +17,11 @@ mteb's short name (`ru`, `zh-CN`; the code wins if both exist). Which copy a fol
 files: AmazonScience/massive was built from 1.1 (it has ca-ES), mteb/amazon_massive_scenario from 1.0 (51 locales).
 
 The archive is read as a stream, member by member; nothing is extracted, so no member path reaches the file
-system, and members that are not regular files named `<version>/data/<locale>.jsonl` are ignored. Records of the
-MMNLU-22 held-out set (no labels) are skipped and counted.
+system, and members not named `<version>/data/<locale>.jsonl` are ignored; a member of that name that is a link or
+a folder is an error (a locale is never left out without a word), and so is an archive without any such member
+(the error names the locale files it has instead). In a folder, a locale file that is a link to nothing or a
+folder is an error, and so are compressed locale files (`ru-RU.jsonl.gz`: the kit reads plain ones). Records of
+the MMNLU-22 held-out set (no labels) are skipped and counted; an empty utterance is an error.
 """
 
 from __future__ import annotations
@@ -165,6 +168,8 @@ def _official_record(row: dict, locale: str) -> MassiveRecord:
     problem = unencodable_text({key: row[key] for key in OFFICIAL_FIELDS})
     if problem:
         raise ValueError(problem)
+    if not row["utt"].strip():
+        raise ValueError(f"record {row['id']!r} has an empty utterance (it would be scored as a guess)")
     return MassiveRecord(row["id"], locale, row["partition"], _check_scenario(row["scenario"]), row["intent"],
                          row["utt"])
 
@@ -177,14 +182,20 @@ def _official_split(source: str, kind: str, version: str | None, split: str,
 
 
 def _read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSplit:
-    parsed, present, versions = {}, [], set()
+    parsed, present, versions, near_misses = {}, [], set(), []
     try:
         with tarfile.open(path, mode="r|*") as archive:  # a stream: one pass, nothing extracted
             for member in archive:
                 match = ARCHIVE_MEMBER.fullmatch(member.name)
-                if not (match and member.isfile()):
+                if not match:
+                    if re.search(r"\.jsonl(\.\w+)?$", member.name):
+                        near_misses.append(member.name)
                     continue
                 where = f"{path}:{member.name}"
+                if not member.isfile():
+                    kind = f"a link to {member.linkname}" if member.issym() or member.islnk() else "not a file"
+                    raise MassiveDataError(where, f"is {kind}: MASSIVE archives hold their locale files as plain "
+                                                  f"files (repack it with the files themselves)")
                 locale = _known_locale(match["locale"], where)
                 if locale in present:
                     raise MassiveDataError(where, f"{path.name} holds locale {locale} twice")
@@ -197,6 +208,9 @@ def _read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSp
                                           f"<version>/data/<locale>.jsonl): {error}") from None
     if len(versions) > 1:
         raise MassiveDataError(str(path), f"holds several MASSIVE releases ({', '.join(sorted(versions))})")
+    if not present and near_misses:
+        raise MassiveDataError(str(path), f"holds no <version>/data/<locale>.jsonl member; it holds "
+                                          f"{', '.join(near_misses[:3])}{', ...' if len(near_misses) > 3 else ''}")
     _selected(present, wanted, str(path))
     return _official_split(str(path), "official archive", versions.pop() if versions else None, split, parsed)
 
@@ -214,7 +228,18 @@ def _read_folder(root: Path, split: str, wanted: list[str] | None, *, source: st
 
 
 def _locale_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.jsonl") if re.fullmatch(LOCALE_PATTERN, p.stem))
+    """The `<locale>.jsonl` files of `folder`; a compressed one, or one that is no readable file, is an error."""
+    compressed = sorted(p.name for p in folder.glob("*.jsonl.*") if re.fullmatch(LOCALE_PATTERN, p.name.split(".")[0]))
+    if compressed:
+        raise MassiveDataError(str(folder / compressed[0]), "is compressed: the kit reads plain <locale>.jsonl "
+                                                            "files; decompress it (and its siblings) first")
+    files = sorted(p for p in folder.glob("*.jsonl") if re.fullmatch(LOCALE_PATTERN, p.stem))
+    for path in files:
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else f"a link to {path.readlink()}, which does not exist" \
+                if path.is_symlink() else "not a regular file"
+            raise MassiveDataError(str(path), f"is {what}, not a locale file")
+    return files
 
 
 def _official_data_dir(root: Path) -> Path | None:
@@ -330,6 +355,8 @@ def _hub_copy_records(path: Path, kind: str, locale: str, split: str,
 def _string(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} is {type(value).__name__}, not a string")
+    if not value.strip():
+        raise ValueError(f"{name} is empty")
     problem = unencodable(value)
     if problem:
         raise ValueError(f"{name} {problem}")

@@ -74,6 +74,18 @@ def test_published_paths_are_never_absolute(tmp_path):
     assert portable_path("org/model", tmp_path) == "org/model"
 
 
+def test_published_paths_never_climb_out_of_the_outputs_grandparent(tmp_path):
+    """Inputs beside the output (the release's layout) keep a relative path; one elsewhere on the machine
+    (/home/<user>/...) is named by its folder alone, never by ../../../home/<user>/...."""
+    far = tmp_path / "home" / "someone" / "data" / "my-backbone"
+    far.mkdir(parents=True)
+    output = tmp_path / "work" / "release" / "hub" / "model"
+    (output.parent / "ruqtopics").mkdir(parents=True)
+    assert portable_path(output.parent / "ruqtopics", output) == "../ruqtopics"
+    assert portable_path(far, output) == "<local>/my-backbone"
+    assert portable_path(far, tmp_path / "home" / "someone" / "data" / "run") == "../my-backbone"
+
+
 def test_stopping_the_parent_stops_its_child(tmp_path):
     pid_file = tmp_path / "child.pid"
     child = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"

@@ -1,5 +1,6 @@
 """MASSIVE readers: every accepted copy yields the same records; bad copies fail naming what and where."""
 
+import gzip
 import json
 from pathlib import Path
 
@@ -228,10 +229,50 @@ def test_unsafe_members_are_never_followed_or_written(tmp_path, monkeypatch):
     outside.write_text("secret\n")
     path = archive_with(tmp_path / "evil.tar.gz",
                         {"1.1/data/ru-RU.jsonl": line(), "../evil.jsonl": line(), "/tmp/evil-massive.jsonl": line(),
-                         "1.1/data/../../evil.jsonl": line()},
-                        links={"1.1/data/en-US.jsonl": str(outside), "1.1/data/fr-FR.jsonl": "../../outside"})
+                         "1.1/data/../../evil.jsonl": line()})
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     massive = read_massive(path)
     assert massive.locales == ["ru-RU"]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
     assert not Path("/tmp/evil-massive.jsonl").exists()
+
+
+def test_a_locale_member_that_is_a_link_is_an_error_never_followed(tmp_path, monkeypatch):
+    """A link named as a locale file would silently leave its locale out: it is named instead, and not followed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outside").write_text("secret\n")
+    path = archive_with(tmp_path / "evil.tar.gz", {"1.1/data/ru-RU.jsonl": line()},
+                        links={"1.1/data/fr-FR.jsonl": "../../outside"})
+    with pytest.raises(MassiveDataError, match=r"evil.tar.gz:1.1/data/fr-FR.jsonl: is a link to ../../outside: "
+                                                r"MASSIVE archives hold their locale files as plain files"):
+        read_massive(path)
+
+
+def test_an_archive_of_a_near_miss_layout_names_what_it_holds(tmp_path):
+    path = archive_with(tmp_path / "massive.tar.gz", {"massive/ru-RU.jsonl": line(), "massive/en-US.jsonl": line()})
+    with pytest.raises(MassiveDataError, match=r"holds no <version>/data/<locale>.jsonl member; it holds "
+                                                r"massive/ru-RU.jsonl, massive/en-US.jsonl"):
+        read_massive(path)
+
+
+def test_folder_locale_files_that_are_compressed_links_or_folders_are_named(tmp_path):
+    data = tmp_path / "1.1" / "data"
+    data.mkdir(parents=True)
+    (data / "en-US.jsonl").write_text(line(locale="en-US"), encoding="utf-8")
+    (data / "ru-RU.jsonl.gz").write_bytes(gzip.compress(line().encode()))
+    with pytest.raises(MassiveDataError, match=r"ru-RU.jsonl.gz: is compressed: the kit reads plain"):
+        read_massive(tmp_path)
+    (data / "ru-RU.jsonl.gz").unlink()
+    (data / "ru-RU.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    with pytest.raises(MassiveDataError, match=r"ru-RU.jsonl: is a link to .*gone.jsonl, which does not exist"):
+        read_massive(tmp_path)
+    (data / "ru-RU.jsonl").unlink()
+    (data / "ru-RU.jsonl").mkdir()
+    with pytest.raises(MassiveDataError, match=r"ru-RU.jsonl: is a folder, not a locale file"):
+        read_massive(tmp_path)
+
+
+def test_an_empty_utterance_is_an_error(tmp_path):
+    path = archive_with(tmp_path / "massive.tar.gz", {"1.1/data/ru-RU.jsonl": line() + line(id="2", utt="  ")})
+    with pytest.raises(MassiveDataError, match=r"ru-RU.jsonl, line 2: record '2' has an empty utterance"):
+        read_massive(path)
