@@ -168,9 +168,29 @@ class Correlation:
     n: int
 
 
+EXACT_MAX_N = 7  # up to 7! = 5,040 orderings, Spearman's p is exact (scipy's t approximation says p = 0 at n = 3)
+PARTIAL_MIN_N = 5  # a partial correlation's t has n - 3 degrees of freedom: none at n = 3, one at n = 4
+
+
 def spearman(x, y) -> Correlation:
+    """Spearman's rho; its p-value exact (every ordering of x against y) up to EXACT_MAX_N observations, from
+    Student's t above (scipy)."""
     result = stats.spearmanr(x, y)
-    return Correlation(float(result.statistic), float(result.pvalue), len(x))
+    p_value = _exact_spearman_p(x, y) if len(x) <= EXACT_MAX_N else result.pvalue
+    return Correlation(float(result.statistic), float(p_value), len(x))
+
+
+def _exact_spearman_p(x, y) -> float:
+    """Two-sided permutation p-value of Spearman's rho over all n! pairings (`scipy.stats.permutation_test`)."""
+    y_ranks = stats.rankdata(np.asarray(y, dtype=float))
+
+    def rho(x_values, axis=-1):
+        rows = np.atleast_2d(x_values)
+        result = _row_pearson(stats.rankdata(rows, axis=-1), np.broadcast_to(y_ranks, rows.shape))
+        return result if np.ndim(x_values) > 1 else result[0]
+
+    return float(stats.permutation_test((np.asarray(x, dtype=float),), rho, permutation_type="pairings",
+                                        n_resamples=np.inf, vectorized=True, alternative="two-sided").pvalue)
 
 
 def kendall(x, y) -> Correlation:

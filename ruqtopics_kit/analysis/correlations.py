@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.analysis.distances import DISTANCE_KINDS
-from ruqtopics_kit.statistics import bootstrap_spearman_interval, kendall, partial_spearman, pearson, spearman
+from ruqtopics_kit.statistics import (
+    PARTIAL_MIN_N,
+    bootstrap_spearman_interval,
+    kendall,
+    partial_spearman,
+    pearson,
+    spearman,
+)
 
 PAPER_LOCALES, ALL_LOCALES = "massive_1.0", "all"
 INTERVAL_METHODS = ("spearman", "partial_spearman")
@@ -92,6 +99,9 @@ def _undefined_because(frame: pd.DataFrame, spec: RowSpec) -> str:
     constant = [names[c] for c in (spec.column, spec.controls) if c and frame[c].nunique() < 2]
     if constant:
         return f"{' and '.join(constant)} is constant over the {len(frame)} locales"
+    if spec.controls and len(frame) < PARTIAL_MIN_N:
+        return (f"a partial Spearman needs at least {PARTIAL_MIN_N} locales (n - 3 degrees of freedom); "
+                f"{len(frame)} given")
     if spec.controls:
         # partialling out a variable with the same (or reversed) ranks as x or y leaves nothing to correlate
         collinear = [

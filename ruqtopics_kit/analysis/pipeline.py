@@ -31,6 +31,7 @@ from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import json_ready, write_json
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
+from ruqtopics_kit.statistics import EXACT_MAX_N, PARTIAL_MIN_N
 
 ABSENT_LANGUAGE_TREATMENTS = ("zero", "drop")
 MIN_LOCALES = 3
@@ -222,8 +223,10 @@ def _notes(summary: dict, options: Options) -> list[str]:
         + (_groups_text(ties["size"]) or "none")
         + f". Tied genetic distances: {_groups_text(ties['genetic']) or 'none'}.",
         f"95% intervals: percentile bootstrap over locales, {options.n_bootstrap} resamples, seed {options.seed}.",
-        "p-values: Spearman and Pearson from Student's t with n - 2 degrees of freedom (scipy), partial Spearman "
-        "with n - 3; Kendall from scipy.stats.kendalltau.",
+        f"p-values: Spearman exact over every ordering of the locales up to n = {EXACT_MAX_N}, above and Pearson "
+        f"from Student's t with n - 2 degrees of freedom (scipy); partial Spearman with n - 3, from n = "
+        f"{PARTIAL_MIN_N} on (undefined below); Kendall from scipy.stats.kendalltau (exact for small n without ties). "
+        f"Correlations need at least {MIN_LOCALES} locales.",
         f"Distances from Russian: URIEL+ ({provenance['library']} {provenance['version']}, "
         f"{provenance['distance_metric']} distance).",
     ]

@@ -93,7 +93,7 @@ def test_cli_end_to_end(tmp_path):
 
 def test_pearson_on_log_size_by_hand(tmp_path):
     """Four locales whose log(1 + size) is 0, 1, 2, 3 (exponent 1): r = 0.8 and, with 2 degrees of freedom,
-    p = 1 - r; the ranks give Spearman 0.8 as well."""
+    p = 1 - r; the ranks give Spearman 0.8 as well, its p exact."""
     locales = ["ru-RU", "pl-PL", "de-DE", "ja-JP"]
     sizes = pd.DataFrame({"locale": locales, "articles_x": [math.expm1(k) for k in range(4)], "in_mbert": "yes"})
     sizes.to_csv(tmp_path / "sizes.csv", index=False)
@@ -119,10 +119,10 @@ def test_pearson_on_log_size_by_hand(tmp_path):
     )
     table = pd.read_csv(tmp_path / "out" / "correlations.csv").set_index(["predictor", "method"])
     assert table.loc[("size", "pearson_log1p"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])
-    assert table.loc[("size", "spearman"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 0.2])
-    # genetic distance (0, 0.53, 0.87, 1.0) ranks these locales exactly as size does
+    # Spearman's p is exact at n = 4: 8 of the 24 orderings have |rho| >= 0.8
+    assert table.loc[("size", "spearman"), ["statistic", "p_value"]].tolist() == pytest.approx([0.8, 1 / 3])
     assert table.loc[("size", "partial_spearman"), "note"] == (
-        "undefined: genetic ranks the 4 locales exactly as size does"
+        "undefined: a partial Spearman needs at least 5 locales (n - 3 degrees of freedom); 4 given"
     )
 
 

@@ -37,8 +37,8 @@ def test_spearman_by_hand():
     result = spearman(X, Y)
     assert result.statistic == pytest.approx(1 - 6 * 4 / (5 * 24))  # 0.8
     t = 0.8 * math.sqrt(3 / (1 - 0.64))
-    assert result.p_value == pytest.approx(student_t3_two_sided(t))
-    assert result.p_value == pytest.approx(0.104088, abs=1e-6)
+    assert student_t3_two_sided(t) == pytest.approx(0.104088, abs=1e-6)  # the t approximation, used above n = 7
+    assert result.p_value == pytest.approx(16 / 120)  # exact: 16 of the 120 orderings have |rho| >= 0.8
     assert result.n == 5
 
 
@@ -185,3 +185,26 @@ def test_rank_statistics_do_not_depend_on_the_exponent(absent_languages, n):
         assert other.loc[("size", "pearson"), "statistic"] != pytest.approx(
             tables[0].loc[("size", "pearson"), "statistic"]
         )
+
+
+def test_spearman_at_small_n_is_exact():
+    """Three locales in the same order: the exact two-sided p is 2/3! = 1/3 (scipy's t approximation says 0)."""
+    from ruqtopics_kit.statistics import spearman
+
+    assert spearman([0.1, 0.2, 0.3], [5, 6, 7]).p_value == pytest.approx(1 / 3)
+
+
+def test_a_partial_correlation_needs_five_locales(recwarn):
+    import pandas as pd
+
+    from ruqtopics_kit.analysis.correlations import correlation_table, row_specs
+
+    columns = {column for spec in row_specs() for column in (spec.column, spec.controls) if column}
+    orders = [[3.0, 1.0, 2.0], [1.0, 3.0, 2.0], [2.0, 3.0, 1.0]]  # ranks that are neither constant nor equal
+    frame = pd.DataFrame({"score": [0.9, 0.5, 0.7]}
+                         | {column: orders[i % 3] for i, column in enumerate(sorted(columns))})
+    table = correlation_table(frame, n_bootstrap=20, seed=0)
+    partial = table[table["method"] == "partial_spearman"]
+    assert len(partial) and partial["statistic"].isna().all()
+    assert partial["note"].str.contains("a partial Spearman needs at least 5 locales").all()
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

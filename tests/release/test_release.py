@@ -17,7 +17,7 @@ from transformers import pipeline
 from ruqtopics_kit.analysis.sizes import DEFAULT_SIZES_FILE
 from ruqtopics_kit.cli.release import parse_release
 from ruqtopics_kit.core.hub import PushError
-from ruqtopics_kit.release import pipeline
+from ruqtopics_kit.release import pipeline as release_pipeline
 from ruqtopics_kit.release.pipeline import push_repositories, run_release
 from ruqtopics_kit.release.steps import Steps
 from ruqtopics_kit.training.outputs import TrainingResults
@@ -118,11 +118,11 @@ def test_sample_with_a_backbone_trains_that_backbone(tmp_path, monkeypatch):
 
     def stop_before_training(release, backbone, log):
         used.append(backbone)
-        raise pipeline.ReleaseError("stopped here")
+        raise release_pipeline.ReleaseError("stopped here")
 
-    monkeypatch.setattr(pipeline, "_train", stop_before_training)
+    monkeypatch.setattr(release_pipeline, "_train", stop_before_training)
     release = parse_release(["--sample", "--backbone", "my-org/my-bert", "--output-dir", str(tmp_path / "out")])
-    with pytest.raises(pipeline.ReleaseError, match="stopped here"):
+    with pytest.raises(release_pipeline.ReleaseError, match="stopped here"):
         run_release(release, log=lambda line: None)
     assert used == ["my-org/my-bert"] and not (tmp_path / "out" / "work" / "tiny-backbone").exists()
 
