@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ruqtopics_kit.core.atomic import WriteError, give_user_modes
+from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.fingerprints import input_fingerprint
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
@@ -85,7 +86,7 @@ class OutputState(Enum):
     STALE = "stale"  # this run's options and results, but not complete or not of today's inputs (`stale_reason`)
 
 
-class StaleRunError(FileExistsError):
+class StaleRunError(KitError, FileExistsError):
     """The output folder holds this run finished, but stale: train.py asks for --overwrite-output-dir."""
 
 

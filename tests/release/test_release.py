@@ -167,9 +167,9 @@ def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_con
     """A deleted Parquet shard: the export runs again (not "Done" with a broken dataset); the trainings verify the
     dataset's content, which the deterministic export restored, so they stay finished."""
     release, _, _ = sample_release
-    shard = next((release.dataset_dir / "single_label").glob("test-*.parquet"))
+    shard = next((release.layout.dataset_dir / "single_label").glob("test-*.parquet"))
     shard.unlink()
-    (release.output_dir / "analysis" / "tiny-massive_aligned-question" / "summary.json").unlink()
+    (release.layout.analysis_dir("tiny-massive_aligned-question") / "summary.json").unlink()
     logs = []
     run_release(release, log=logs.append)
     assert f"[run]  dataset (its output {shard} is gone since it finished)" in logs

@@ -172,9 +172,9 @@ def test_the_paper_configs_name_their_total_batch():
 
 def test_a_planner_reads_a_runs_state_from_training(tmp_path):
     """The grid asks training (`planned_state`), which decides as train.py will: fresh, to resume, finished, or a
-    folder train.py refuses (None)."""
+    folder train.py refuses (None), or finished but stale (`stale_reason`: trained again)."""
     from ruqtopics_kit.core.jsonio import write_json
-    from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE, OutputState, planned_state
+    from ruqtopics_kit.training.outputs import ARGS_FILE, RESULTS_FILE, OutputState, TrainingResults, planned_state
 
     out = tmp_path / "run"
     config = parse_args([*REQUIRED[:-1], str(out), "--overwrite-output-dir"])
@@ -186,6 +186,8 @@ def test_a_planner_reads_a_runs_state_from_training(tmp_path):
     write_json(out / ARGS_FILE, config.to_dict())
     assert planned_state(config) is OutputState.UNFINISHED
     write_json(out / RESULTS_FILE, {"run": {"config": config.to_dict()}})
-    assert planned_state(config) is OutputState.FINISHED
+    assert planned_state(config) is None  # no all_results.json of the kit: train.py names it
+    TrainingResults({"accuracy": 1.0}, None, 1, 1, False, {"config": config.to_dict()}).write(out / RESULTS_FILE)
+    assert planned_state(config) is OutputState.STALE  # finished, but its weights and card are missing
     other = parse_args([*REQUIRED[:-1], str(out), "--learning-rate", "1e-4"])
     assert planned_state(other) is None  # another run's folder
