@@ -427,7 +427,7 @@ CASES = [
           r"nothing was written"),
     Fault("resume-on-other-data", resume_on_other_data, 1,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
-    Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 2,
+    Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 1,
           r"run holds this run finished, but stale: its model.safetensors is missing; pass --overwrite-output-dir"),
     Fault("config-file-with-a-tab", train_with_a_config("backbone: b\ndataset: d\nseed:\t7\n"), 2,
           r"run.yaml: not valid YAML at line 3, column 6: found character '\\t' that cannot start any token"),
@@ -437,7 +437,7 @@ CASES = [
           r"run.yaml: not valid YAML at line 4, column 1: key 'seed' is given twice"),
     Fault("config-file-given-twice", train_with_a_config("backbone: b\ndataset: d\n", twice=True), 2,
           r"--config-file given 2 times \(.*run.yaml, .*run.yaml\); give one"),
-    Fault("analysis-results-column-twice", analysis_of_a_table_with_a_column_twice, 2,
+    Fault("analysis-results-column-twice", analysis_of_a_table_with_a_column_twice, 1,
           r"results.csv' names the column\(s\) \['accuracy'\] more than once"),
     Fault("evaluate-mapping-key-twice", evaluate_with_a_mapping_that_names_a_scenario_twice, 1,
           r"mapping.json' cannot be read as JSON \(duplicate key 'music' in one object"),
