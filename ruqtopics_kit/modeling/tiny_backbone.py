@@ -20,6 +20,8 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
+from ruqtopics_kit.core.atomic import give_user_modes
+
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
@@ -56,7 +58,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int) -> BertTokenizerFast:
 def build_tiny_backbone(texts: Iterable[str], output_dir: str | Path, *, vocab_size: int = 2000,
                         hidden_size: int = 32, num_layers: int = 2, num_heads: int = 2,
                         max_position_embeddings: int = 512, seed: int = 0) -> Path:
-    """Write a randomly initialised BERT and its tokenizer to `output_dir`; return the directory."""
+    """Write a randomly initialised BERT and its tokenizer to `output_dir`, with the umask's modes (the safetensors
+    writer leaves 0600 files); return the directory."""
     import torch
 
     output_dir = Path(output_dir)
@@ -67,4 +70,5 @@ def build_tiny_backbone(texts: Iterable[str], output_dir: str | Path, *, vocab_s
     torch.manual_seed(seed)
     BertModel(config).save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
+    give_user_modes(output_dir)
     return output_dir

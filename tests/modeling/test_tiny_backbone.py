@@ -37,3 +37,11 @@ def test_sample_words_are_whole_tokens_and_others_are_spelled(tiny_backbone):
     tokens = tokenizer.tokenize(question["question"])
     assert tokens and not [token for token in tokens if token.startswith("##") or token == "[UNK]"]
     assert tokenizer.tokenize("Ккк")[0] == "К" and tokenizer.tokenize("Zz") == ["[UNK]"]
+
+
+def test_its_files_follow_the_umask(tiny_backbone):
+    """The safetensors writer leaves 0600 weights; the backbone's files get the modes a plain write would give."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    for path in [tiny_backbone, *tiny_backbone.rglob("*")]:
+        assert path.stat().st_mode & 0o777 == (0o777 if path.is_dir() else 0o666) & ~umask, path
