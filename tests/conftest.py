@@ -3,7 +3,6 @@ offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
 
 import json
 import os
-import sys
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -12,12 +11,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_DIR = ROOT / "data" / "sample"
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).parent))
-
+from checkout import SAMPLE_DIR  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
 from fake_hub import FakeHub  # noqa: E402
 
 from ruqtopics_kit.core.processes import skip_exit_collection, threads_per_job  # noqa: E402

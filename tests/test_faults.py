@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.training.checkpoints import checkpoints_dir
 
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 
 

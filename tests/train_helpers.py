@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from checkout import ROOT
 
 # A few optimizer steps of the tiny backbone: seconds on 2 CPU cores.
 FAST = ["--max-train-steps", "6", "--per-device-train-batch-size", "16", "--per-device-eval-batch-size", "16",

@@ -76,7 +76,7 @@ def add_release_arguments(parser: argparse.ArgumentParser) -> None:
     training = parser.add_argument_group("training (as `ruqtopics grid`)")
     add_parallel_options(training)
     add_seeds_option(training)
-    add_slurm_options(training, wait_option=False)
+    add_slurm_options(parser, wait_option=False)  # a group of its own
     add_massive_protocol(parser.add_argument_group("MASSIVE evaluation (as `ruqtopics evaluate-massive`); the "
                                                    "bootstrap options also apply to the analysis and the claims"))
     add_analysis_protocol(parser.add_argument_group("analysis (as `ruqtopics analysis`)"), resampling=False)

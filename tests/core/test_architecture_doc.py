@@ -5,15 +5,14 @@ document fails here, as an import that points up fails test_layering.
 """
 
 import re
-from pathlib import Path
 
 import pytest
+from checkout import ROOT
 from test_layering import ALLOWED
 
 from ruqtopics_kit.cli import COMMANDS
 from ruqtopics_kit.release import layout
 
-ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 PACKAGE = ROOT / "ruqtopics_kit"
 PACKAGE_DATA = {"configs", "data", "templates"}  # read with importlib.resources, no code

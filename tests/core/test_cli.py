@@ -181,7 +181,7 @@ def test_help_imports_none_of_the_heavy_libraries():
 @pytest.mark.parametrize("entry", [["-m", "ruqtopics_kit"], ["ruqtopics.py"], ["train.py"], ["evaluate_massive.py"],
                                    ["-m", "analysis"]])
 def test_the_checkout_scripts_run_the_same_commands(entry):
-    from conftest import ROOT
+    from checkout import ROOT
 
     done = subprocess.run([sys.executable, *entry, "--version"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("ruqtopics "), done.stderr[-2000:]

@@ -2,11 +2,11 @@
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from checkout import ROOT
 from table_helpers import markdown_rows
 
 from ruqtopics_kit.core.config_files import parse_with_config_file
@@ -15,8 +15,6 @@ from ruqtopics_kit.core.jsonio import strict_json, write_json
 from ruqtopics_kit.core.tables import markdown_table
 from ruqtopics_kit.facts.paper import CITATION
 from ruqtopics_kit.metrics import load_topic_metric
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_strict_json_writes_every_non_finite_number_as_null(tmp_path):

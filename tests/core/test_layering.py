@@ -9,8 +9,7 @@ import ast
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from checkout import ROOT
 
 # part -> the parts it may import (besides itself). Order is the layering: core at the bottom.
 ALLOWED = {

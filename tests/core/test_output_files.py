@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from checkout import ROOT
 
 from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
 from ruqtopics_kit.core.output_dir import OutputDirError, check_not_input, output_lock, portable_path

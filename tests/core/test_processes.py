@@ -7,7 +7,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from conftest import ROOT
+from checkout import ROOT
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.core import processes

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from conftest import ROOT
+from checkout import ROOT
 from fake_hub import ENDPOINT as FAKE_ENDPOINT
 from fake_hub import FakeHub
 from fixtures.massive.builders import official_rows, write_amazon_science_copy, write_mteb_copy

@@ -1,9 +1,9 @@
 """MASSIVE data shipped with the kit: locales, scenario mappings, and the synthetic sample archive."""
 
 import json
-from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 from ruqtopics_kit.analysis.locales import paper_locales
 from ruqtopics_kit.facts.labels import massive_aligned
@@ -11,9 +11,6 @@ from ruqtopics_kit.facts.mappings import bundled_mappings, load_mapping
 from ruqtopics_kit.facts.massive import SCENARIOS
 from ruqtopics_kit.massive import massive_locales
 from ruqtopics_kit.massive.locales import locale_of_subset, subset_names
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 # ---- locales -----------------------------------------------------------------------------------------------
 

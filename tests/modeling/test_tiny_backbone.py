@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from checkout import ROOT
 
 BUILD = ("import sys; sys.path.insert(0, 'tests'); from conftest import sample_texts; "
          "from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone; "

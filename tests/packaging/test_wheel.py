@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from checkout import ROOT
 
 from ruqtopics_kit.release.layout import ReleaseLayout
 from ruqtopics_kit.training.outputs import TrainingResults

@@ -9,7 +9,7 @@ import datasets
 import pandas as pd
 import pytest
 import scipy.stats
-from conftest import ROOT
+from checkout import ROOT
 from huggingface_hub import DatasetCard, ModelCard, RepoCard
 from table_helpers import markdown_rows
 from transformers import pipeline
@@ -75,8 +75,16 @@ def test_cards_link_each_other_and_parse(sample_release):
     assert {"ru-RU", "en-US"} <= locales
 
 
-def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(sample_release):
+@pytest.fixture
+def release_copy(sample_release, tmp_path):
+    """A copy of the shared sample release, for a test that changes it: the others read the original."""
     release, _, _ = sample_release
+    shutil.copytree(release.output_dir, tmp_path / "release", symlinks=True)
+    return dataclasses.replace(release, output_dir=tmp_path / "release")
+
+
+def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(release_copy):
+    release = release_copy
     shutil.rmtree(release.layout.analysis_root)
     (release.output_dir / ".release" / "analysis__tiny-massive_aligned-question.json").unlink()
     logs = []
@@ -151,8 +159,8 @@ def test_published_files_follow_the_umask(sample_release):
         assert path.stat().st_mode & 0o777 == (0o777 if path.is_dir() else 0o666) & ~umask, path
 
 
-def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(sample_release):
-    release, _, _ = sample_release
+def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(release_copy):
+    release = release_copy
     name = "tiny-massive_aligned-question"
     shutil.rmtree(release.layout.massive_dir(name))  # deleted after the step finished; its stamp stays
     logs = []

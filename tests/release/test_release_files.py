@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from checkout import ROOT
 
 from ruqtopics_kit.analysis import report as analysis_report
 from ruqtopics_kit.massive import report as massive_report

@@ -4,11 +4,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 from ruqtopics_kit.facts.backbones import registry, resolve_backbone
 from ruqtopics_kit.training.config import TrainingConfig, build_parser, parse_args
 
-ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ["--backbone", "mbert-cased", "--dataset", "org/ruqtopics", "--output-dir", "out"]
 
 
