@@ -408,6 +408,11 @@ def train_in_fp16_on_a_cpu(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def grid_with_a_missing_launcher(tmp_path, request):
+    return Invocation(["grid", "sample", "--output-dir", str(tmp_path / "out"), "--launch", "nosuchlauncher --x"],
+                      [], leftovers_in=tmp_path)
+
+
 CASES = [
     Fault("export-output-is-its-data-dir", export_into_its_data_dir, 1, r"output folder .* is the input --data-dir"),
     Fault("export-output-inside-its-data-dir", export_inside_its_data_dir, 1, r"lies inside the input --data-dir"),
@@ -453,6 +458,8 @@ CASES = [
     Fault("export-license-not-an-id", export_with("--license", "MIT License"), 2,
           r"--license 'MIT License' is no Hub licence id"),
     Fault("train-fp16-on-a-cpu", train_in_fp16_on_a_cpu, 2, r"--mixed-precision fp16 needs a GPU"),
+    Fault("grid-launch-program-missing", grid_with_a_missing_launcher, 2,
+          r"--launch 'nosuchlauncher --x': no program 'nosuchlauncher' on PATH"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),
     Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
           r"refused to push: the data are the kit's synthetic sample"),

@@ -36,6 +36,7 @@ import argparse
 import glob
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -43,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 from ruqtopics_kit.core.processes import (
     run_child,
     stop_children,
@@ -162,7 +163,13 @@ def _status(config: TrainingConfig) -> str:
 
 
 def _launcher(launch: str) -> list[str]:
-    return [sys.executable] if launch == "python" else shlex.split(launch)
+    """The launcher's words; its program must exist (checked before any run starts, not named by a raw errno)."""
+    words = [sys.executable] if launch == "python" else shlex.split(launch)
+    beside_python = os.pathsep.join([os.environ.get("PATH", ""), str(Path(sys.executable).parent)])
+    if not words or shutil.which(words[0], path=beside_python) is None:
+        raise InvalidParameterError(f"--launch {launch!r}: no program {words[0] if words else ''!r} on PATH (give "
+                                    f"the launcher's command, e.g. 'accelerate launch' or 'torchrun', installed)")
+    return words
 
 
 def job_environment(jobs: int) -> dict[str, str]:
