@@ -2,8 +2,8 @@
 
 The distances are cached in `data/distances.csv` (with `data/distances.provenance.json` naming the library
 version) so that the analysis and its tests need neither urielplus' start-up time nor its exact version.
-`python -m analysis distances` recomputes the cache. urielplus reads only the databases bundled in its
-wheel; it never touches the network.
+`ruqtopics distances` (`python -m analysis distances` in a checkout) recomputes the cache. urielplus reads only
+the databases bundled in its wheel; it never touches the network.
 
 Each distance is URIEL+'s angular distance between the two languages' feature vectors, in [0, 1]:
 genetic (Glottolog family-tree membership), syntactic (WALS/SSWL/Grambank syntax features), geographic
