@@ -160,3 +160,13 @@ def test_bad_flags_exit_with_usage(tmp_path, capsys):
     assert "invalid choice: 'pages'" in capsys.readouterr().err
     assert cli.main(["analysis", "--results", str(tmp_path / "missing.csv"), "--output-dir", str(tmp_path / "o")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, usage", [([], "usage: ruqtopics analysis"),
+                                         (["distances"], "usage: ruqtopics distances")])
+def test_the_checkout_entry_runs_both_analysis_commands(argv, usage):
+    """`python -m analysis` is `ruqtopics analysis`, and `python -m analysis distances` (the command the packaged
+    distance cache's provenance names) is `ruqtopics distances`."""
+    shown = subprocess.run([sys.executable, "-m", "analysis", *argv, "--help"], cwd=REPO, capture_output=True,
+                           text=True, check=True)
+    assert shown.stdout.startswith(usage)
