@@ -25,8 +25,8 @@ from importlib.metadata import PackageNotFoundError, version
 from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 from ruqtopics_kit.core.processes import skip_exit_collection
+from ruqtopics_kit.core.provenance import KIT_NAME
 
-DISTRIBUTION = "ruqtopics-kit"
 STOPPED = "stopped; nothing half-written was kept"
 FAULTS = (KitError, OSError, ValueError)  # the kit raises OSError and ValueError with a message for the user
 
@@ -34,7 +34,7 @@ FAULTS = (KitError, OSError, ValueError)  # the kit raises OSError and ValueErro
 def kit_version() -> str:
     """The installed distribution's version (its metadata, written from pyproject.toml)."""
     try:
-        return version(DISTRIBUTION)
+        return version(KIT_NAME)
     except PackageNotFoundError:  # a checkout that was never installed
         return "unknown (not installed)"
 

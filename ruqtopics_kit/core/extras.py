@@ -7,8 +7,7 @@ import importlib
 from types import ModuleType
 
 from ruqtopics_kit.core.errors import KitError
-
-DISTRIBUTION = "ruqtopics-kit"
+from ruqtopics_kit.core.provenance import KIT_NAME
 
 
 class MissingExtraError(KitError, RuntimeError):
@@ -23,5 +22,5 @@ def require(module: str, extra: str, step: str) -> ModuleType:
         top = module.split(".")[0]
         if (error.name or "").split(".")[0] != top:  # the package is there and needs something else: not ours
             raise
-        raise MissingExtraError(f"{step} needs {top}, which is not installed: pip install '{DISTRIBUTION}[{extra}]' "
+        raise MissingExtraError(f"{step} needs {top}, which is not installed: pip install '{KIT_NAME}[{extra}]' "
                                 f"(or pip install {top})") from None
