@@ -7,11 +7,10 @@ else is answered fast. The run itself is `loop.train`, which checks the folder a
 
 from __future__ import annotations
 
-import os
-
 from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.core.output_dir import check_not_input, lock_path
 from ruqtopics_kit.training.config import TrainingConfig, resolve_batch
+from ruqtopics_kit.training.launcher import launched_processes
 from ruqtopics_kit.training.outputs import inspect_output_dir
 from ruqtopics_kit.training.trackers import check_trackers
 
@@ -45,9 +44,3 @@ def refuse_synthetic_push(config) -> None:
 
         if is_synthetic(config.dataset):
             raise ValueError(SYNTHETIC_PUSH_REFUSED)
-
-
-def launched_processes() -> int:
-    """The processes of this run, as torchrun and `accelerate launch` tell each of them (WORLD_SIZE), read before
-    accelerate is imported; `loop.setup` checks the total batch against accelerate's own count."""
-    return int(os.environ.get("WORLD_SIZE", "1"))

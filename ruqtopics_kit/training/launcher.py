@@ -22,9 +22,15 @@ from pathlib import Path
 CPU_COMMAND = "ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes {n} train.py ..."
 
 
+def launched_processes() -> int:
+    """The processes of this run, as torchrun and `accelerate launch` tell each of them (WORLD_SIZE), read before
+    accelerate is imported; `loop.setup` checks the total batch against accelerate's own count."""
+    return int(os.environ.get("WORLD_SIZE", "1") or 1)
+
+
 def check_launch(num_processes: int) -> None:
     """ValueError, one line, when the launcher asked for more processes than accelerate runs together."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1") or 1)
+    world_size = launched_processes()
     if world_size > num_processes:
         raise ValueError(f"the launcher started {world_size} processes (WORLD_SIZE) but accelerate trains each alone "
                          f"(no GPU backend, ACCELERATE_USE_CPU unset): on CPUs run "
