@@ -1,6 +1,6 @@
 """The three RuQTopics dataset configs: their features, and how each selects its records.
 
-`select` works on Arrow batches of canonical records (see `raw.py`), so the builder and the Hub export
+`select` works on Arrow batches of canonical records (see `canonical.py`), so the builder and the Hub export
 apply exactly the same selection.
 """
 

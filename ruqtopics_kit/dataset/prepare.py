@@ -7,7 +7,7 @@ NAME=PATH` (see `FieldMap`), for instance a Yandex Q API question entity with it
 
 - A record is kept if it carries at least one of the 76 topics: one topic makes it single-label, two or
   more multi-label (both live in the same files; the builder's configs select them).
-- Duplicate questions (equal `raw.question_key`s: the same text up to case, ё/е, Unicode normal form,
+- Duplicate questions (equal `canonical.question_key`s: the same text up to case, ё/е, Unicode normal form,
   punctuation, zero-width characters and whitespace) are dropped, keeping the record with the smallest id (its
   text unchanged), so the result does not depend on the order of the dump.
 - The split is a function of the id alone (a hash), so adding records never moves old ones; since no
@@ -33,7 +33,8 @@ from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.dataset.raw import CANONICAL_FILES, OnBadRecord, RawDataError, question_key
+from ruqtopics_kit.dataset.canonical import OnBadRecord, RawDataError, question_key
+from ruqtopics_kit.dataset.raw import CANONICAL_FILES
 from ruqtopics_kit.facts.labels import all_topics
 
 SPLIT_PERCENTAGES = {"train": 80, "validation": 10, "test": 10}

@@ -1,76 +1,49 @@
-"""Reading raw RuQTopics data: the canonical JSON Lines layout and DeepPavlov's tab-separated layout.
+"""Reading raw RuQTopics files: the canonical JSON Lines layout and DeepPavlov's tab-separated layout.
 
-Both readers yield Arrow record batches with the canonical columns `id`, `question`, `answer`, `labels`
-(a list of class ids into the 76 topics), so the builder and the Hub export share one parser.
+Both readers yield Arrow record batches of canonical records (`canonical.py`: `id`, `question`, `answer`,
+`labels` as class ids into the 76 topics), so the builder and the Hub export share one parser.
 
 Every problem names the file, the line and what is wrong. `on_bad_record="skip"` skips records whose own
 content is bad, and questions already in another split (and counts them); unreadable files, unknown fields or
 columns, and ids repeated across the data always fail. A UTF-8 byte order mark before the first line is no part
-of it, as for pandas (DeepPavlov's reader).
-
-Questions are the same across splits when their `question_key`s are: Unicode NFKC, case folded, ё read as е,
-punctuation and format characters (zero-width spaces, ...) dropped, whitespace collapsed. The stored text is
-never changed; `prepare` keeps one record per key.
+of it, as for pandas (DeepPavlov's reader). Questions are compared across splits by `canonical.question_key`;
+`prepare` keeps one record per key.
 """
 
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pyarrow as pa
 
-from ruqtopics_kit.core.errors import KitError
-from ruqtopics_kit.core.jsonio import parse_object, unencodable_text
-from ruqtopics_kit.facts.labels import all_topics
+from ruqtopics_kit.core.jsonio import parse_object
+from ruqtopics_kit.dataset.canonical import (
+    CANONICAL_SCHEMA,
+    OnBadRecord,
+    RawDataError,
+    did_you_mean,
+    question_key,
+    validated_record,
+)
 
 SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
 DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 DEEPPAVLOV_LABEL_SEPARATOR = ";"
-FIELDS = ("id", "question", "answer", "labels")  # of a canonical record
 TSV_COLUMNS = ("id", "text", "answer", "label_id", "labels", "label")
 LABEL_COLUMNS = ("label_id", "labels", "label")
 BOM = "\ufeff"
 LEAK = "cross-split duplicate"  # what --on-bad-record skip counts a question of another split as
 CLASS_ID = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also takes "²", which int() refuses
 BATCH_SIZE = 10_000
-
-CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("answer", pa.string()),
-                              ("labels", pa.list_(pa.int64()))])
-
-OnBadRecord = Literal["error", "skip"]
-
-
-class RawDataError(KitError, ValueError):
-    """A problem in the raw data, located by file and line."""
-
-    def __init__(self, path: str | Path, line: int | None, problem: str):
-        self.path, self.line, self.problem = str(path), line, problem
-        where = f"{path}, line {line}" if line is not None else str(path)
-        super().__init__(f"{where}: {problem}")
-
-
-def question_key(question: str) -> str:
-    """What two questions share when they are the same question (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
-    kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
-    return " ".join(kept.split())
-
-
-def _did_you_mean(name: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _SeenIndex:
@@ -208,7 +181,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     for line, row in parse(path, split):
         read += 1
         try:
-            record = _validated(row)
+            record = validated_record(row)
         except ValueError as problem:
             if on_bad_record == "error":
                 raise RawDataError(path, line, str(problem)) from None
@@ -353,54 +326,8 @@ def _check_header(path: Path, header: list[str]) -> None:
                                     f"one is right cannot be guessed when they disagree)")
     unknown = [name for name in header if name not in TSV_COLUMNS]
     if unknown:
-        raise RawDataError(path, 1, f"unknown column {unknown[0]!r}{_did_you_mean(unknown[0], TSV_COLUMNS)}; the "
+        raise RawDataError(path, 1, f"unknown column {unknown[0]!r}{did_you_mean(unknown[0], TSV_COLUMNS)}; the "
                                     f"columns are {', '.join(TSV_COLUMNS)}")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise RawDataError(path, 1, f"header names column(s) {', '.join(map(repr, repeated))} more than once")
-
-
-def _validated(row: dict) -> dict:
-    """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
-    missing = [key for key in ("id", "question", "labels") if key not in row]
-    if missing:
-        raise ValueError(f"missing field: {', '.join(missing)}")
-    record_id, question, answer = row["id"], row["question"], row.get("answer", "")
-    if not isinstance(record_id, str) or not record_id:
-        raise ValueError(f"bad id: expected a non-empty string, got {record_id!r}")
-    unknown = [key for key in row if key not in FIELDS]
-    if unknown:
-        raise ValueError(f"unknown field: record {record_id!r} has {unknown[0]!r}"
-                         f"{_did_you_mean(unknown[0], FIELDS)}; the fields are {', '.join(FIELDS)}")
-    if not isinstance(question, str) or not question.strip():
-        raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
-    if not isinstance(answer, str):
-        raise ValueError(f"bad answer: record {record_id!r} has a {type(answer).__name__}, expected a string")
-    problem = unencodable_text({"id": record_id, "question": question, "answer": answer})
-    if problem:
-        raise ValueError(f"unencodable text: record {record_id!r}: {problem}")
-    return {"id": record_id, "question": question, "answer": answer,
-            "labels": _label_ids(row["labels"], record_id)}
-
-
-def _label_ids(labels: object, record_id: object) -> list[int]:
-    topics = all_topics()
-    if not isinstance(labels, list) or not labels:
-        raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
-    if len({type(label) for label in labels if isinstance(label, (str, int))}) > 1:
-        raise ValueError(f"mixed labels: record {record_id!r} mixes class ids and class names in {labels!r}")
-    ids = []
-    for label in labels:
-        if label == "":
-            raise ValueError(f"empty label: record {record_id!r} has an empty class name in {labels!r}")
-        if isinstance(label, bool) or not isinstance(label, (str, int)):
-            raise ValueError(f"bad label: record {record_id!r} has label {label!r}")
-        if isinstance(label, int) and not 0 <= label < len(topics):
-            raise ValueError(f"unknown label_id: record {record_id!r} has {label}, expected 0..{len(topics) - 1}")
-        if isinstance(label, str) and label not in topics:
-            raise ValueError(f"unknown class: record {record_id!r} has {label!r}, which is not one of the "
-                             f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
-        ids.append(label if isinstance(label, int) else topics.id_of(label))
-    if len(set(ids)) != len(ids):
-        raise ValueError(f"repeated label: record {record_id!r} lists a class twice: {labels!r}")
-    return ids

@@ -11,9 +11,9 @@ from huggingface_hub import DatasetCard
 
 import ruqtopics
 from ruqtopics_kit.dataset.builder import RuQTopics
+from ruqtopics_kit.dataset.canonical import RawDataError
 from ruqtopics_kit.dataset.export import export_dataset, histogram_quantile
 from ruqtopics_kit.dataset.prepare import prepare, split_of
-from ruqtopics_kit.dataset.raw import RawDataError
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, massive_aligned
 
 TOPICS = all_topics()
@@ -176,7 +176,7 @@ def test_prepare_filters_topics_dedups_and_splits_by_id(tmp_path):
 
 
 def test_prepare_drops_questions_equal_but_for_case_punctuation_and_yo(tmp_path):
-    """One question key for prepare and export (raw.question_key); the text kept is the smallest id's, unchanged."""
+    """One question key for prepare and export (canonical.question_key); the smallest id's text is kept as is."""
     variants = ["Кто поёт «Звезду»?", "кто поет звезду", "КТО ПОЁТ ЗВЕЗДУ!", "Кто по\u0435\u0308т Звез\u200bду?"]
     records = dump_records(200) + [{"id": 900 + i, "question": text, "answer": "", "tags": ["музыка"]}
                                    for i, text in enumerate(variants)]

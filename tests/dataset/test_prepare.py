@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import ruqtopics
+from ruqtopics_kit.dataset.canonical import RawDataError
 from ruqtopics_kit.dataset.prepare import FieldMap, prepare
-from ruqtopics_kit.dataset.raw import RawDataError
 
 
 def flat_records(n: int) -> list[dict]:

@@ -1,0 +1,96 @@
+"""The canonical raw record: its fields, its Arrow schema, what makes one valid, and when two questions are the same.
+
+A canonical record has `id`, `question`, `answer` (strings; the answer may be empty) and `labels` (class names
+or class ids into the 76 topics, not mixed). The readers (`raw.py`) turn every raw row into one through
+`validated_record`, so the JSON Lines and TSV layouts obey one rule; a bad row is a ValueError whose message
+starts with the problem's name ("empty question: ..."), which `--on-bad-record skip` counts.
+
+Questions are the same when their `question_key`s are: Unicode NFKC, case folded, ё read as е, punctuation
+and format characters (zero-width spaces, ...) dropped, whitespace collapsed. The stored text is never changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+
+from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.jsonio import unencodable_text
+from ruqtopics_kit.facts.labels import all_topics
+
+FIELDS = ("id", "question", "answer", "labels")  # of a canonical record
+CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("answer", pa.string()),
+                              ("labels", pa.list_(pa.int64()))])
+
+OnBadRecord = Literal["error", "skip"]
+
+
+class RawDataError(KitError, ValueError):
+    """A problem in the raw data, located by file and line."""
+
+    def __init__(self, path: str | Path, line: int | None, problem: str):
+        self.path, self.line, self.problem = str(path), line, problem
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+def question_key(question: str) -> str:
+    """What two questions share when they are the same question (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
+    kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
+    return " ".join(kept.split())
+
+
+def did_you_mean(name: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def validated_record(row: dict) -> dict:
+    """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
+    missing = [key for key in ("id", "question", "labels") if key not in row]
+    if missing:
+        raise ValueError(f"missing field: {', '.join(missing)}")
+    record_id, question, answer = row["id"], row["question"], row.get("answer", "")
+    if not isinstance(record_id, str) or not record_id:
+        raise ValueError(f"bad id: expected a non-empty string, got {record_id!r}")
+    unknown = [key for key in row if key not in FIELDS]
+    if unknown:
+        raise ValueError(f"unknown field: record {record_id!r} has {unknown[0]!r}"
+                         f"{did_you_mean(unknown[0], FIELDS)}; the fields are {', '.join(FIELDS)}")
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
+    if not isinstance(answer, str):
+        raise ValueError(f"bad answer: record {record_id!r} has a {type(answer).__name__}, expected a string")
+    problem = unencodable_text({"id": record_id, "question": question, "answer": answer})
+    if problem:
+        raise ValueError(f"unencodable text: record {record_id!r}: {problem}")
+    return {"id": record_id, "question": question, "answer": answer,
+            "labels": _label_ids(row["labels"], record_id)}
+
+
+def _label_ids(labels: object, record_id: object) -> list[int]:
+    topics = all_topics()
+    if not isinstance(labels, list) or not labels:
+        raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
+    if len({type(label) for label in labels if isinstance(label, (str, int))}) > 1:
+        raise ValueError(f"mixed labels: record {record_id!r} mixes class ids and class names in {labels!r}")
+    ids = []
+    for label in labels:
+        if label == "":
+            raise ValueError(f"empty label: record {record_id!r} has an empty class name in {labels!r}")
+        if isinstance(label, bool) or not isinstance(label, (str, int)):
+            raise ValueError(f"bad label: record {record_id!r} has label {label!r}")
+        if isinstance(label, int) and not 0 <= label < len(topics):
+            raise ValueError(f"unknown label_id: record {record_id!r} has {label}, expected 0..{len(topics) - 1}")
+        if isinstance(label, str) and label not in topics:
+            raise ValueError(f"unknown class: record {record_id!r} has {label!r}, which is not one of the "
+                             f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
+        ids.append(label if isinstance(label, int) else topics.id_of(label))
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"repeated label: record {record_id!r} lists a class twice: {labels!r}")
+    return ids
