@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -355,6 +356,53 @@ def train_over_its_finished_run_without_weights(tmp_path, request):
     return Invocation(train_argv(request, dataset, run), [dataset, run])
 
 
+def a_small_disk(tmp_path: Path, request, size: str) -> Path:
+    """A tmpfs of `size` mounted in `tmp_path` for this test: a real full disk. A skip where no tmpfs can be
+    mounted (mounting needs root, in a container that allows it)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    try:
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                                 capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.skip("no mount program here to mount a small tmpfs (a real full disk)")
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs (a real full disk) here: {mounted.stderr.strip()}")
+    request.addfinalizer(lambda: subprocess.run(["umount", str(disk)], check=True))
+    return disk
+
+
+def train_on_a_full_disk_while_saving_weights(tmp_path, request):
+    """200 KB: training_args.json fits, the tiny backbone's best weights (310 KB, through safetensors) do not."""
+    dataset, run = request.getfixturevalue("exported_sample"), a_small_disk(tmp_path, request, "200k") / "run"
+    return Invocation(train_argv(request, dataset, run), [dataset], leftovers_in=checkpoints_dir(run))
+
+
+def safetensors_on_a_full_disk(*args, **kwargs):
+    from safetensors import SafetensorError
+
+    # safetensors' own words on a full disk (a tmpfs filled up), an error that is no OSError
+    raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+
+def train_on_a_full_disk_while_writing_the_repository(tmp_path, request):
+    import transformers.modeling_utils
+
+    dataset, run = request.getfixturevalue("exported_sample"), tmp_path / "run"
+    request.getfixturevalue("monkeypatch").setattr(transformers.modeling_utils, "safe_save_file",
+                                                   safetensors_on_a_full_disk)
+    return Invocation(train_argv(request, dataset, run), [dataset], leftovers_in=run)
+
+
+def release_on_a_full_disk_while_building_the_backbone(tmp_path, request):
+    import transformers.modeling_utils
+
+    request.getfixturevalue("monkeypatch").setattr(transformers.modeling_utils, "safe_save_file",
+                                                   safetensors_on_a_full_disk)
+    return Invocation(["release", "--sample", "--output-dir", str(tmp_path / "out"), "--massive", "none"], [],
+                      leftovers_in=tmp_path / "out" / "work")
+
+
 # ---- config files: strict YAML -------------------------------------------------------------------------------
 
 def train_with_a_config(text: str, twice: bool = False):
@@ -430,6 +478,12 @@ CASES = [
     Fault("train-disk-full-while-checkpointing", train_on_a_full_disk_while_checkpointing, 1,
           r"could not write .*checkpoints/step_3: basic_ios::clear: iostream error \(\d+ MB free on that disk\); "
           r"nothing was written"),
+    Fault("train-disk-full-while-saving-weights", train_on_a_full_disk_while_saving_weights, 1,
+          r"could not write .*disk/\.run\.work/checkpoints/best_model\.safetensors: No space left on device$"),
+    Fault("train-disk-full-while-writing-the-repository", train_on_a_full_disk_while_writing_the_repository, 1,
+          r"could not write .*run: No space left on device; nothing was written"),
+    Fault("release-disk-full-while-building-the-backbone", release_on_a_full_disk_while_building_the_backbone, 1,
+          r"could not write .*out/work/tiny-backbone: No space left on device; nothing was written"),
     Fault("resume-on-other-data", resume_on_other_data, 1,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
     Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 1,

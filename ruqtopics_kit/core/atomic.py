@@ -3,26 +3,40 @@
 What comes out is like any file the user writes: its modes follow the umask (tempfile's 0600/0700 are only
 for the time it is being built). A write that fails (a full disk, a read-only folder, ...) leaves nothing
 behind and raises `WriteError`, which names the target, the file and the cause.
+
+Writers of weights fail with more than OSError: `WRITE_FAULTS` names what they raise, and `WriteError` says the
+OS's reason of safetensors' error in words.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from safetensors import SafetensorError
+
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.output_dir import check_output_path
+
+# What writing weights raises on a full disk or a read-only folder: OSError; torch.save's
+# RuntimeError("basic_ios::clear: iostream error"); safetensors' SafetensorError, no OSError, raised by
+# transformers' save_pretrained, accelerate's save_state and safetensors' save_model ("Error while serializing: I/O
+# error: No space left on device (os error 28)").
+WRITE_FAULTS = (OSError, RuntimeError, SafetensorError)
+_SERIALIZING_IO_ERROR = re.compile(r"Error while serializing: I/O error: .*\(os error (\d+)\)")
 
 
 class WriteError(KitError, OSError):
     """Writing an output failed; nothing half-written was left. `str()` is one line for the user."""
 
     def __init__(self, target: str | Path, error: BaseException, *, staging: Path | None = None):
-        code = error.errno if isinstance(error, OSError) else None
+        fault = os_error(error)
+        code = fault.errno if fault is not None else None
         self.message = f"could not write {target}: {describe_write_error(error, staging, Path(target))}"
         if staging is not None:
             self.message += "; nothing was written (the partial output was removed)"
@@ -32,9 +46,19 @@ class WriteError(KitError, OSError):
         return self.message
 
 
+def os_error(error: BaseException) -> OSError | None:
+    """`error` as the OSError it reports: itself, or the OS's error that a safetensors write error carries in its
+    text only; None for any other error (a safetensors error reading a file is no write fault)."""
+    if isinstance(error, OSError):
+        return error
+    found = _SERIALIZING_IO_ERROR.match(str(error)) if isinstance(error, SafetensorError) else None
+    return OSError(int(found[1]), os.strerror(int(found[1]))) if found else None
+
+
 def describe_write_error(error: BaseException, staging: Path | None = None, target: Path | None = None) -> str:
     """The cause of a failed write in words: the OS's reason and the file, with the staging folder's name
     replaced by the target's (the user never sees the temporary name)."""
+    error = os_error(error) or error
     if isinstance(error, OSError) and error.strerror:
         cause = error.strerror
         filename = error.filename
@@ -88,9 +112,10 @@ def _is_about_an_input(error: OSError, staging: Path) -> bool:
 def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that becomes `target` only if the block succeeds.
 
-    On an exception the temporary directory is removed and `target` is untouched; an OSError while writing
-    becomes a `WriteError`. An existing `target` is an error unless `overwrite`, in which case it is replaced
-    after the new one is complete; a `target` that is a file or a symbolic link is always an error.
+    On an exception the temporary directory is removed and `target` is untouched; an OSError (or a safetensors
+    write error) while writing becomes a `WriteError`. An existing `target` is an error unless `overwrite`, in
+    which case it is replaced after the new one is complete; a `target` that is a file or a symbolic link is
+    always an error.
     """
     target = Path(target)
     check_output_path(target)
@@ -113,8 +138,9 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
             os.replace(staging, target)
     except WriteError:
         raise
-    except OSError as error:
-        if _is_about_an_input(error, staging):
+    except (OSError, SafetensorError) as error:
+        fault = os_error(error)
+        if fault is None or _is_about_an_input(fault, staging):
             raise
         raise WriteError(target, error, staging=staging) from error
     finally:

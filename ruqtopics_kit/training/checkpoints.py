@@ -20,7 +20,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ruqtopics_kit.core.atomic import WriteError, give_user_modes
+from ruqtopics_kit.core.atomic import WRITE_FAULTS, WriteError, give_user_modes
 from ruqtopics_kit.core.jsonio import read_json_object, write_json
 
 STATE_FILE = "trainer_state.json"
@@ -115,7 +115,7 @@ def save_checkpoint(accelerator, output_dir: str | Path, progress: Progress, run
             if target.exists():  # a replay after resuming from an older checkpoint
                 shutil.rmtree(target)
             staging.rename(target)
-    except (OSError, RuntimeError) as error:  # torch reports a full disk as RuntimeError("basic_ios::clear ...")
+    except WRITE_FAULTS as error:  # a full disk: torch's RuntimeError, safetensors' own error (core.atomic)
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(target, error, staging=staging) from error
     if accelerator.is_main_process:
@@ -145,7 +145,7 @@ def save_best_weights(accelerator, model, output_dir: str | Path, step: int) -> 
                        metadata={"step": str(step)})
             give_user_modes(temporary)
             os.replace(temporary, path)
-        except (OSError, RuntimeError) as error:
+        except WRITE_FAULTS as error:
             temporary.unlink(missing_ok=True)
             raise WriteError(path, error) from error
     accelerator.wait_for_everyone()

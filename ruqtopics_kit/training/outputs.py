@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ruqtopics_kit.core.atomic import WriteError, give_user_modes
+from ruqtopics_kit.core.atomic import WRITE_FAULTS, WriteError, give_user_modes
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.fingerprints import input_fingerprint
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
@@ -204,7 +204,7 @@ def write_repository(config: TrainingConfig, model, tokenizer, card, results: Tr
             pq.write_table(predictions, staging / PREDICTIONS_FILE)
         results.write(staging / RESULTS_FILE)
         give_user_modes(staging)
-    except (OSError, RuntimeError) as error:  # e.g. a full disk; the checkpoints keep the run resumable
+    except WRITE_FAULTS as error:  # e.g. a full disk; the checkpoints keep the run resumable
         shutil.rmtree(staging, ignore_errors=True)
         raise WriteError(folder, error, staging=staging) from error
     (folder / RESULTS_FILE).unlink(missing_ok=True)  # the folder is unfinished until the last move

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from checkout import ROOT
 
-from ruqtopics_kit.core.atomic import atomic_directory, atomic_write_text
+from ruqtopics_kit.core.atomic import WriteError, atomic_directory, atomic_write_text
 from ruqtopics_kit.core.output_dir import OutputDirError, check_not_input, output_lock, portable_path
 from ruqtopics_kit.core.resources import package_path
 
@@ -34,6 +34,24 @@ def test_atomic_outputs_get_the_modes_of_the_umask(tmp_path, umask):
     assert mode(tmp_path / "repo") == 0o777 & ~umask  # 0755 under 022, 0700 under 077
     assert mode(tmp_path / "repo" / "model.safetensors") == 0o666 & ~umask
     assert mode(tmp_path / "report.md") == 0o666 & ~umask  # 0644 under 022, 0600 under 077
+
+
+def test_a_safetensors_write_error_is_a_write_error_and_a_read_error_is_not(tmp_path):
+    """safetensors' error is no OSError: on a full disk it is the output's fault, named in words (no errno); a
+    damaged safetensors input read inside the block stays what it is."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file, save_file
+
+    with pytest.raises(WriteError, match=r"^could not write .*out: No space left on device; nothing was written"):
+        with atomic_directory(tmp_path / "out"):
+            raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+    damaged = tmp_path / "damaged.safetensors"
+    save_file({"w": torch.zeros(4)}, damaged)
+    damaged.write_bytes(damaged.read_bytes()[:20])
+    with pytest.raises(SafetensorError), atomic_directory(tmp_path / "out"):
+        load_file(damaged)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["damaged.safetensors"]
 
 
 @pytest.mark.parametrize("output, relation", [(".", "is"), ("..", "contains"), ("sub", "lies inside")])
