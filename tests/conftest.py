@@ -1,7 +1,6 @@
 """Shared fixtures and the schedule of `pytest -n` (pytest-xdist, on by default in pyproject.toml). Every test runs
 offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
 
-import json
 import os
 from pathlib import Path
 
@@ -13,6 +12,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import pytest  # noqa: E402
 from checkout import SAMPLE_DIR  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
 from fake_hub import FakeHub  # noqa: E402
+from sample_backbone import build_sample_backbone  # noqa: E402
 
 from ruqtopics_kit.core.processes import skip_exit_collection, threads_per_job  # noqa: E402
 
@@ -81,21 +81,10 @@ def sample_dir() -> Path:
     return SAMPLE_DIR
 
 
-def sample_texts() -> list[str]:
-    texts = []
-    for name in ("train.jsonl", "validation.jsonl"):
-        for line in (SAMPLE_DIR / name).read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
-            texts += [record["question"], record["answer"]]
-    return texts
-
-
 @pytest.fixture(scope="session")
 def tiny_backbone(tmp_path_factory) -> Path:
     """A 2-layer BERT with random weights and a WordPiece tokenizer trained on the sample text."""
-    from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone
-
-    return build_tiny_backbone(sample_texts(), tmp_path_factory.mktemp("tiny_backbone") / "bert", vocab_size=3000)
+    return build_sample_backbone(tmp_path_factory.mktemp("tiny_backbone") / "bert")
 
 
 @pytest.fixture(scope="session")

@@ -5,11 +5,8 @@ import os
 import subprocess
 import sys
 
+import sample_backbone  # the tiny_backbone fixture's build, also a script
 from checkout import ROOT
-
-BUILD = ("import sys; sys.path.insert(0, 'tests'); from conftest import sample_texts; "
-         "from ruqtopics_kit.modeling.tiny_backbone import build_tiny_backbone; "
-         "build_tiny_backbone(sample_texts(), sys.argv[1], vocab_size=3000)")  # as the tiny_backbone fixture builds it
 
 
 def digests(folder):
@@ -20,7 +17,7 @@ def test_a_build_in_another_process_is_identical(tiny_backbone, tmp_path):
     """tokenizers' WordPieceTrainer gave another vocabulary in every process (hash-map order): the session's
     backbone, built in this process, against one built in a fresh process with another string-hash seed."""
     other_seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"
-    subprocess.run([sys.executable, "-c", BUILD, str(tmp_path / "bert")], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, sample_backbone.__file__, str(tmp_path / "bert")], cwd=ROOT, check=True,
                    env={**os.environ, "PYTHONHASHSEED": other_seed})
     here, there = digests(tiny_backbone), digests(tmp_path / "bert")
     assert {"model.safetensors", "tokenizer.json", "config.json"} <= set(here)
