@@ -456,6 +456,26 @@ def train_in_fp16_on_a_cpu(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+# ---- raw data the kit was never shown ---------------------------------------------------------------------------
+
+def export_of_a_10mb_question(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    with open(raw / "validation.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "huge", "question": "я" * 10 * 2**20, "answer": "", "labels": ["кино"]},
+                                ensure_ascii=False) + "\n")
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(tmp_path / "out")], [raw],
+                      leftovers_in=tmp_path)
+
+
+def prepare_of_a_10mb_answer(tmp_path, request):
+    dump = write_dump(tmp_path / "dump.jsonl")
+    with open(dump, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "huge", "question": "Что?", "answer": "я" * 10 * 2**20, "tags": ["кино"]},
+                                ensure_ascii=False) + "\n")
+    return Invocation(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw")], [dump],
+                      leftovers_in=tmp_path)
+
+
 def grid_with_a_missing_launcher(tmp_path, request):
     return Invocation(["grid", "sample", "--output-dir", str(tmp_path / "out"), "--launch", "nosuchlauncher --x"],
                       [], leftovers_in=tmp_path)
@@ -520,6 +540,12 @@ CASES = [
     Fault("export-output-is-a-file", export_over_a_file, 1, r"output folder .*out is a file"),
     Fault("export-output-is-a-symlink", export_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("prepare-output-is-a-file", prepare_over_a_file, 1, r"output folder .*out is a file"),
+    Fault("export-question-over-the-length-limit", export_of_a_10mb_question, 1,
+          r"validation.jsonl, line 384: text too long: record 'huge' has 10,485,760 characters in its question; the "
+          r"limit is 10,000"),
+    Fault("prepare-answer-over-the-length-limit", prepare_of_a_10mb_answer, 1,
+          r"dump.jsonl, line 41: text too long: record 'huge' has 10,485,760 characters in its answer; the limit is "
+          r"100,000"),
     Fault("analysis-output-is-a-symlink", analysis_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("train-output-is-a-symlink", train_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("release-output-is-a-file", release_over_a_file, 1, r"output folder .*out is a file"),

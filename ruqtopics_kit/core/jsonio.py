@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +53,21 @@ def parse_object(line: str | bytes) -> dict:
     except UnicodeDecodeError as error:
         raise ValueError(f"not valid UTF-8 ({error.reason} at byte {error.start})") from None
     try:
-        row = json.loads(text, object_pairs_hook=unique_keys)
+        row = json.loads(text, object_pairs_hook=unique_keys, parse_int=_integer)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON ({error.msg}, column {error.colno})") from None
+    except RecursionError:  # json's C scanner recurses once per level of [ or {
+        raise ValueError("not a JSON record: nested deeper than the JSON reader follows") from None
     if not isinstance(row, dict):
         raise ValueError(f"expected a JSON object, got {type(row).__name__}")
     return row
+
+
+def _integer(digits: str) -> int:
+    """`parse_int` for json.loads: Python refuses integers of over 4,300 digits with advice for programmers."""
+    if len(digits) > sys.get_int_max_str_digits() > 0:
+        raise ValueError(f"not a JSON record: holds a number of {len(digits):,} digits")
+    return int(digits)
 
 
 def unique_keys(pairs: list[tuple[str, object]]) -> dict:

@@ -12,6 +12,7 @@ and format characters (zero-width spaces, ...) dropped, whitespace collapsed. Th
 from __future__ import annotations
 
 import difflib
+import reprlib
 import unicodedata
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,17 @@ CANONICAL_SCHEMA = pa.schema([("id", pa.string()), ("question", pa.string()), ("
                               ("labels", pa.list_(pa.int64()))])
 
 OnBadRecord = Literal["error", "skip"]
+
+# The longest text a record may hold, in characters (Unicode code points, as Python's len() counts them); a longer
+# one is a bad record ("text too long"), skipped and counted with on_bad_record="skip". Far above real texts: the
+# paper's questions are short (half under 10 words, under 1% over 30), its answers about 65 words at the median,
+# and the sample's longest question and answer are 102 and 1,048 characters. 10,000 characters is some 1,500
+# Russian words, 100,000 a long article; the models read at most the first 128 tokens anyway. A 10 MB "question"
+# is a damaged or foreign file, not a question. Ids are short keys (Yandex Q's question ids, `train-12`).
+MAX_CHARS = {"id": 256, "question": 10_000, "answer": 100_000}
+
+_SHOWN = reprlib.Repr()  # how an error line quotes a value of a record
+_SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 80, 80, 6, 4
 
 
 class RawDataError(KitError, ValueError):
@@ -50,6 +62,24 @@ def did_you_mean(name: str, known: tuple[str, ...]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def shown(value: object) -> str:
+    """`repr(value)`, cut to a readable length: an error line quotes a record's value, never all 10 MB of it."""
+    return _SHOWN.repr(value)
+
+
+def kind_of(value: object) -> str:
+    """What a JSON value is, for an error line: null, a str, a list, ..."""
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def check_lengths(record_id: str, **texts: str) -> None:
+    """ValueError("text too long: ...") for the first of `texts` (by field name) longer than its MAX_CHARS."""
+    for name, text in texts.items():
+        if len(text) > MAX_CHARS[name]:
+            raise ValueError(f"text too long: record {shown(record_id)} has {len(text):,} characters in its {name}; "
+                             f"the limit is {MAX_CHARS[name]:,} (README, 'Raw input')")
+
+
 def validated_record(row: dict) -> dict:
     """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
     missing = [key for key in ("id", "question", "labels") if key not in row]
@@ -57,15 +87,18 @@ def validated_record(row: dict) -> dict:
         raise ValueError(f"missing field: {', '.join(missing)}")
     record_id, question, answer = row["id"], row["question"], row.get("answer", "")
     if not isinstance(record_id, str) or not record_id:
-        raise ValueError(f"bad id: expected a non-empty string, got {record_id!r}")
+        raise ValueError(f"bad id: expected a non-empty string, got {shown(record_id)}")
+    check_lengths(record_id, id=record_id)
     unknown = [key for key in row if key not in FIELDS]
     if unknown:
-        raise ValueError(f"unknown field: record {record_id!r} has {unknown[0]!r}"
+        raise ValueError(f"unknown field: record {record_id!r} has {shown(unknown[0])}"
                          f"{did_you_mean(unknown[0], FIELDS)}; the fields are {', '.join(FIELDS)}")
-    if not isinstance(question, str) or not question.strip():
+    for name, text in (("question", question), ("answer", answer)):
+        if not isinstance(text, str):
+            raise ValueError(f"bad {name}: record {record_id!r} has {kind_of(text)}, expected a string")
+    check_lengths(record_id, question=question, answer=answer)
+    if not question.strip():
         raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
-    if not isinstance(answer, str):
-        raise ValueError(f"bad answer: record {record_id!r} has a {type(answer).__name__}, expected a string")
     problem = unencodable_text({"id": record_id, "question": question, "answer": answer})
     if problem:
         raise ValueError(f"unencodable text: record {record_id!r}: {problem}")
@@ -73,24 +106,25 @@ def validated_record(row: dict) -> dict:
             "labels": _label_ids(row["labels"], record_id)}
 
 
-def _label_ids(labels: object, record_id: object) -> list[int]:
+def _label_ids(labels: object, record_id: str) -> list[int]:
     topics = all_topics()
     if not isinstance(labels, list) or not labels:
-        raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {labels!r}")
+        raise ValueError(f"no labels: record {record_id!r} needs a non-empty list of class names, got {shown(labels)}")
     if len({type(label) for label in labels if isinstance(label, (str, int))}) > 1:
-        raise ValueError(f"mixed labels: record {record_id!r} mixes class ids and class names in {labels!r}")
+        raise ValueError(f"mixed labels: record {record_id!r} mixes class ids and class names in {shown(labels)}")
     ids = []
     for label in labels:
         if label == "":
-            raise ValueError(f"empty label: record {record_id!r} has an empty class name in {labels!r}")
+            raise ValueError(f"empty label: record {record_id!r} has an empty class name in {shown(labels)}")
         if isinstance(label, bool) or not isinstance(label, (str, int)):
-            raise ValueError(f"bad label: record {record_id!r} has label {label!r}")
+            raise ValueError(f"bad label: record {record_id!r} has label {shown(label)}")
         if isinstance(label, int) and not 0 <= label < len(topics):
-            raise ValueError(f"unknown label_id: record {record_id!r} has {label}, expected 0..{len(topics) - 1}")
+            raise ValueError(f"unknown label_id: record {record_id!r} has {shown(label)}, expected "
+                             f"0..{len(topics) - 1}")
         if isinstance(label, str) and label not in topics:
-            raise ValueError(f"unknown class: record {record_id!r} has {label!r}, which is not one of the "
+            raise ValueError(f"unknown class: record {record_id!r} has {shown(label)}, which is not one of the "
                              f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
         ids.append(label if isinstance(label, int) else topics.id_of(label))
     if len(set(ids)) != len(ids):
-        raise ValueError(f"repeated label: record {record_id!r} lists a class twice: {labels!r}")
+        raise ValueError(f"repeated label: record {record_id!r} lists a class twice: {shown(labels)}")
     return ids

@@ -14,10 +14,11 @@ NAME=PATH` (see `FieldMap`), for instance a Yandex Q API question entity with it
   question text survives twice, no question is shared between splits.
 
 Nothing is coerced: a field of the wrong type (`"id": null`, a numeric answer, a tag that is an object), a
-path that is not in a record, text that cannot be written as UTF-8 (a lone surrogate) are errors naming the
-file, the line, the record and the problem; `on_bad_record="skip"` skips such records and counts them. A
-dump that cannot be read (corrupt or truncated gzip, not JSON) or that yields no record for a split is always
-an error, and then nothing is written.
+path that is not in a record, a text over its length limit (`canonical.MAX_CHARS`), text that cannot be written
+as UTF-8 (a lone surrogate) are errors naming the file, the line, the record and the problem;
+`on_bad_record="skip"` skips such records and counts them. A dump that cannot be read (corrupt or truncated
+gzip, not JSON, a key twice in one object) or that yields no record for a split is always an error, and then
+nothing is written.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_directory
+from ruqtopics_kit.core.jsonio import parse_object
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.dataset.canonical import OnBadRecord, RawDataError, question_key
+from ruqtopics_kit.dataset.canonical import OnBadRecord, RawDataError, check_lengths, kind_of, question_key, shown
 from ruqtopics_kit.dataset.raw import CANONICAL_FILES
 from ruqtopics_kit.facts.labels import all_topics
 
@@ -109,12 +111,8 @@ def _follow(value: object, path: tuple[str, ...], done: tuple[str, ...]) -> obje
     elif isinstance(value, dict):
         reason = f"no key {segment!r}" + (f" at {'.'.join(done)}" if done else "")
     else:
-        reason = f"{'.'.join(done)} is {_kind(value)}, not an object or a list"
+        reason = f"{'.'.join(done)} is {kind_of(value)}, not an object or a list"
     raise ValueError(f"missing path: {where} does not exist ({reason})")
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else f"a {type(value).__name__}"
 
 
 def _canonical_fields(record: dict, fields: FieldMap) -> dict:
@@ -122,18 +120,20 @@ def _canonical_fields(record: dict, fields: FieldMap) -> dict:
     values = fields.extract(record)
     record_id = values["id"]
     if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or record_id == "":
-        raise ValueError(f"bad id: expected a non-empty string or an integer, got {_kind(record_id)} "
-                         f"({record_id!r})")
+        raise ValueError(f"bad id: expected a non-empty string or an integer, got {kind_of(record_id)} "
+                         f"({shown(record_id)})")
     record_id = str(record_id)
+    check_lengths(record_id, id=record_id)
     for name in ("question", "answer"):
         if not isinstance(values[name], str):
-            raise ValueError(f"bad {name}: record {record_id!r} has {_kind(values[name])} ({values[name]!r}), "
-                             f"expected a string")
+            raise ValueError(f"bad {name}: record {record_id!r} has {kind_of(values[name])} "
+                             f"({shown(values[name])}), expected a string")
+    check_lengths(record_id, question=values["question"], answer=values["answer"])
     tags = values["tags"]
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         hint = " (map a list of objects to their names with e.g. --field tags=tags.*.title)" \
             if isinstance(tags, list) and any(isinstance(tag, dict) for tag in tags) else ""
-        raise ValueError(f"bad tags: record {record_id!r} needs a list of strings, got {tags!r}{hint}")
+        raise ValueError(f"bad tags: record {record_id!r} needs a list of strings, got {shown(tags)}{hint}")
     for name, text in (("id", record_id), ("question", values["question"]), ("answer", values["answer"]),
                        *(("tags", tag) for tag in tags)):
         _check_encodable(record_id, name, text)
@@ -180,17 +180,12 @@ def _dump_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 
 def _json_object(path: Path, line_no: int, raw_line: bytes) -> dict:
+    """One JSON object, read strictly (`parse_object`: a key twice, a nesting too deep are errors)."""
     try:
-        record = json.loads(raw_line.decode("utf-8"))
-    except UnicodeDecodeError as error:
+        return parse_object(raw_line)
+    except ValueError as error:
         _raise_if_damaged(path, line_no)
-        raise RawDataError(path, line_no, f"is not valid UTF-8 ({error.reason})") from None
-    except json.JSONDecodeError as error:
-        _raise_if_damaged(path, line_no)
-        raise RawDataError(path, line_no, f"not valid JSON ({error.msg}, column {error.colno})") from None
-    if not isinstance(record, dict):
-        raise RawDataError(path, line_no, f"expected a JSON object, got {type(record).__name__}")
-    return record
+        raise RawDataError(path, line_no, str(error)) from None
 
 
 def _raise_if_damaged(path: Path, line_no: int) -> None:

@@ -27,10 +27,12 @@ import pyarrow as pa
 from ruqtopics_kit.core.jsonio import parse_object
 from ruqtopics_kit.dataset.canonical import (
     CANONICAL_SCHEMA,
+    MAX_CHARS,
     OnBadRecord,
     RawDataError,
     did_you_mean,
     question_key,
+    shown,
     validated_record,
 )
 
@@ -264,15 +266,17 @@ def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             consumed.append((line_no, text))
             yield text
 
-    reader = csv.reader(physical_lines(), **TSV_DIALECT)
+    lines = physical_lines()
+    reader = csv.reader(lines, **TSV_DIALECT)
     while True:
         consumed.clear()
         try:
             fields = next(reader)
         except StopIteration:
             return
-        except csv.Error:
-            raise RawDataError(path, consumed[0][0] if consumed else None, QUOTING_PROBLEM) from None
+        except csv.Error as error:
+            fields = _verbatim_past_field_limit(path, consumed, error)
+            reader = csv.reader(lines, **TSV_DIALECT)  # the next record starts on the next line
         line_no, raw = consumed[0][0], "".join(text for _, text in consumed)
         if not raw.strip():
             continue
@@ -284,6 +288,22 @@ def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
         if fields != raw.split("\t") and _as_pandas_writes(fields) != raw:
             raise RawDataError(path, line_no, QUOTING_PROBLEM)
         yield line_no, fields
+
+
+def _verbatim_past_field_limit(path: Path, consumed: list[tuple[int, str]], error: csv.Error) -> list[str]:
+    """The fields of a verbatim record that holds a field longer than Python's csv module takes (131,072
+    characters: more than any text may hold, see canonical.MAX_CHARS), so that the record is refused, or skipped,
+    as the record with a text too long that it is. A quoted field that long is an error: where it ends is
+    unknown. Any other csv error is a quoting problem."""
+    line_no = consumed[0][0] if consumed else None
+    if "field limit" not in str(error):
+        raise RawDataError(path, line_no, QUOTING_PROBLEM) from None
+    fields = "".join(text for _, text in consumed).removesuffix("\n").removesuffix("\r").split("\t")
+    if len(consumed) > 1 or any(field.startswith('"') for field in fields):
+        raise RawDataError(path, line_no, f"a quoted field is longer than the {csv.field_size_limit():,} characters "
+                                          f"the TSV reader takes (no text may be longer than "
+                                          f"{max(MAX_CHARS.values()):,})") from None
+    return fields
 
 
 def _as_pandas_writes(fields: list[str]) -> str:
@@ -309,7 +329,7 @@ def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
         if label_column == "label_id":
             if not all(CLASS_ID.fullmatch(cell) for cell in labels):
                 raise RawDataError(path, line_no, f"label_id must be integers (digits 0-9) separated by ';', "
-                                                  f"got {row[label_column]!r}")
+                                                  f"got {shown(row[label_column])}")
             labels = [int(cell) for cell in labels]
         yield line_no, {"id": row["id"] if "id" in row else f"{split}-{line_no}", "question": row["text"],
                         "answer": row.get("answer", ""), "labels": labels}

@@ -41,6 +41,12 @@ def tsv_folder(tmp_path: Path, **replaced: str) -> Path:
     return folder
 
 
+def record_line(**fields) -> str:
+    """One test record with `fields` replaced, as a JSON line."""
+    return json.dumps({"id": "4", "question": "Какой фильм?", "answer": "", "labels": ["кино"]} | fields,
+                      ensure_ascii=False) + "\n"
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
@@ -95,6 +101,39 @@ CASES = {
     "class ids mixed with names": (
         "jsonl", {"test": '{"id": "4", "question": "Какой фильм?", "answer": "", "labels": [8, "музыка"]}\n'},
         r"test.jsonl, line 1: mixed labels: record '4' mixes class ids and class names in \[8, 'музыка'\]"),
+    # ---- texts of any length (cause 15): a documented limit per field; a value quoted in a message is cut short
+    "a question over the length limit": (
+        "jsonl", {"test": record_line(question="я" * 10_001)},
+        r"test.jsonl, line 1: text too long: record '4' has 10,001 characters in its question; the limit is 10,000 "
+        r"\(README, 'Raw input'\)"),
+    "a 10 MB question of spaces": (
+        "jsonl", {"test": record_line(question=" " * 10 * 2**20)},
+        r"test.jsonl, line 1: text too long: record '4' has 10,485,760 characters in its question"),
+    "an answer over the length limit": (
+        "jsonl", {"test": record_line(answer="я" * 100_001)},
+        r"test.jsonl, line 1: text too long: record '4' has 100,001 characters in its answer; the limit is 100,000"),
+    "an id over the length limit": (
+        "jsonl", {"test": record_line(id="x" * 2**20)},
+        r"test.jsonl, line 1: text too long: record 'x+\.\.\.x+' has 1,048,576 characters in its id; the limit is 256"),
+    "a TSV question longer than the csv module takes": (
+        "tsv", {"test": "text\tlabel_id\n" + "я" * 200_000 + "\t1\n"},
+        r"test.csv, line 2: text too long: record 'test-2' has 200,000 characters in its question"),
+    "a quoted TSV field longer than the csv module takes": (
+        "tsv", {"test": 'text\tlabel_id\n"' + "я" * 200_000 + '""."\t1\n'},
+        r"test.csv, line 2: a quoted field is longer than the 131,072 characters the TSV reader takes"),
+    "a label cell of 200,000 characters": (
+        "tsv", {"test": "text\tlabel_id\nВопрос\t" + "1;" * 100_000 + "x\n"},
+        r"test.csv, line 2: label_id must be integers \(digits 0-9\) separated by ';', got '1;1;.*\.\.\..*;x'"),
+    "100,000 labels, one repeated": (
+        "jsonl", {"test": record_line(labels=["кино"] * 100_000)},
+        r"test.jsonl, line 1: repeated label: record '4' lists a class twice: \['кино', .*, \.\.\.\]"),
+    "a question that is a number": ("jsonl", {"test": record_line(question=5)},
+                                    r"test.jsonl, line 1: bad question: record '4' has a int, expected a string"),
+    "a JSON nesting too deep": (
+        "jsonl", {"test": '{"id": "4", "labels": ' + "[" * 100_000 + "]" * 100_000 + "}\n"},
+        r"test.jsonl, line 1: not a JSON record: nested deeper than the JSON reader follows"),
+    "a number of 5,000 digits": ("jsonl", {"test": '{"id": "4", "labels": [' + "7" * 5000 + "]}\n"},
+                                 r"test.jsonl, line 1: not a JSON record: holds a number of 5,000 digits"),
     # ---- one normalisation for duplicate detection across splits (cause 6)
     **{f"test question equal to a train one but for {what}": (
         "jsonl", {"test": json.dumps({"id": "4", "question": question, "answer": "", "labels": ["кино"]},
@@ -121,7 +160,7 @@ def test_bad_raw_input_is_a_named_error(tmp_path, capsys, layout, replaced, mess
     err = capsys.readouterr().err
     assert code == 1
     error_lines = [line for line in err.splitlines() if line.startswith("ruqtopics export: error:")]
-    assert len(error_lines) == 1 and "Traceback" not in err, err
+    assert len(error_lines) == 1 and "Traceback" not in err and len(error_lines[0]) < 400, err[:1000]
     assert re.search(message, error_lines[0]), error_lines[0]
     assert snapshot(folder) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]  # no output, no staging folder
@@ -136,6 +175,16 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     (folder / "test.jsonl").write_text(bad, encoding="utf-8")
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out2")]) == 1
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
+
+
+def test_skip_counts_texts_over_the_length_limit(tmp_path, capsys):
+    folder = tsv_folder(tmp_path, test="text\tlabel_id\nКакой фильм?\t14\n" + "я" * 200_000 + "\t14\n"
+                                       + "Ещё вопрос?\t14\n")
+    args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
+    assert ruqtopics.main(args) == 0
+    out = capsys.readouterr().out
+    assert "skipped (text too long): 1" in out
+    assert "single_label     train 1  validation 1  test 2" in out  # the record after the long one is read
 
 
 def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):

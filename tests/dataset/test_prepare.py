@@ -99,6 +99,14 @@ def test_skip_counts_records_without_the_path(tmp_path):
     assert summary["skipped: missing path"] == 1 and "q0007" not in read_split_records(tmp_path / "raw")
 
 
+def test_skip_counts_texts_over_the_length_limit(tmp_path):
+    records = flat_records(60) + [{"id": 60, "question": "Вопрос " * 2000, "answer": "", "tags": ["музыка"]}]
+    dump = write_gzip(tmp_path / "dump.jsonl.gz", json_lines(records))
+    summary = prepare(dump, tmp_path / "raw", on_bad_record="skip")
+    assert summary["skipped: text too long"] == 1 and "60" not in read_split_records(tmp_path / "raw")
+    assert sum(count for outcome, count in summary.items() if outcome.startswith(("train", "validation", "test"))) == 60
+
+
 def test_tags_as_objects_without_a_path_say_how_to_map_them(tmp_path):
     dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines([entity(1)]))
     with pytest.raises(RawDataError, match=r"line 1: bad tags: .* --field tags=tags\.\*\.title"):
@@ -121,6 +129,10 @@ def with_record(**fields) -> bytes:
                                           | fields])
 
 
+def with_line(line: str) -> bytes:
+    return gzip.compress("".join(text + "\n" for text in json_lines(flat_records(40)) + [line]).encode())
+
+
 BAD_DUMPS = {
     "corrupt gzip": (lambda: corrupt(gzip_bytes(flat_records(2000))), r"cannot be decompressed"),
     "truncated gzip": (lambda: gzip_bytes(flat_records(2000))[:-300], r"cannot be decompressed .*is the file complete"),
@@ -139,6 +151,23 @@ BAD_DUMPS = {
                       r"line 41: missing path: answer does not exist"),
     "duplicate id": (lambda: gzip_bytes(flat_records(40) + flat_records(1)),
                      r"line 41: duplicate id '0', first seen on line 1"),
+    # ---- texts of any length (issue 24, cause 15); values quoted in a message are cut to a readable length
+    "question over the length limit": (lambda: with_record(question="я" * 10_001),
+                                       r"line 41: text too long: record '40' has 10,001 characters in its question; "
+                                       r"the limit is 10,000"),
+    "answer over the length limit": (lambda: with_record(answer="я" * 100_001),
+                                     r"line 41: text too long: record '40' has 100,001 characters in its answer"),
+    "id over the length limit": (lambda: with_record(id="x" * 5_000_000),
+                                 r"line 41: text too long: record 'x+\.\.\.x+' has 5,000,000 characters in its id; "
+                                 r"the limit is 256"),
+    "100,000 tags that are objects": (lambda: with_record(tags=[{"title": "музыка"}] * 100_000),
+                                      r"line 41: bad tags: .*, \.\.\.\] \(map a list of objects"),
+    "a JSON nesting too deep": (lambda: with_line('{"id": 40, "tags": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+                                r"line 41: not a JSON record: nested deeper than the JSON reader follows"),
+    "a number of 5,000 digits": (lambda: with_line('{"id": ' + "7" * 5000 + "}"),
+                                 r"line 41: not a JSON record: holds a number of 5,000 digits"),
+    "a key twice": (lambda: with_line('{"id": 40, "question": "q", "question": "p", "answer": "", "tags": []}'),
+                    r"line 41: duplicate key 'question' in one object"),
     "no topic anywhere": (lambda: gzip_bytes([{"id": 1, "question": "q", "answer": "", "tags": ["лайфхак"]}]),
                           r"0 record\(s\) with a RuQTopics topic .* leave the train and validation and test split"),
 }
@@ -152,7 +181,7 @@ def test_a_bad_dump_is_one_named_line_and_nothing_is_written(tmp_path, capsys, c
     before = dump.read_bytes()
     code = ruqtopics.main(["prepare", "--dump", str(dump), "--output-dir", str(tmp_path / "raw")])
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err and len(err) < 400
     assert err.startswith(f"ruqtopics prepare: error: {dump}")
     assert re.search(message, err), err
     assert dump.read_bytes() == before and sorted(path.name for path in tmp_path.iterdir()) == ["dump.jsonl.gz"]
