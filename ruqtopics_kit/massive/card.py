@@ -11,7 +11,7 @@ from pathlib import Path
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.dataset.export import is_synthetic_source
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
-from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, MTEB
+from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, MTEB
 from ruqtopics_kit.massive.records import HUB_SPLITS
 
 CARD_FILE = "README.md"

@@ -1,12 +1,17 @@
-"""What every MASSIVE reader yields: `MassiveRecord`s of one split, grouped by locale in a `MassiveSplit`."""
+"""What every MASSIVE reader yields (`MassiveRecord`s of one split, grouped by locale in a `MassiveSplit`), and the
+checks every reader makes: the locales selected, each record's scenario, JSON Lines read strictly."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.jsonio import parse_object
+from ruqtopics_kit.facts.massive import SCENARIOS
+from ruqtopics_kit.massive.locales import massive_locales
 
 SPLITS = ("test", "dev", "train")  # MASSIVE's partition names
 HUB_SPLITS = {"test": "test", "dev": "validation", "train": "train"}  # the Hub copies' split names
@@ -46,3 +51,47 @@ class MassiveSplit:
     @property
     def locales(self) -> list[str]:
         return list(self.records)
+
+
+# ---- checks every reader makes -------------------------------------------------------------------------------
+
+def select_locales(present: Iterable[str], wanted: list[str] | None, where: str) -> list[str]:
+    """The locales to read: `wanted`, each of which must be present, or every present one."""
+    present = sorted(present)
+    if wanted is None:
+        if not present:
+            raise MassiveDataError(where, "holds no MASSIVE locale")
+        return present
+    missing = [code for code in wanted if code not in present]
+    if missing:
+        raise MassiveDataError(where, f"has no locale {', '.join(missing)}; it has {', '.join(present) or 'none'}")
+    return wanted
+
+
+def known_locale(code: str, where: str) -> str:
+    if code not in massive_locales():
+        raise MassiveDataError(where, f"unknown locale {code!r}; MASSIVE 1.1 has {', '.join(massive_locales())}")
+    return code
+
+
+def check_scenario(scenario: object) -> str:
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; MASSIVE's 18 scenarios are {', '.join(SCENARIOS)}")
+    return scenario
+
+
+def json_objects(lines: Iterable[bytes], where: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line; anything but a JSON object with unique keys is an error
+    naming the line, and so is a file without any."""
+    found = False
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = parse_object(line)
+        except ValueError as error:
+            raise MassiveDataError(f"{where}, line {number}", str(error)) from None
+        found = True
+        yield number, row
+    if not found:
+        raise MassiveDataError(where, "holds no records (an empty file)")

@@ -18,7 +18,7 @@ from fixtures.massive.builders import (
 )
 
 from ruqtopics_kit.massive import MassiveDataError, read_massive
-from ruqtopics_kit.massive.readers import AMAZON_SCIENCE, HUB_REVISION, MTEB
+from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, HUB_REVISION, MTEB
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 SAMPLE_LOCALES = ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
