@@ -27,6 +27,7 @@ from ruqtopics_kit.core.output_dir import output_lock
 from ruqtopics_kit.training.checkpoints import checkpoints_dir
 
 SAMPLE = ROOT / "data" / "sample"
+MASSIVE_SAMPLE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -429,6 +430,21 @@ def evaluate_with_a_mapping_that_names_a_scenario_twice(tmp_path, request):
                        str(mapping), "--output-dir", str(tmp_path / "out")], [mapping], leftovers_in=tmp_path)
 
 
+def evaluate_with_a_card(card: str):
+    """evaluate-massive --update-model-card on a six-class model whose README.md is `card`."""
+    def make(tmp_path, request):
+        from fixtures.massive.builders import classifier
+
+        from ruqtopics_kit.facts.labels import massive_aligned
+
+        model = classifier(request.getfixturevalue("tiny_backbone"), tmp_path / "model", list(massive_aligned().names))
+        (model / "README.md").write_text(card, encoding="utf-8")
+        return Invocation(["evaluate-massive", "--model", str(model), "--massive", str(MASSIVE_SAMPLE),
+                           "--output-dir", str(tmp_path / "out"), "--update-model-card"], [model],
+                          leftovers_in=tmp_path)
+    return make
+
+
 # ---- options checked before any work ---------------------------------------------------------------------------
 
 def release_with(*options: str):
@@ -520,6 +536,25 @@ CASES = [
           r"results.csv' names the column\(s\) \['accuracy'\] more than once"),
     Fault("evaluate-mapping-key-twice", evaluate_with_a_mapping_that_names_a_scenario_twice, 1,
           r"mapping.json' cannot be read as JSON \(duplicate key 'music' in one object"),
+    Fault("evaluate-card-yaml-syntax-error", evaluate_with_a_card("---\nlicense: [mit\n---\n# A model\n"), 1,
+          r"model/README.md: not valid YAML at line 2, column 14: expected ',' or '\]'"),
+    Fault("evaluate-card-metadata-a-list", evaluate_with_a_card("---\n- a\n- b\n---\n# A model\n"), 1,
+          r"model/README.md: its YAML metadata \(lines 2-3\) is a list, not a mapping"),
+    Fault("evaluate-card-metadata-never-closed", evaluate_with_a_card("---\nlicense: mit\n# A model\n"), 1,
+          r"model/README.md: the YAML metadata opened by '---' on line 1 is never closed"),
+    Fault("evaluate-card-key-twice", evaluate_with_a_card("---\ntags: [a]\ntags: [b]\n---\n"), 1,
+          r"model/README.md: not valid YAML at line 3, column 1: key 'tags' is given twice"),
+    Fault("evaluate-card-model-index-not-a-list", evaluate_with_a_card("---\nmodel-index: 5\n---\n"), 1,
+          r"model/README.md: model-index should be a non-empty list, got 5$"),
+    Fault("evaluate-card-model-index-value-not-a-number", evaluate_with_a_card(
+        "---\nmodel-index:\n- name: m\n  results:\n  - task: {type: text-classification}\n"
+        "    dataset: {type: d, name: D}\n    metrics: [{type: accuracy, value: high}]\n---\n"), 1,
+          r"model/README.md: model-index\[0\].results\[0\].metrics\[0\].value should be a number, got 'high'$"),
+    Fault("evaluate-card-model-index-without-name", evaluate_with_a_card(
+        "---\nmodel-index:\n- results: []\n---\n"), 1,
+          r"model/README.md: model-index\[0\].name is missing \(expected a string\)$"),
+    Fault("evaluate-card-tags-not-a-list", evaluate_with_a_card("---\ntags: 5\n---\n"), 1,
+          r"model/README.md: its YAML metadata is no model card metadata"),
     Fault("release-org-with-a-space", release_with("--org", "my org"), 2,
           r"--hub-org 'my org/ruqtopics' is no Hub repository id ORG/NAME"),
     Fault("release-org-with-a-slash", release_with("--org", "a/b"), 2,

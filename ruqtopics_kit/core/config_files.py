@@ -46,14 +46,7 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
     """A YAML config file as command-line tokens of `parser`."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist")
-    try:
-        values = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_StrictLoader) or {}
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"{path}: not valid YAML{where}: {error.problem or error.context}") from None
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path}: not valid YAML: {error}") from None
+    values = read_strict_yaml(Path(path).read_text(encoding="utf-8"), path) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
     options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`), then each long spelling
@@ -74,6 +67,19 @@ def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
         if value is not None:
             tokens += _tokens(path, key, value, options[name], name)
     return tokens
+
+
+def read_strict_yaml(text: str, path: str | Path, *, first_line: int = 1):
+    """The YAML value of `text` (read from `path`, where its first line is line `first_line`), as yaml.safe_load
+    reads it except that a key given twice is an error: a ValueError naming the file, the line and the problem."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f" at line {mark.line + first_line}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path}: not valid YAML{where}: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not valid YAML: {error}") from None
 
 
 class _StrictLoader(yaml.SafeLoader):

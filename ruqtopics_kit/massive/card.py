@@ -1,7 +1,10 @@
 """Per-locale MASSIVE accuracies into a model card's `model-index` (huggingface_hub `EvalResult`s).
 
 A rerun with the same model, copy, mapping and split replaces its earlier entries instead of adding duplicates;
-entries of other evaluations (the RuQTopics test set, another mapping) are kept.
+entries of other evaluations (the RuQTopics test set, another mapping) are kept. The card is read strictly before
+any work: YAML metadata that is not valid YAML, not a mapping, names a key twice, or holds a model-index that
+does not follow the Hub's model-index spec (each result a task, a dataset and metrics with a number each) is an
+error naming the card, since rewriting it would drop or republish what the user cannot see was wrong.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.config_files import read_strict_yaml
 from ruqtopics_kit.dataset.export import is_synthetic_source
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, MTEB
@@ -27,7 +31,70 @@ def load_model_card(model: str):
         raise ValueError(f"--update-model-card needs a local model folder; {model!r} is not a folder")
     if not path.is_file():
         raise FileNotFoundError(f"--update-model-card: {path} does not exist; the model folder has no card to update")
-    return ModelCard.load(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
+    metadata = _front_matter(text, path)
+    _check_model_index(metadata.get("model-index"), path)
+    try:
+        return ModelCard(text)
+    except (ValueError, TypeError) as error:  # e.g. `tags: 5`
+        raise ValueError(f"{path}: its YAML metadata is no model card metadata ({error})") from None
+
+
+def _front_matter(text: str, path: Path) -> dict:
+    """The card's YAML metadata, the block between its first two `---` lines ({} without one), read strictly."""
+    lines = text.splitlines()
+    start = next((number for number, line in enumerate(lines) if line.strip()), None)
+    if start is None or lines[start].rstrip() != "---":
+        return {}
+    end = next((number for number in range(start + 1, len(lines)) if lines[number].rstrip() == "---"), None)
+    if end is None:
+        raise ValueError(f"{path}: the YAML metadata opened by '---' on line {start + 1} is never closed by a "
+                         f"'---' line")
+    metadata = read_strict_yaml("\n".join(lines[start + 1:end]), path, first_line=start + 2) or {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path}: its YAML metadata (lines {start + 2}-{end}) is a {type(metadata).__name__}, "
+                         f"not a mapping of keys to values")
+    return metadata
+
+
+# The Hub's model-index spec: each model a `name` and `results`; each result a `task` (`type`), a `dataset` (`type`,
+# `name`) and `metrics`; each metric a `type` and a number `value`. The shape every key must have:
+_MODEL_INDEX_SHAPES = {"results": list, "metrics": list, "task": dict, "dataset": dict, "name": str, "type": str,
+                       "value": (int, float)}
+_MODEL_INDEX_KEYS = {"": ("name", "results"), "results": ("task", "dataset", "metrics"), "task": ("type",),
+                     "dataset": ("type", "name"), "metrics": ("type", "value")}
+
+
+def _check_model_index(model_index, path: Path) -> None:
+    """A ValueError naming the first entry of the card's model-index that does not follow the Hub's spec."""
+    if model_index is not None:
+        _check_shape(model_index, list, "", "", path)
+        for number, model in enumerate(model_index):
+            _check_entry(model, "", f"[{number}]", path)
+
+
+def _check_entry(entry, key: str, where: str, path: Path) -> None:
+    """`entry` of the model-index at `where` (under `key`) and everything below it."""
+    _check_shape(entry, dict, key, where, path)
+    for name in _MODEL_INDEX_KEYS[key]:
+        value = entry.get(name)
+        _check_shape(value, _MODEL_INDEX_SHAPES[name], name, f"{where}.{name}", path)
+        if name in _MODEL_INDEX_KEYS:
+            for number, item in enumerate(value if isinstance(value, list) else [value]):
+                _check_entry(item, name, f"{where}.{name}" + (f"[{number}]" if isinstance(value, list) else ""),
+                             path)
+
+
+def _check_shape(value, kind, key: str, where: str, path: Path) -> None:
+    if isinstance(value, kind) and not isinstance(value, bool) and not (kind is list and not value):
+        return
+    wanted = {list: "a non-empty list", dict: "a mapping", str: "a string"}.get(kind, "a number")
+    missing = value is None and key
+    raise ValueError(f"{path}: model-index{where} " + (f"is missing (expected {wanted})" if missing else
+                                                      f"should be {wanted}, got {value!r}"))
 
 
 def add_massive_results(card, rows: list[dict], *, massive_kind: str, version: str | None, split: str,
