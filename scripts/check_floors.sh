@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install every floor that pyproject.toml declares (each `name>=X` as `name==X`, the test extras' too) together in a
-# fresh venv and run the fast tests there. torch goes first at 2.13.0, the CPU build that scripts/bootstrap.sh pins
-# (an older torch from PyPI pulls gigabytes of CUDA), so torch's own floor is not exercised.
+# fresh venv and run the fast tests there. torch goes first: at 2.13.0, the CPU build that scripts/bootstrap.sh pins,
+# or with TORCH_FLOOR=1 at its own floor, from PyPI (a CUDA build: about 5 GB in the venv, and the downloads).
 #
 #     bash scripts/check_floors.sh            # the venv in $FLOORS_VENV (default /tmp/ruqtopics-floors), removed first
+#     TORCH_FLOOR=1 bash scripts/check_floors.sh -n 2    # torch at its floor too; arguments go to pytest
 #
 # It tests the committed HEAD, copied (`git archive`) beside the venv, so that edits in the checkout while it runs
 # (a quarter of an hour on 2 cores) do not mix in. Record the date and the versions it printed in docs/dependencies.md.
@@ -19,12 +20,13 @@ project = tomllib.load(open(sys.argv[1], "rb"))["project"]
 requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
 for requirement in requirements:
     floor = re.match(r"^([A-Za-z0-9_.-]+)(\[[^]]*\])?\s*>=\s*([^,;\s]+)", requirement)
-    if floor and floor[1] != "torch":
+    if floor:
         print(f"{floor[1]}=={floor[3]}")
 PY
-echo "torch==2.13.0" >> "$venv/floors.txt"  # kept: a floor that torch 2.13 refuses fails here instead of pulling another torch
-"$venv/bin/python" -m pip install --quiet "torch==2.13.0"
+# kept in the constraints: a floor that this torch refuses fails here instead of pulling another torch
+[[ "${TORCH_FLOOR:-0}" == 1 ]] || sed -i 's/^torch==.*/torch==2.13.0/' "$venv/floors.txt"
+"$venv/bin/python" -m pip install --quiet "$(grep '^torch==' "$venv/floors.txt")"
 "$venv/bin/python" -m pip install --quiet -c "$venv/floors.txt" -e "$src[test]"
 echo "check_floors: $(date -u +%Y-%m-%d), Python $("$venv/bin/python" -c 'import platform; print(platform.python_version())')"
-"$venv/bin/python" -m pip list --format freeze | grep -iE "^($(cut -d= -f1 "$venv/floors.txt" | paste -sd'|')|torch)=="
+"$venv/bin/python" -m pip list --format freeze | grep -iE "^($(cut -d= -f1 "$venv/floors.txt" | paste -sd'|'))=="
 cd "$src" && "$venv/bin/python" -m pytest -m "not slow" -q -p no:cacheprovider "$@"
