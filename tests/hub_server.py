@@ -52,8 +52,11 @@ def git(folder: Path, *args: str) -> str:
 
 
 class OlahServer:
-    def __init__(self, root: Path):
-        self.root = Path(root).resolve()
+    """olah on a free port of 127.0.0.1, with the patches of olah_patches.py (`patched=False`: plain olah 0.5.4,
+    for tests/hub/test_olah_patches.py, which shows the behaviour each patch works around)."""
+
+    def __init__(self, root: Path, *, patched: bool = True):
+        self.root, self.patched = Path(root).resolve(), patched
         self.mirror, self.cache, self.logs = self.root / "mirror", self.root / "cache", self.root / "logs"
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -75,7 +78,7 @@ class OlahServer:
         for ref in branches:
             if ref != "main":
                 git(target, "update-ref", ref, "HEAD")
-        for ref in branches:
+        for ref in branches if self.patched else ():
             cache_branch_answer(target, self.cache, repo_id, repo_type, ref)
         return target
 
@@ -84,7 +87,8 @@ class OlahServer:
         target = self.mirror / f"{repo_type}s" / repo_id
         git(target, "rm", "-r", "-q", "--", pattern)
         git(target, "commit", "-q", "-m", f"Remove {pattern}")
-        cache_branch_answer(target, self.cache, repo_id, repo_type, "main")
+        if self.patched:
+            cache_branch_answer(target, self.cache, repo_id, repo_type, "main")
 
     # ---- the server process ------------------------------------------------------------------------
     def start(self) -> "OlahServer":
@@ -97,8 +101,8 @@ class OlahServer:
         self.logs.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ, HTTP_PROXY=NOWHERE, HTTPS_PROXY=NOWHERE, ALL_PROXY=NOWHERE, NO_PROXY="")
         with open(self.logs / "server.out", "wb") as output:
-            self.process = subprocess.Popen([sys.executable, __file__, str(config), str(self.logs)], cwd=self.root,
-                                            env=env, stdout=output, stderr=subprocess.STDOUT)
+            command = [sys.executable, __file__, str(config), str(self.logs)] + ([] if self.patched else ["--plain"])
+            self.process = subprocess.Popen(command, cwd=self.root, env=env, stdout=output, stderr=subprocess.STDOUT)
         self._wait_until_ready()
         return self
 
@@ -154,15 +158,16 @@ class OlahServer:
                       "NO_PROXY": "127.0.0.1,localhost"}
 
 
-def serve(config: str, log_dir: str) -> None:
-    """Start olah as its command line does (`olah-cli -c CONFIG --log-path DIR`), behind the two middlewares."""
+def serve(config: str, log_dir: str, plain: str = "") -> None:
+    """Start olah as its command line does (`olah-cli -c CONFIG --log-path DIR`), behind the two middlewares
+    (`--plain`: without them)."""
     import uvicorn
     from olah import server
 
     sys.argv = ["olah-cli", "--config", config, "--log-path", log_dir]
     args = server.init()
     app = SlashedRevisions(ServeRanges(server.app), server.app.state.app_settings.config.mirrors_path)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(server.app if plain == "--plain" else app, host=args.host, port=args.port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,22 @@
 """Where olah 0.5.4 (PyPI `olah`), run as an offline Hub mirror by tests/hub_server.py, differs from the Hub,
-and the server-side patch for each. Remove a patch when olah behaves as the Hub does (the Hub round trip,
-tests/hub/test_hub_round_trip.py, fails without it).
+and the server-side patch for each. tests/hub/test_olah_patches.py asks a plain and a patched olah the same
+requests: its first assertion in each test fails, naming the patch to remove, once olah behaves as the Hub does.
 
 1. It resolves a branch name (`main`) from its own cache of upstream answers, never from the mirror, so without
-   that cache a request for the latest revision or for a path that does not exist answers 401 RepositoryNotFound
-   where the Hub answers 404 EntryNotFound; huggingface_hub then raises RepositoryNotFoundError, and
+   that cache `GET /api/models/<id>` (model_info, the latest revision) and a request for a path that does not
+   exist at `main` (`HEAD .../resolve/main/<file>`, `GET .../tree/main/<folder>`) answer 401 RepoNotFound where
+   the Hub answers 200 and 404 EntryNotFound; huggingface_hub then raises RepositoryNotFoundError, and
    `pipeline(model=...)` fails on transformers' probe of the (absent) `additional_chat_templates/` folder.
    `cache_branch_answer` (called by `OlahServer.add_repo`) writes, with olah's own cache functions, the answer
    olah would have cached from the Hub for each branch (the mirror's own metadata of that commit).
 2. Its mirror file route ignores `Range` and answers 200 with the whole file, which breaks the range reads that
    streaming Parquet relies on; `ServeRanges` answers a range of such a response with 206, as the Hub does.
 3. It routes on the decoded path, so a revision with a slash (`refs/convert/parquet`, where the Hub keeps its
-   Parquet conversion) matches no route; `SlashedRevisions` answers that one route from the mirror.
+   Parquet conversion) matches no route (404 RepoNotFound); `SlashedRevisions` answers that one route from the
+   mirror, and an unknown slashed revision with 404 RevisionNotFound.
+
+Not patched, because no client of the round trip meets it: `GET .../resolve/<rev>/<file>` of a missing file
+answers 500 (the Hub: 404 EntryNotFound); huggingface_hub asks `HEAD` first, which answers 404 as the Hub does.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ transformers at another endpoint (they read HF_ENDPOINT and HF_HUB_OFFLINE when 
 Not covered, and why:
 - uploads over HTTP: olah takes none (the upload side is the fake's, tests/fake_hub.py, behind the real client);
 - LFS and Xet storage: the mirror serves every file as a plain git blob, as the fake stores inline uploads;
-- two server-side gaps of olah's offline mirror are closed by the fixture (see tests/hub_server.py): it answers
-  401 RepositoryNotFound instead of 404 for any path missing from a mirrored repository (transformers probes
+- three server-side gaps of olah's offline mirror are closed by the fixture (tests/olah_patches.py): it answers
+  401 RepositoryNotFound instead of 404 for a path missing at `main` (transformers probes
   `additional_chat_templates/` and optional tokenizer files) because it resolves `main` only from its cache of
   upstream answers; it ignores `Range`; it cannot route a revision with a slash (`refs/convert/parquet`, the
   branch MASSIVE's Hub copies are read from). The clients' code path is untouched.
