@@ -10,7 +10,8 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest  # noqa: E402
-from checkout import SAMPLE_DIR  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
+from built_once import built_once  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
+from checkout import SAMPLE_DIR  # noqa: E402
 from fake_hub import FakeHub  # noqa: E402
 from sample_backbone import build_sample_backbone  # noqa: E402
 
@@ -30,41 +31,32 @@ _share_the_cores_between_workers()
 skip_exit_collection()  # pytest's processes end as the kit's commands do, about 1 s sooner each
 
 SHARED_RELEASE = "sample_release"  # the session fixture below that several modules use
-SHARED_RELEASE_MODULES = {"tests/hub/test_hub_round_trip.py", "tests/release/test_claims.py",
-                          "tests/release/test_release.py"}
+# Handed out first under `pytest -n`, in this order: the modules that take longest (docs/benchmarks.md, "Test suite").
+LONGEST_MODULES = ("tests/release/test_slurm.py", "tests/hub/test_hub_round_trip.py")
 
 
-def schedule_unit(nodeid: str) -> str:
-    """What `pytest -n` runs on one worker: a test's module, or all the modules of the shared sample release."""
-    module = nodeid.split("::", 1)[0]
-    return SHARED_RELEASE if module in SHARED_RELEASE_MODULES else module
+def _module_rank(module: str, items: list[pytest.Item]) -> tuple[int, int]:
+    """Where the tests of `module` go in the order of the tests, which pytest-xdist keeps (`--no-loadscope-reorder`
+    in pyproject.toml) when it hands out the modules (`--dist loadfile`: a module's tests on one worker): the longest
+    modules, the other slow ones, those that use the shared sample release (built by then, by the first of them:
+    tests/built_once.py), the rest. So no worker is left with a slow module at the end while the others idle, and
+    none waits for the release while another builds it."""
+    if module in LONGEST_MODULES:
+        return 0, LONGEST_MODULES.index(module)
+    if any(SHARED_RELEASE in item.fixturenames for item in items):
+        return 2, 0
+    return (1 if any(item.get_closest_marker("slow") for item in items) else 3), 0
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first, those of the shared sample release (the longest) before all, so that under `pytest -n`
-    no worker is left with a slow module at the end while the others idle. (`--no-loadscope-reorder` in
-    pyproject.toml keeps this order; pytest-xdist would otherwise hand out the modules with the most tests first.)"""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    missing = [module for module in LONGEST_MODULES if not (config.rootpath / module).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: LONGEST_MODULES names modules that do not exist: {missing}")
+    modules: dict[str, list[pytest.Item]] = {}
     for item in items:
-        if SHARED_RELEASE in item.fixturenames and schedule_unit(item.nodeid) != SHARED_RELEASE:
-            raise pytest.UsageError(f"{item.nodeid} uses {SHARED_RELEASE}: add its module to SHARED_RELEASE_MODULES "
-                                    "in tests/conftest.py, so that pytest -n builds the release once")
-    items.sort(key=lambda item: (SHARED_RELEASE not in item.fixturenames, item.get_closest_marker("slow") is None))
-
-
-@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook, called in the controlling process
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """`--dist loadfile` (pyproject.toml): every module on one worker, so that its module fixtures are built once,
-    and here the modules of the shared sample release together as one unit, so that it is built once. (Grouping
-    by `xdist_group` marks cannot do this: pytest-xdist 3.8 renames node ids for it, which pytest 9.2 ignores.)"""
-    if config.getvalue("dist") != "loadfile":
-        return None
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ModuleScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return schedule_unit(nodeid)
-
-    return ModuleScheduling(config, log)
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    ranks = {module: _module_rank(module, in_module) for module, in_module in modules.items()}
+    items.sort(key=lambda item: ranks[item.nodeid.split("::", 1)[0]])  # stable: a module's tests keep their order
 
 
 @pytest.fixture(autouse=True)
@@ -100,19 +92,25 @@ def exported_sample(tmp_path_factory) -> Path:
 SAMPLE_RELEASE_GRID = ["tiny-massive_aligned-question.yaml", "tiny-multi_label-question.yaml"]
 
 
-@pytest.fixture(scope="session")
-def sample_release(tmp_path_factory):
-    """The README's first command on a two-config grid, run once for the whole session (slow: it trains two
-    models). Returns (release, report path, log lines). Tests must not modify its folders."""
+def _sample_release_in(folder: Path):
     from ruqtopics_kit.cli.release import parse_release
-    from ruqtopics_kit.release.pipeline import SAMPLE_GRID, run_release
+    from ruqtopics_kit.release.pipeline import SAMPLE_GRID
 
-    output = tmp_path_factory.mktemp("release") / "out"
     grid = [str(SAMPLE_GRID / name) for name in SAMPLE_RELEASE_GRID]
-    release = parse_release(["--sample", "--output-dir", str(output), "--grid", *grid, "--hub-org", "acme"])
-    logs = []
-    report = run_release(release, log=logs.append)
-    return release, report, logs
+    return parse_release(["--sample", "--output-dir", str(folder / "out"), "--grid", *grid, "--hub-org", "acme"])
+
+
+@pytest.fixture(scope="session")
+def sample_release(tmp_path_factory, worker_id):
+    """The README's first command on a two-config grid (slow: it trains two models), run once for the whole
+    session, by the first worker that needs it (tests/built_once.py). Returns (release, report path). Tests must not
+    modify its folders: tests on other workers read them."""
+    from ruqtopics_kit.release.pipeline import run_release
+
+    folder = built_once(tmp_path_factory, worker_id, SHARED_RELEASE,
+                        lambda folder: run_release(_sample_release_in(folder), log=print))
+    release = _sample_release_in(folder)
+    return release, release.layout.report
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def massive_copies(root: Path) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def hub(sample_release, tmp_path_factory):
     """olah serving the published release, the tiny backbone and two MASSIVE copies, for this module."""
-    release, _, _ = sample_release
+    release, _ = sample_release
     root = tmp_path_factory.mktemp("hub_round_trip")
     published = publish(release, root)
     server = OlahServer(root / "olah")

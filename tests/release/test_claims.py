@@ -331,7 +331,7 @@ def test_paper_numbers_are_data_with_provenance():
 
 @pytest.mark.slow
 def test_the_sample_release_has_its_claims(sample_release):
-    release, report, _ = sample_release
+    release, report = sample_release
     claims = strict_json(release.output_dir / "claims.json")
     assert claims["synthetic"] is True  # synthetic never passes for real: no supports, no contradicts
     assert {row["verdict"] for row in claims["claims"]} <= {"cannot test", "cannot test (synthetic sample)"}

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow  # the shared sample release (tests/conftest.py) t
 
 
 def test_every_folder_loads_back(sample_release):
-    release, report, _ = sample_release
+    release, report = sample_release
     six = datasets.load_dataset(str(release.layout.dataset_dir), "massive_aligned")
     assert six["train"].features["label"].names[0] == "музыка"
     classify = pipeline("text-classification", model=str(release.layout.model_dir("tiny-massive_aligned-question")))
@@ -42,7 +42,7 @@ def test_every_folder_loads_back(sample_release):
 
 
 def test_report_numbers_come_from_the_run(sample_release):
-    release, report, _ = sample_release
+    release, report = sample_release
     text = report.read_text(encoding="utf-8")
     test = TrainingResults.read(release.layout.model_results("tiny-massive_aligned-question")).test
     assert f"{test['accuracy']:.4f}" in text
@@ -55,7 +55,7 @@ def test_report_numbers_come_from_the_run(sample_release):
 def test_the_sample_models_learn_and_the_report_says_how_massive_was_encoded(sample_release):
     """The six-class and the multi-label models clear their floors (issue 13); the 76-class single-label floors
     (0.80) are checked by the full `release --sample` run recorded in configs/README.md."""
-    release, report, _ = sample_release
+    release, report = sample_release
     test = TrainingResults.read(release.layout.model_results("tiny-massive_aligned-question")).test
     assert test["accuracy"] >= 0.90
     test = TrainingResults.read(release.layout.model_results("tiny-multi_label-question")).test
@@ -66,7 +66,7 @@ def test_the_sample_models_learn_and_the_report_says_how_massive_was_encoded(sam
 
 
 def test_cards_link_each_other_and_parse(sample_release):
-    release, _, _ = sample_release
+    release, _ = sample_release
     dataset_card = DatasetCard.load(release.layout.dataset_dir / "README.md")
     assert "acme/tiny-massive_aligned-question" in dataset_card.text
     model_card = ModelCard.load(release.layout.model_dir("tiny-massive_aligned-question") / "README.md")
@@ -78,7 +78,7 @@ def test_cards_link_each_other_and_parse(sample_release):
 @pytest.fixture
 def release_copy(sample_release, tmp_path):
     """A copy of the shared sample release, for a test that changes it: the others read the original."""
-    release, _, _ = sample_release
+    release, _ = sample_release
     shutil.copytree(release.output_dir, tmp_path / "release", symlinks=True)
     return dataclasses.replace(release, output_dir=tmp_path / "release")
 
@@ -99,7 +99,7 @@ def test_a_rerun_skips_finished_steps_and_redoes_a_lost_one(release_copy):
 def test_push_uploads_every_repository(sample_release, fake_hub, monkeypatch, tmp_path):
     """The push step on a copy of the sample's repositories with the synthetic tag taken off their cards (the
     sample itself is never pushed: tests/release/test_synthetic_push.py)."""
-    release, _, _ = sample_release
+    release, _ = sample_release
     monkeypatch.setenv("HF_ENDPOINT", "https://hub.fake")
     monkeypatch.setenv("HF_TOKEN", "hf_fake")
     copy = dataclasses.replace(release, output_dir=tmp_path / "release", push=True)
@@ -143,7 +143,7 @@ def test_release_needs_data_unless_sample(tmp_path, capsys):
 
 
 def test_no_published_file_names_the_machine(sample_release):
-    release, _, _ = sample_release
+    release, _ = sample_release
     local = [str(release.output_dir.parent), str(ROOT)]
     leaking = [path.relative_to(release.output_dir).as_posix() for path in release.output_dir.rglob("*")
                if path.is_file() and path.suffix != ".log"  # the grid's local run logs are never published
@@ -152,7 +152,7 @@ def test_no_published_file_names_the_machine(sample_release):
 
 
 def test_published_files_follow_the_umask(sample_release):
-    release, _, _ = sample_release
+    release, _ = sample_release
     umask = os.umask(0o022)
     os.umask(umask)
     for path in [release.layout.report, *release.layout.hub_dir.rglob("*")]:
@@ -174,7 +174,7 @@ def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(release_copy
 def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_content(sample_release):
     """A deleted Parquet shard: the export runs again (not "Done" with a broken dataset); the trainings verify the
     dataset's content, which the deterministic export restored, so they stay finished."""
-    release, _, _ = sample_release
+    release, _ = sample_release
     shard = next((release.layout.dataset_dir / "single_label").glob("test-*.parquet"))
     shard.unlink()
     (release.layout.analysis_dir("tiny-massive_aligned-question") / "summary.json").unlink()
@@ -187,7 +187,7 @@ def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_con
 
 
 def test_no_placeholder_id_survives_in_any_file_of_the_release(sample_release):
-    release, _, _ = sample_release
+    release, _ = sample_release
     files = [path for path in release.output_dir.rglob("*") if path.is_file()]
     assert len(files) > 20 and not [path for path in files if b"<org>" in path.read_bytes()]
     model_card = ModelCard.load(release.layout.model_dir("tiny-massive_aligned-question") / "README.md")
@@ -201,7 +201,7 @@ def test_no_placeholder_id_survives_in_any_file_of_the_release(sample_release):
 
 
 def test_published_models_take_texts_of_any_length(sample_release):
-    release, _, _ = sample_release
+    release, _ = sample_release
     folder = release.layout.model_dir("tiny-massive_aligned-question")
     assert json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))["model_max_length"] == 512
     classify = pipeline("text-classification", model=str(folder))
@@ -211,7 +211,7 @@ def test_published_models_take_texts_of_any_length(sample_release):
 
 
 def test_the_massive_protocol_is_named_and_its_sensitivity_shown(sample_release):
-    release, report, _ = sample_release
+    release, report = sample_release
     text = report.read_text(encoding="utf-8")
     folder = release.output_dir / "massive" / "tiny-massive_aligned-question"
     assert (folder / "predictions.parquet").is_file() and (folder / "sensitivity.csv").is_file()
