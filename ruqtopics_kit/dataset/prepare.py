@@ -18,7 +18,8 @@ path that is not in a record, a text over its length limit (`canonical.MAX_CHARS
 as UTF-8 (a lone surrogate) are errors naming the file, the line, the record and the problem;
 `on_bad_record="skip"` skips such records and counts them. A dump that cannot be read (corrupt or truncated
 gzip, not JSON, a key twice in one object) or that yields no record for a split is always an error, and then
-nothing is written.
+nothing is written. The dump is read twice, so it must be a regular file: a pipe (`--dump <(zcat dump.gz)`, a
+FIFO) is refused before it is read.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -255,8 +257,23 @@ def prepare(dump: str | Path, output_dir: str | Path, *, fields: FieldMap | None
     error in the first pass leaves nothing behind.
     """
     dump, fields = Path(dump), fields or FieldMap.parse()
+    _check_readable_twice(dump)
     with claim_output_dir(output_dir, {"--dump": dump}):
         return _prepare(dump, output_dir, fields, on_bad_record, overwrite)
+
+
+def _check_readable_twice(dump: Path) -> None:
+    """A pipe can be read once: the second pass would find it empty (`<(...)`) or wait for a writer (a FIFO)."""
+    try:
+        mode = dump.stat().st_mode
+    except OSError:
+        return  # named when it is opened
+    kind = next((name for test, name in ((stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a character device"),
+                                         (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device")) if test(mode)),
+                None)
+    if kind:
+        raise RawDataError(dump, None, f"{kind}, not a regular file: prepare reads the dump twice (to check every "
+                                       f"record, then to write the kept ones); save it to a file and give that")
 
 
 def _prepare(dump: Path, output_dir: str | Path, fields: FieldMap, on_bad_record: OnBadRecord,

@@ -2,10 +2,14 @@
 
 import gzip
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from train_helpers import run_subprocess
 
 import ruqtopics
 from ruqtopics_kit.dataset.canonical import RawDataError
@@ -199,3 +203,30 @@ def test_a_dump_that_does_not_exist_is_named(tmp_path, capsys):
     assert ruqtopics.main(["prepare", "--dump", str(tmp_path / "nope.jsonl.gz"), "--output-dir",
                            str(tmp_path / "raw")]) == 1
     assert "nope.jsonl.gz: cannot be read (No such file or directory)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("pipe", ["fifo", "process substitution"])
+def test_a_dump_that_is_a_pipe_is_refused_before_it_is_read(tmp_path, pipe):
+    """prepare reads its dump twice and a pipe only once: `--dump <(zcat ...)` said "empty file" on the second
+    read, and a FIFO waited forever for a second writer. Run in a process of its own, with a real pipe."""
+    dump = write_gzip(tmp_path / "dump.jsonl.gz", json_lines(flat_records(40)))
+    before = dump.read_bytes()
+    prepare_command = [sys.executable, "-m", "ruqtopics_kit", "prepare", "--output-dir", str(tmp_path / "raw")]
+    writer = None
+    if pipe == "fifo":
+        fifo = tmp_path / "dump.fifo"
+        os.mkfifo(fifo)
+        writer = subprocess.Popen(["bash", "-c", 'cat "$0" > "$1"', str(dump), str(fifo)])  # waits for a reader
+        command = [*prepare_command, "--dump", str(fifo)]
+    else:
+        command = ["bash", "-c", '"$@" --dump <(cat "$0")', str(dump), *prepare_command]
+    try:
+        done = run_subprocess(command, timeout=120)
+    finally:
+        if writer is not None:
+            writer.kill()
+            writer.wait()
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert re.search(r"^ruqtopics prepare: error: \S+: a pipe, not a regular file: prepare reads the dump twice",
+                     done.stderr.strip().splitlines()[-1]), done.stderr
+    assert dump.read_bytes() == before and not (tmp_path / "raw").exists()
