@@ -492,6 +492,15 @@ def prepare_of_a_10mb_answer(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def export_of_a_split_a_config_leaves_empty(tmp_path, request):
+    raw = raw_copy(tmp_path)
+    lines = (raw / "test.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (raw / "test.jsonl").write_text("".join(line for line in lines if len(json.loads(line)["labels"]) == 1),
+                                    encoding="utf-8")
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(tmp_path / "out")], [raw],
+                      leftovers_in=tmp_path)
+
+
 def grid_with_a_missing_launcher(tmp_path, request):
     return Invocation(["grid", "sample", "--output-dir", str(tmp_path / "out"), "--launch", "nosuchlauncher --x"],
                       [], leftovers_in=tmp_path)
@@ -578,6 +587,9 @@ CASES = [
     Fault("export-question-over-the-length-limit", export_of_a_10mb_question, 1,
           r"validation.jsonl, line 384: text too long: record 'huge' has 10,485,760 characters in its question; the "
           r"limit is 10,000"),
+    Fault("export-split-left-empty-by-a-config", export_of_a_split_a_config_leaves_empty, 1,
+          r"test.jsonl: none of its 243 record\(s\) is one the 'multi_label' config selects, so that config's 'test' "
+          r"split would be empty"),
     Fault("prepare-answer-over-the-length-limit", prepare_of_a_10mb_answer, 1,
           r"dump.jsonl, line 41: text too long: record 'huge' has 10,485,760 characters in its answer; the limit is "
           r"100,000"),

@@ -61,10 +61,14 @@ class RuQTopics(datasets.GeneratorBasedBuilder):
                 for split, paths in files.items()]
 
     def _generate_examples(self, files: list[str], split: str, report: ReadReport):
+        read = selected = 0
         for path in files:
             for batch in read_batches(path, split, report, self.config.on_bad_record):
+                read += batch.num_rows
                 for example in per_config.select(batch, self.config.name).to_pylist():
+                    selected += 1
                     yield example["id"], example
+        per_config.check_selected(self.config.name, split, selected, read, ", ".join(files))
         if report.skipped:
             logger.warning(f"{split}: skipped bad records: {dict(report.skipped)}")
 

@@ -197,6 +197,7 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
     infos = {name: datasets.DatasetInfo(features=per_config.features(name), config_name=name,
                                         splits=datasets.SplitDict(), download_size=0, dataset_size=0)
              for name in CONFIG_NAMES}
+    read = Counter()
     with tqdm(desc="Reading raw records", unit=" records") as progress:  # closed on an error too
         for split, path in files.items():
             writers = {}
@@ -209,19 +210,22 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
                     writer.write(table)
                     stats[name].update(split, table, name)
                 progress.update(batch.num_rows)
+                read[split] += batch.num_rows
             for name, writer in writers.items():
                 _record_split(infos[name], split, writer)
+    for split, path in files.items():  # once every file is read: a bad record is named before an empty split
+        for name in CONFIG_NAMES:
+            per_config.check_selected(name, split, stats[name].split_sizes[split], read[split], str(path))
     return infos, stats, report
 
 
 def _record_split(info: datasets.DatasetInfo, split: str, writer: ShardedParquetWriter) -> None:
-    """Close a split's writer and add it to the config's info; an empty split (unloadable) is left out."""
+    """Close a split's writer and add it to the config's info."""
     shards = writer.close()
-    if shards:
-        info.splits.add(datasets.SplitInfo(name=split, num_bytes=writer.num_bytes, num_examples=writer.num_examples,
-                                           dataset_name=DATASET_NAME))
-        info.download_size += sum(path.stat().st_size for path in shards)
-        info.dataset_size += writer.num_bytes
+    info.splits.add(datasets.SplitInfo(name=split, num_bytes=writer.num_bytes, num_examples=writer.num_examples,
+                                       dataset_name=DATASET_NAME))
+    info.download_size += sum(path.stat().st_size for path in shards)
+    info.dataset_size += writer.num_bytes
 
 
 def _size_category(total: int) -> str:

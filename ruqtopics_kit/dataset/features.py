@@ -1,7 +1,9 @@
 """The three RuQTopics dataset configs: their features, and how each selects its records.
 
 `select` works on Arrow batches of canonical records (see `canonical.py`), so the builder and the Hub export
-apply exactly the same selection.
+apply exactly the same selection, and refuse the same way (`check_selected`) a split that a config's selection
+leaves empty: `datasets` cannot load a split of 0 rows ("corresponds to no data"), and training needs train and
+validation, so every config has records in all three splits or the data is refused.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ruqtopics_kit.dataset.canonical import RawDataError
 from ruqtopics_kit.facts.labels import all_topics, check_config_name, for_config, label_column
 
 DESCRIPTIONS = {
@@ -47,3 +50,12 @@ def select(batch: pa.RecordBatch | pa.Table, config_name: str) -> pa.Table:
     label = _remap_to(config_name)[pc.list_flatten(table["labels"].filter(single)).to_numpy()]
     text, keep = text.filter(single), label >= 0
     return text.filter(pa.array(keep)).append_column("label", pa.array(label[keep], pa.int64()))
+
+
+def check_selected(config_name: str, split: str, selected: int, read: int, source: str) -> None:
+    """A RawDataError naming `source` (the split's raw files) when the config selected none of its `read` records."""
+    if not selected:
+        raise RawDataError(source, None, f"none of its {read} record(s) is one the {config_name!r} config selects, "
+                                         f"so that config's {split!r} split would be empty (a split of 0 rows "
+                                         f"cannot be loaded); every config needs records in train, validation and "
+                                         f"test (see DESCRIPTIONS in dataset/features.py)")

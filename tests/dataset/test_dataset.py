@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -31,9 +32,12 @@ def raw_dir(tmp_path: Path, train=None, validation=None, test=None) -> Path:
                   {"id": "2", "question": "Будет ли дождь?", "answer": "Да.", "labels": ["погода", "новости"]},
                   {"id": "3", "question": "Где купить самолёт?", "answer": "", "labels": ["самолёты"]}],
         "validation": [{"id": "4", "question": "Что приготовить?", "answer": "Суп.",
-                        "labels": ["еда, напитки и кулинария"]}],
-        "test": [{"id": "5", "question": "Какой фильм?", "answer": "Новый.", "labels": ["кино", "сериалы", "тв"]}],
-    }
+                        "labels": ["еда, напитки и кулинария"]},
+                       {"id": "6", "question": "Что послушать в дороге?", "answer": "",
+                        "labels": ["музыка", "транспорт"]}],
+        "test": [{"id": "5", "question": "Какой фильм?", "answer": "Новый.", "labels": ["кино", "сериалы", "тв"]},
+                 {"id": "7", "question": "Какие новости?", "answer": "", "labels": ["новости"]}],
+    }  # every config selects records in every split
     folder = tmp_path / "raw"
     folder.mkdir(exist_ok=True)
     for split, records in {"train": train, "validation": validation, "test": test}.items():
@@ -122,8 +126,8 @@ def test_deeppavlov_tsv_with_label_ids_and_label_names(tmp_path):
     folder.mkdir()
     (folder / "train.csv").write_text("text\tlabel_id\nКакую песню послушать?\t0\nБудет ли дождь?\t4;2\n",
                                       encoding="utf-8")
-    (folder / "val.csv").write_text("text\tlabels\nЧто приготовить на ужин?\tеда, напитки и кулинария\n",
-                                    encoding="utf-8")
+    (folder / "val.csv").write_text("text\tlabels\nЧто приготовить на ужин?\tеда, напитки и кулинария\n"
+                                    "Что посмотреть и послушать?\tкино;музыка\n", encoding="utf-8")
     (folder / "test.csv").write_text("text\tlabel\nГде купить самолёт?\tсамолёты;транспорт\nКак доехать?\tтранспорт\n",
                                      encoding="utf-8")
     builder = RuQTopics(config_name="single_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache"))
@@ -243,7 +247,7 @@ def test_bad_utf8_names_its_line(tmp_path):
     folder = raw_dir(tmp_path)
     with open(folder / "validation.jsonl", "ab") as handle:
         handle.write(b'{"id": "9", "question": "\xd0\x28", "answer": "", "labels": ["\xd0\xbc"]}\n')
-    with pytest.raises(RawDataError, match=r"validation.jsonl, line 2: is not valid UTF-8"):
+    with pytest.raises(RawDataError, match=r"validation.jsonl, line 3: is not valid UTF-8"):
         export_dataset(folder, tmp_path / "out")
 
 
@@ -253,6 +257,22 @@ def test_a_record_in_two_splits_is_an_error(tmp_path):
     with pytest.raises(RawDataError, match=r"test.jsonl, line 1: record '77' is in split 'test' but its question "
                                            r"text is also in split 'train' at train.jsonl:1"):
         export_dataset(folder, tmp_path / "out")
+
+
+def test_the_builder_refuses_a_split_its_config_leaves_empty_as_export_does(tmp_path):
+    folder = raw_dir(tmp_path, validation=[{"id": "4", "question": "Что приготовить?", "answer": "",
+                                            "labels": ["еда, напитки и кулинария"]}])
+    message = (r"validation.jsonl: none of its 1 record\(s\) is one the 'multi_label' config selects, so that "
+               r"config's 'validation' split would be empty")
+    with pytest.raises(RawDataError, match=message):
+        export_dataset(folder, tmp_path / "out")
+    builder = RuQTopics(config_name="multi_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache"))
+    with pytest.raises(datasets.exceptions.DatasetGenerationError) as caught:
+        builder.download_and_prepare()
+    assert re.search(message, str(caught.value.__cause__))
+    single = RuQTopics(config_name="single_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache"))
+    single.download_and_prepare()  # the builder builds one config: one that selects records in every split builds
+    assert single.as_dataset(split="validation").num_rows == 1
 
 
 def test_the_builder_checks_across_splits_too(tmp_path):
@@ -348,7 +368,7 @@ def test_push_uploads_the_repository_through_huggingface_hub(tmp_path, fake_hub,
     output = capsys.readouterr()
     assert "hf_not_a_real_token_123" not in output.out + output.err
     loaded = datasets.load_dataset(str(fake_hub.repo_dir("org/ruqtopics", "dataset")), "multi_label")
-    assert set(loaded) == {"train", "test"}  # the empty validation split is left out, so the config loads
+    assert set(loaded) == {"train", "validation", "test"}
     assert loaded["test"]["labels"] == [[TOPICS.id_of("кино"), TOPICS.id_of("сериалы"), TOPICS.id_of("тв")]]
 
 

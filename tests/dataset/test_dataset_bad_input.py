@@ -12,11 +12,17 @@ import pytest
 
 import ruqtopics
 
+# After record 4, the test records every config selects (the other splits have theirs).
+MORE_TEST = [{"id": "7", "question": "Какие новости?", "answer": "", "labels": ["новости"]},
+             {"id": "8", "question": "Фильм о музыке?", "answer": "", "labels": ["кино", "музыка"]}]
 GOOD = {"train": [{"id": "1", "question": "Какую песню послушать?", "answer": "Любую.", "labels": ["музыка"]},
-                  {"id": "2", "question": "Будет ли дождь?", "answer": "Да.", "labels": ["погода"]}],
+                  {"id": "2", "question": "Будет ли дождь?", "answer": "Да.", "labels": ["погода"]},
+                  {"id": "5", "question": "Песня о погоде?", "answer": "", "labels": ["музыка", "погода"]}],
         "validation": [{"id": "3", "question": "Что приготовить?", "answer": "Суп.",
-                        "labels": ["еда, напитки и кулинария"]}],
-        "test": [{"id": "4", "question": "Какой фильм?", "answer": "Новый.", "labels": ["кино"]}]}
+                        "labels": ["еда, напитки и кулинария"]},
+                       {"id": "6", "question": "Суп в дорогу?", "answer": "", "labels": ["транспорт", "погода"]}],
+        "test": [{"id": "4", "question": "Какой фильм?", "answer": "Новый.", "labels": ["кино"]},
+                 *MORE_TEST]}
 TSV_NAMES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 
 
@@ -34,11 +40,15 @@ def tsv_folder(tmp_path: Path, **replaced: str) -> Path:
     """DeepPavlov's layout (text, label_id); `replaced` gives a split's file content verbatim."""
     folder = tmp_path / "raw"
     folder.mkdir()
-    label_ids = {"train": "0\n", "validation": "1\n", "test": "14\n"}
-    for split, name in TSV_NAMES.items():
-        default = f"text\tlabel_id\nВопрос {split}\t{label_ids[split]}"
+    label_ids = {"train": 0, "validation": 1, "test": 2}
+    for split, name in TSV_NAMES.items():  # a single- and a multi-label record, MASSIVE-aligned classes
+        default = f"text\tlabel_id\nВопрос {split}\t{label_ids[split]}\nДва вопроса {split}\t0;4\n"
         (folder / name).write_text(replaced.get(split, default), encoding="utf-8")
     return folder
+
+
+def more_test() -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in MORE_TEST)
 
 
 def record_line(**fields) -> str:
@@ -134,6 +144,15 @@ CASES = {
         r"test.jsonl, line 1: not a JSON record: nested deeper than the JSON reader follows"),
     "a number of 5,000 digits": ("jsonl", {"test": '{"id": "4", "labels": [' + "7" * 5000 + "]}\n"},
                                  r"test.jsonl, line 1: not a JSON record: holds a number of 5,000 digits"),
+    # ---- a split that a config's selection leaves empty (cause 7): datasets cannot load a split of 0 rows
+    "no multi-label record in validation": (
+        "jsonl", {"validation": json.dumps(GOOD["validation"][0], ensure_ascii=False) + "\n"},
+        r"validation.jsonl: none of its 1 record\(s\) is one the 'multi_label' config selects, so that config's "
+        r"'validation' split would be empty \(a split of 0 rows cannot be loaded\)"),
+    "no MASSIVE-aligned record in test": (
+        "jsonl", {"test": record_line() + record_line(id="8", question="Кино и музыка?", labels=["кино", "музыка"])},
+        r"test.jsonl: none of its 2 record\(s\) is one the 'massive_aligned' config selects, so that config's 'test' "
+        r"split would be empty"),
     # ---- one normalisation for duplicate detection across splits (cause 6)
     **{f"test question equal to a train one but for {what}": (
         "jsonl", {"test": json.dumps({"id": "4", "question": question, "answer": "", "labels": ["кино"]},
@@ -168,7 +187,8 @@ def test_bad_raw_input_is_a_named_error(tmp_path, capsys, layout, replaced, mess
 
 def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, capsys):
     bad = '{"id": "9", "question": "Вопрос\\udc00", "answer": "", "labels": ["кино"]}\n'
-    folder = jsonl_folder(tmp_path, test=bad + '{"id": "4", "question": "Какой фильм?", "labels": ["кино"]}\n')
+    folder = jsonl_folder(tmp_path, test=bad + '{"id": "4", "question": "Какой фильм?", "labels": ["кино"]}\n'
+                          + more_test())
     args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip"]
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out")]) == 0
     assert "skipped (unencodable text): 1" in capsys.readouterr().out
@@ -179,12 +199,12 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
 
 def test_skip_counts_texts_over_the_length_limit(tmp_path, capsys):
     folder = tsv_folder(tmp_path, test="text\tlabel_id\nКакой фильм?\t14\n" + "я" * 200_000 + "\t14\n"
-                                       + "Ещё вопрос?\t14\n")
+                                       + "Ещё вопрос?\t14\nНовости?\t2\nФильм о музыке?\t14;0\n")
     args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
     assert ruqtopics.main(args) == 0
     out = capsys.readouterr().out
     assert "skipped (text too long): 1" in out
-    assert "single_label     train 1  validation 1  test 2" in out  # the record after the long one is read
+    assert "single_label     train 1  validation 1  test 3" in out  # the records after the long one are read
 
 
 def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):
@@ -210,14 +230,15 @@ def test_skip_counts_cross_split_duplicates_and_keeps_the_stored_text(tmp_path, 
     from ruqtopics_kit.dataset.raw import ReadReport, read_batches
 
     leak = '{"id": "9", "question": "КАКУЮ песню послушать", "answer": "", "labels": ["кино"]}\n'
-    folder = jsonl_folder(tmp_path, test=leak + '{"id": "4", "question": "Какой  фильм?", "labels": ["кино"]}\n')
+    folder = jsonl_folder(tmp_path, test=leak + '{"id": "4", "question": "Какой  фильм?", "labels": ["кино"]}\n'
+                          + more_test())
     args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
     assert ruqtopics.main(args) == 0
     assert "skipped (cross-split duplicate): 1" in capsys.readouterr().out
     report = ReadReport()
     rows = [row for split in ("train", "test") for batch in read_batches(folder / f"{split}.jsonl", split, report,
                                                                            "skip") for row in batch.to_pylist()]
-    assert [row["question"] for row in rows][-1] == "Какой  фильм?"  # stored as it was written
+    assert "Какой  фильм?" in [row["question"] for row in rows]  # stored as it was written
 
 
 def test_tsv_is_read_as_deeppavlov_reads_it(tmp_path):
