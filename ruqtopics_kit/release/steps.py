@@ -7,6 +7,7 @@ crashed left no stamp (and its outputs are written atomically by the step itself
 incomplete or changed since it finished (a deleted shard, weights or results file) runs again, and so do the
 steps that use them: a step's key, which later steps take as an input, changes every time the step runs. Files
 that a later step rewrites on purpose (the dataset card, which lists the models) are checked for being there only.
+A damaged stamp (cut short, edited) is no stamp: its step runs again and the log says which file was damaged.
 """
 
 from __future__ import annotations
@@ -19,11 +20,27 @@ from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.fingerprints import file_digests, fingerprint
+from ruqtopics_kit.core.jsonio import read_json_object
 
 
 def _manifest(outputs: list[Path], rewritten: Iterable[str], root: Path) -> dict[str, dict[str, str]]:
     """Every output file's content hash, by output (named relative to `root`: stamps hold no local path)."""
     return {os.path.relpath(path, root): file_digests(path, rewritten) if path.exists() else {} for path in outputs}
+
+
+def _read_stamp(stamp: Path) -> tuple[dict, str | None]:
+    """What a step's stamp records ({} without one), and why a damaged one is not trusted (None if it is sound)."""
+    if not stamp.is_file():
+        return {}, None
+    try:
+        done = read_json_object(stamp, ("inputs",))
+    except ValueError as error:
+        return {}, f"{error}; running it again"
+    outputs = done.get("outputs", {})
+    if not (isinstance(done.get("run", ""), str) and isinstance(outputs, dict)
+            and all(isinstance(files, dict) for files in outputs.values())):
+        return {}, f"{stamp}: damaged, not a stamp the kit wrote (run, outputs); running it again"
+    return done, None
 
 
 def _changed_output(done: dict, outputs: list[Path], rewritten: tuple[str, ...], root: Path) -> str | None:
@@ -62,9 +79,9 @@ class Steps:
         (what later steps record as their input)."""
         key, outputs = fingerprint(inputs), [Path(path) for path in outputs]
         stamp = self._stamp(name)
-        done = json.loads(stamp.read_text(encoding="utf-8")) if stamp.is_file() else {}
+        done, damaged = _read_stamp(stamp)
         root = self.state_dir.parent
-        changed = _changed_output(done, outputs, rewritten, root) if done.get("inputs") == key else None
+        changed = _changed_output(done, outputs, rewritten, root) if done.get("inputs") == key else damaged
         if done.get("inputs") == key and "run" in done and changed is None:
             self.log(f"[skip] {name}: done with the same inputs")
             return done["run"]
