@@ -12,11 +12,13 @@ and format characters (zero-width spaces, ...) dropped, whitespace collapsed. Th
 from __future__ import annotations
 
 import difflib
+import hashlib
 import reprlib
 import unicodedata
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 
 from ruqtopics_kit.core.errors import KitError
@@ -55,6 +57,17 @@ def question_key(question: str) -> str:
     text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
     kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
     return " ".join(kept.split())
+
+
+def hash64(texts: list[str]) -> np.ndarray:
+    """64-bit hashes of `texts` (blake2b), for sets of ids and questions whose memory stays flat."""
+    return np.array([int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+                     for text in texts], dtype=np.uint64)
+
+
+def question_hashes(questions: list[str]) -> np.ndarray:
+    """The 64-bit hashes of the questions' `question_key`s: equal for questions that are the same."""
+    return hash64([question_key(question) for question in questions])
 
 
 def did_you_mean(name: str, known: tuple[str, ...]) -> str:

@@ -29,6 +29,7 @@ from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset import features as per_config
+from ruqtopics_kit.dataset.canonical import question_hashes
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.facts.names import DATASET_NAME, SYNTHETIC_TAG
@@ -40,7 +41,7 @@ DEFAULT_CONFIG = "single_label"
 # leaves the full single_label train split in one file (one stream shard, idle DataLoader workers); 100MB
 # splits it into several.
 DEFAULT_MAX_SHARD_SIZE = "100MB"
-EXAMPLE_ANSWER_CHARS = 300  # the card shows the start of a long answer
+EXAMPLE_CHARS = 300  # the card's example record shows the first 300 characters of a longer question or answer
 
 
 @dataclass
@@ -52,11 +53,14 @@ class ConfigStats:
     question_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     answer_words: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     example: dict | None = None  # the first train record, for the card
+    near_duplicates: Counter = field(default_factory=Counter)  # per split: questions equal to an earlier one's
+    _split_questions: list = field(default_factory=list)  # hashes of the current split's question keys
 
     def update(self, split: str, table, config_name: str) -> None:
         if self.example is None and split == "train" and table.num_rows:
             self.example = table.slice(0, 1).to_pylist()[0]
         self.split_sizes[split] += table.num_rows
+        self._split_questions.append(question_hashes(table["question"].to_pylist()))
         ids = table[label_column(config_name)]
         ids = pc.list_flatten(ids) if config_name == "multi_label" else ids
         names = for_config(config_name).names
@@ -64,6 +68,13 @@ class ConfigStats:
         self.class_counts += np.bincount(topic_ids, minlength=len(self.class_counts))
         self.question_words = _add_histogram(self.question_words, _word_counts(table["question"]))
         self.answer_words = _add_histogram(self.answer_words, _word_counts(table["answer"]))
+
+
+    def end_split(self, split: str) -> None:
+        """Count the split's near-duplicate questions (same `question_key` as an earlier question of the split)."""
+        hashes = np.concatenate(self._split_questions) if self._split_questions else np.empty(0, dtype=np.uint64)
+        self.near_duplicates[split] = len(hashes) - len(np.unique(hashes))
+        self._split_questions = []
 
 
 def _word_counts(column) -> np.ndarray:
@@ -182,6 +193,7 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
         _write_card(staging, infos, stats, license=license, synthetic=synthetic,
                     repo_id=repo_id, folder_name=output_dir.name)
     return {"records": {name: dict(stats[name].split_sizes) for name in CONFIG_NAMES},
+            "near_duplicates": {name: dict(stats[name].near_duplicates) for name in CONFIG_NAMES},
             "skipped": dict(report.skipped)}
 
 
@@ -213,6 +225,7 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
                 read[split] += batch.num_rows
             for name, writer in writers.items():
                 _record_split(infos[name], split, writer)
+                stats[name].end_split(split)
     for split, path in files.items():  # once every file is read: a bad record is named before an empty split
         for name in CONFIG_NAMES:
             per_config.check_selected(name, split, stats[name].split_sizes[split], read[split], str(path))
@@ -272,17 +285,17 @@ def _lists_as_sequences(card_data: DatasetCardData) -> None:
 
 
 def _example(record: dict | None, config_name: str) -> dict | None:
-    """A config's example record as the card shows it: JSON (a long answer cut) and its class names."""
+    """A config's example record as the card shows it: JSON (a long question or answer cut) and its class names."""
     if record is None:
         return None
     shown = dict(record)
-    if len(shown["answer"]) > EXAMPLE_ANSWER_CHARS:
-        shown["answer"] = shown["answer"][:EXAMPLE_ANSWER_CHARS] + "…"
+    for name in ("question", "answer"):
+        if len(shown[name]) > EXAMPLE_CHARS:
+            shown[name] = shown[name][:EXAMPLE_CHARS] + "…"
     column, names = label_column(config_name), for_config(config_name).names
     ids = shown[column] if isinstance(shown[column], list) else [shown[column]]
     return {"json": json.dumps(shown, ensure_ascii=False, indent=2), "column": column,
-            "classes": ", ".join(f"{i} = {names[i]}" for i in ids),
-            "cut": len(record["answer"]) > EXAMPLE_ANSWER_CHARS}
+            "classes": ", ".join(f"{i} = {names[i]}" for i in ids), "cut": shown != record}
 
 
 def _card_tables(stats: dict) -> dict:
@@ -290,8 +303,10 @@ def _card_tables(stats: dict) -> dict:
     topics = all_topics()
     return {
         "configs": [{"name": name, "description": per_config.DESCRIPTIONS[name], "sizes": stats[name].split_sizes,
-                     "num_classes": len(for_config(name)), "example": _example(stats[name].example, name)}
+                     "num_classes": len(for_config(name)), "example": _example(stats[name].example, name),
+                     "near_duplicates": stats[name].near_duplicates}
                     for name in CONFIG_NAMES],
+        "example_chars": EXAMPLE_CHARS,
         "classes": [{"id": i, "name": topics.names[i], "english": topics.english[i],
                      "single": int(stats["single_label"].class_counts[i]),
                      "multi": int(stats["multi_label"].class_counts[i])} for i in range(len(topics))],

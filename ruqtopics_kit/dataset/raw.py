@@ -13,7 +13,6 @@ of it, as for pandas (DeepPavlov's reader). Questions are compared across splits
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections import Counter
@@ -31,7 +30,8 @@ from ruqtopics_kit.dataset.canonical import (
     OnBadRecord,
     RawDataError,
     did_you_mean,
-    question_key,
+    hash64,
+    question_hashes,
     shown,
     validated_record,
 )
@@ -73,11 +73,6 @@ class _SeenIndex:
         self.split = np.concatenate([self.split, np.full(new.sum(), split, dtype=np.int8)])[order]
 
 
-def _hash64(texts: list[str]) -> np.ndarray:
-    return np.array([int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-                     for text in texts], dtype=np.uint64)
-
-
 @dataclass
 class ReadReport:
     """What reading skipped, and the guard against records repeated across files and splits.
@@ -102,7 +97,7 @@ class ReadReport:
             self._splits.append(split)
         where = (self._files.index(str(path)) << 32) | np.asarray(lines, dtype=np.int64)
         split_number = self._splits.index(split)
-        id_keys, question_keys = _hash64(ids), _hash64([question_key(q) for q in questions])
+        id_keys, question_keys = hash64(ids), question_hashes(questions)
         self._check_ids(path, id_keys, ids, lines)
         leaks = self._leaks(path, split, question_keys, ids, lines, skip)
         kept = np.setdiff1d(np.arange(len(ids)), leaks)

@@ -13,7 +13,7 @@ from huggingface_hub import DatasetCard
 import ruqtopics
 from ruqtopics_kit.dataset.builder import RuQTopics
 from ruqtopics_kit.dataset.canonical import RawDataError
-from ruqtopics_kit.dataset.export import export_dataset, histogram_quantile
+from ruqtopics_kit.dataset.export import EXAMPLE_CHARS, export_dataset, histogram_quantile
 from ruqtopics_kit.dataset.prepare import prepare, split_of
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, massive_aligned
 
@@ -88,6 +88,27 @@ def test_builder_and_export_give_the_same_records(exported_sample, sample_dir, t
     for split in ("train", "validation", "test"):
         assert built[split].features == exported[split].features
         assert built[split].to_list() == exported[split].to_list()
+
+
+def test_card_counts_near_duplicates_per_split_and_config_and_cuts_a_long_example(tmp_path):
+    long_question = "Вопрос про песни " + "я" * 5000
+    train = [{"id": "11", "question": long_question, "answer": "", "labels": ["музыка"]},
+             {"id": "12", "question": "Будет ли дождь?", "answer": "", "labels": ["погода", "новости"]},
+             {"id": "13", "question": "будет ли ДОЖДЬ!!", "answer": "", "labels": ["погода", "новости"]},
+             {"id": "14", "question": "Какую песню послушать?", "answer": "", "labels": ["музыка"]},
+             {"id": "15", "question": "какую  песню, послушать", "answer": "", "labels": ["погода"]},
+             {"id": "16", "question": "Какую пёсню послушать\u200b?", "answer": "", "labels": ["кино"]}]
+    summary = export_dataset(raw_dir(tmp_path, train=train), tmp_path / "out")
+    assert summary["near_duplicates"] == {"single_label": {"train": 2, "validation": 0, "test": 0},
+                                          "multi_label": {"train": 1, "validation": 0, "test": 0},
+                                          "massive_aligned": {"train": 1, "validation": 0, "test": 0}}
+    card = DatasetCard.load(tmp_path / "out" / "README.md").text
+    for row in ("| `single_label` | 2 | 0 | 0 |", "| `multi_label` | 1 | 0 | 0 |", "| `massive_aligned` | 1 | 0 | 0 |"):
+        assert row in card.split("## Near-duplicate questions")[1].split("\n## ")[0]
+    assert f'"question": "{long_question[:EXAMPLE_CHARS]}…"' in card and long_question[:EXAMPLE_CHARS + 1] not in card
+    assert f"longer than {EXAMPLE_CHARS} characters is cut here" in card
+    stored = datasets.load_dataset(str(tmp_path / "out"), "single_label", split="train")["question"]
+    assert stored[0] == long_question and "какую  песню, послушать" in stored  # the data keep every text whole
 
 
 def test_sample_covers_every_class_and_both_kinds(sample_dir, tmp_path):
