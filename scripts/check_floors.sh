@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install every floor that pyproject.toml declares (each `name>=X` as `name==X`, the test extras' too) together in a
 # fresh venv and run the fast tests there. torch goes first: at 2.13.0, the CPU build that scripts/bootstrap.sh pins,
-# or with TORCH_FLOOR=1 at its own floor, from PyPI (a CUDA build: about 5 GB in the venv, and the downloads).
+# or with TORCH_FLOOR=1 at its own floor, from PyPI (a CUDA build: the venv takes about 6 GB).
 #
 #     bash scripts/check_floors.sh            # the venv in $FLOORS_VENV (default /tmp/ruqtopics-floors), removed first
 #     TORCH_FLOOR=1 bash scripts/check_floors.sh -n 2    # torch at its floor too; arguments go to pytest
