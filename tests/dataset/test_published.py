@@ -1,6 +1,7 @@
 """The dataset repository as users meet it: sharded Parquet that streams in several shards, a card whose YAML
-both datasets generations read, ids filled in, and the sections users look for."""
+both datasets generations read, ids filled in, the sections users look for, and loading code that runs."""
 
+import ast
 import re
 
 import datasets
@@ -94,3 +95,18 @@ def test_the_dataset_card_links_the_paper_names_the_source_and_a_contact(exporte
     assert "## Sources and contact" in card.text
     assert "[Yandex Q](https://yandex.ru/q/)" in card.text and "(https://arxiv.org/abs/2306.07797)" in card.text
     assert "Contact:" in card.text and "Dmitry Karpov, Mikhail Burtsev" in card.text
+
+
+def test_the_loading_code_runs_and_returns_what_its_comments_say(exported_sample, monkeypatch):
+    code = DatasetCard.load(exported_sample / "README.md").text.split("## Loading", 1)[1]
+    code = code.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(exported_sample.parent)  # the card of a folder exported without a Hub id loads ./ruqtopics
+    namespace = {}
+    exec(code, namespace)  # noqa: S102 - the card's own code, on the exported sample
+    single, multi, six, stream = (namespace[name] for name in ("single", "multi", "six", "stream"))
+    assert [single["train"].features["label"].num_classes, six["train"].features["label"].num_classes] == [76, 6]
+    labels = multi["train"].features["labels"]  # a List (datasets 4 and later) of ClassLabel
+    assert isinstance(labels.feature, datasets.ClassLabel) and labels.feature.num_classes == 76
+    expression, comment = next(line.split("  # ") for line in code.splitlines() if ".int2str(" in line)
+    assert eval(expression, namespace) == ast.literal_eval(comment.strip())  # noqa: S307
+    assert isinstance(stream, datasets.IterableDataset) and next(iter(stream))["label"] in range(76)
