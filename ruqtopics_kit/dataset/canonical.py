@@ -110,8 +110,9 @@ def validated_record(row: dict) -> dict:
         if not isinstance(text, str):
             raise ValueError(f"bad {name}: record {record_id!r} has {kind_of(text)}, expected a string")
     check_lengths(record_id, question=question, answer=answer)
-    if not question.strip():
-        raise ValueError(f"empty question: record {record_id!r} has question {question!r}")
+    if not question_key(question):
+        raise ValueError(f"empty question: record {record_id!r} has question {shown(question)} (no letter, digit or "
+                         f"symbol once punctuation and format characters are dropped)")
     problem = unencodable_text({"id": record_id, "question": question, "answer": answer})
     if problem:
         raise ValueError(f"unencodable text: record {record_id!r}: {problem}")

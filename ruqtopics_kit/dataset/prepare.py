@@ -6,7 +6,8 @@ that are not among the 76 RuQTopics classes are ignored). Dumps of another shape
 NAME=PATH` (see `FieldMap`), for instance a Yandex Q API question entity with its answers attached.
 
 - A record is kept if it carries at least one of the 76 topics: one topic makes it single-label, two or
-  more multi-label (both live in the same files; the builder's configs select them).
+  more multi-label (both live in the same files; the builder's configs select them). A question with no
+  letter, digit or symbol once punctuation and format characters are dropped is dropped as empty.
 - Duplicate questions (equal `canonical.question_key`s: the same text up to case, ё/е, Unicode normal form,
   punctuation, zero-width characters and whitespace) are dropped, keeping the record with the smallest id (its
   text unchanged), so the result does not depend on the order of the dump.
@@ -237,7 +238,7 @@ def _choose_records(dump: Path, fields: FieldMap, on_bad_record: OnBadRecord) ->
         if first_line_of.setdefault(record["id"], line_no) != line_no:
             raise RawDataError(dump, line_no, f"duplicate id {record['id']!r}, first seen on line "
                                               f"{first_line_of[record['id']]}")
-        if _topics_of(record["tags"]) and record["question"].strip():
+        if _topics_of(record["tags"]) and question_key(record["question"]):
             key = question_key(record["question"])
             if key not in keeper or _id_order(record["id"]) < _id_order(keeper[key]):
                 keeper[key] = record["id"]
@@ -296,7 +297,7 @@ def _write_if_kept(record: dict, keeper: dict[str, str], outputs: dict) -> str:
     topics = _topics_of(record["tags"])
     if not topics:
         return "dropped: no RuQTopics topic"
-    if not record["question"].strip():
+    if not question_key(record["question"]):
         return "dropped: empty question"
     if keeper.get(question_key(record["question"])) != record["id"]:
         return "dropped: duplicate question"

@@ -149,17 +149,22 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data_dir {str(data_dir)!r} is not a directory")
-    if (data_dir / CANONICAL_FILES["train"]).exists() and (data_dir / DEEPPAVLOV_FILES["train"]).exists():
+    if _present(data_dir / CANONICAL_FILES["train"]) and _present(data_dir / DEEPPAVLOV_FILES["train"]):
         raise RawDataError(data_dir, None, f"holds both the canonical layout ({CANONICAL_FILES['train']}) and "
                                            f"DeepPavlov's ({DEEPPAVLOV_FILES['train']}); keep one")
     for layout in (CANONICAL_FILES, DEEPPAVLOV_FILES):
-        if (data_dir / layout["train"]).exists():
-            missing = [name for name in layout.values() if not (data_dir / name).exists()]
+        if _present(data_dir / layout["train"]):
+            missing = [name for name in layout.values() if not _present(data_dir / name)]
             if missing:
                 raise FileNotFoundError(f"{data_dir}: found {layout['train']} but not {', '.join(missing)}")
             return {split: data_dir / name for split, name in layout.items()}
     raise FileNotFoundError(f"{data_dir} holds neither the canonical layout ({', '.join(CANONICAL_FILES.values())}) "
                             f"nor DeepPavlov's ({', '.join(DEEPPAVLOV_FILES.values())})")
+
+
+def _present(path: Path) -> bool:
+    """Whether `path` is there, a link to a missing file included (reading it then says so)."""
+    return path.exists() or path.is_symlink()
 
 
 def read_batches(path: str | Path, split: str, report: ReadReport,
@@ -214,7 +219,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         handle = open(path, "rb")
     except OSError as error:
-        raise RawDataError(path, None, f"cannot be read ({error.strerror})") from None
+        dangling = f", a symbolic link to {str(path.readlink())!r}" if isinstance(error, FileNotFoundError) \
+            and path.is_symlink() else ""
+        raise RawDataError(path, None, f"cannot be read ({error.strerror}{dangling})") from None
     with handle:
         for line_no, raw_line in enumerate(handle, start=1):
             try:

@@ -137,6 +137,11 @@ CASES = {
     "100,000 labels, one repeated": (
         "jsonl", {"test": record_line(labels=["кино"] * 100_000)},
         r"test.jsonl, line 1: repeated label: record '4' lists a class twice: \['кино', .*, \.\.\.\]"),
+    "a question of a zero-width space": ("jsonl", {"test": record_line(question="\u200b")},
+                                         r"test.jsonl, line 1: empty question: record '4' has question '\\u200b' "
+                                         r"\(no letter, digit or symbol once punctuation and format characters"),
+    "a question of punctuation only": ("jsonl", {"test": record_line(question=" ?!… ")},
+                                       r"test.jsonl, line 1: empty question: record '4' has question ' \?!… '"),
     "a question that is a number": ("jsonl", {"test": record_line(question=5)},
                                     r"test.jsonl, line 1: bad question: record '4' has a int, expected a string"),
     "a JSON nesting too deep": (
@@ -205,6 +210,15 @@ def test_skip_counts_texts_over_the_length_limit(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "skipped (text too long): 1" in out
     assert "single_label     train 1  validation 1  test 3" in out  # the records after the long one are read
+
+
+def test_a_raw_file_that_is_a_dangling_link_is_named(tmp_path, capsys):
+    folder = jsonl_folder(tmp_path)
+    (folder / "validation.jsonl").unlink()
+    (folder / "validation.jsonl").symlink_to(tmp_path / "moved.jsonl")
+    assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(tmp_path / "out")]) == 1
+    assert re.search(r"raw/validation.jsonl: cannot be read \(No such file or directory, a symbolic link to "
+                     r"'.*moved.jsonl'\)$", capsys.readouterr().err.strip())
 
 
 def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):

@@ -111,6 +111,12 @@ def test_skip_counts_texts_over_the_length_limit(tmp_path):
     assert sum(count for outcome, count in summary.items() if outcome.startswith(("train", "validation", "test"))) == 60
 
 
+def test_a_question_of_punctuation_only_is_dropped_as_empty(tmp_path):
+    records = flat_records(60) + [{"id": 60, "question": "?!\u200b", "answer": "", "tags": ["музыка"]}]
+    summary = prepare(write_gzip(tmp_path / "dump.jsonl.gz", json_lines(records)), tmp_path / "raw")
+    assert summary["dropped: empty question"] == 1 and "60" not in read_split_records(tmp_path / "raw")
+
+
 def test_tags_as_objects_without_a_path_say_how_to_map_them(tmp_path):
     dump = write_gzip(tmp_path / "full.jsonl.gz", json_lines([entity(1)]))
     with pytest.raises(RawDataError, match=r"line 1: bad tags: .* --field tags=tags\.\*\.title"):
