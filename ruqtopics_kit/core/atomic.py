@@ -11,6 +11,7 @@ OS's reason of safetensors' error in words.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -108,6 +109,15 @@ def _is_about_an_input(error: OSError, staging: Path) -> bool:
     return filename is not None and not str(Path(filename).absolute()).startswith(str(staging))
 
 
+def check_replaceable(target: Path) -> None:
+    """An earlier output is replaced only if all of it can be deleted (each of its folders writable), checked
+    before anything is written: else the new output would take its place and the old one stay behind, hidden."""
+    for folder, _, _ in os.walk(target):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise WriteError(target, PermissionError(errno.EACCES, f"the earlier output cannot be replaced: its "
+                                                                   f"folder {folder} is not writable"))
+
+
 @contextlib.contextmanager
 def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary directory that becomes `target` only if the block succeeds.
@@ -121,6 +131,8 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
     check_output_path(target)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; pass --overwrite-output-dir (overwrite=True) to replace it")
+    if target.exists():
+        check_replaceable(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)).absolute()

@@ -24,7 +24,8 @@ from ruqtopics_kit.core.errors import KitError
 
 
 class OutputDirError(KitError, FileExistsError):
-    """The output folder cannot be used: it overlaps an input, or another run is writing into it."""
+    """The output folder cannot be used: it overlaps an input, another run is writing into it, or its folder is not
+    writable."""
 
     def __init__(self, message: str):
         super().__init__(errno.EEXIST, message)
@@ -89,18 +90,30 @@ def lock_path(output: str | Path) -> Path:
 def output_lock(output: str | Path) -> Iterator[Path]:
     """Hold the output folder's lock for the block; another holder (another run) is an `OutputDirError`."""
     path = lock_path(output)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path, timeout=0, thread_local=False)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise OutputDirError(f"the output folder {output} is in use by another run (it holds {path}); wait for it "
                              f"to finish or choose another output folder") from None
+    except OSError as error:  # a folder of another user, a read-only disk
+        raise OutputDirError(_cannot_write_beside(output, path.parent, error)) from None
     try:
         yield path
     finally:  # unlinked while still held: a peer that opened it meanwhile sees the unlinked file and retries
         path.unlink(missing_ok=True)
         lock.release()
+
+
+def _cannot_write_beside(output: str | Path, folder: Path, error: OSError) -> str:
+    """Why the output folder cannot be made in `folder` (its nearest existing folder, the one refused), in words."""
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    refused = error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
+    return (f"the output folder {output} cannot be written: the folder {folder} is "
+            f"{'not writable' if refused else 'unusable'} ({error.strerror or error}); choose an output folder "
+            f"where you may write")
 
 
 @contextlib.contextmanager

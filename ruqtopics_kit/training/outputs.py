@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ruqtopics_kit.core.atomic import WRITE_FAULTS, WriteError, give_user_modes
+from ruqtopics_kit.core.atomic import WRITE_FAULTS, WriteError, check_replaceable, give_user_modes
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.fingerprints import input_fingerprint
 from ruqtopics_kit.core.jsonio import read_json_object, strict_json, write_json
@@ -94,6 +94,9 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
     """What the output directory holds; raises if it holds something that this run must not touch."""
     folder = Path(config.output_dir)
     if config.overwrite_output_dir:
+        for old in (folder, work_dir(folder)):  # all of it deletable, or nothing is deleted
+            if old.is_dir():
+                check_replaceable(old)
         return OutputState.FRESH
     if not folder.is_dir() or not any(folder.iterdir()):
         if completed_checkpoints(folder) and config.resume_from_checkpoint is None:
