@@ -136,7 +136,8 @@ def _label_ids(labels: object, record_id: str) -> list[int]:
             raise ValueError(f"unknown label_id: record {record_id!r} has {shown(label)}, expected "
                              f"0..{len(topics) - 1}")
         if isinstance(label, str) and label not in topics:
-            raise ValueError(f"unknown class: record {record_id!r} has {shown(label)}, which is not one of the "
+            hint = did_you_mean(label, topics.names) if len(label) <= 100 else ""  # difflib is slow on long texts
+            raise ValueError(f"unknown class: record {record_id!r} has {shown(label)}{hint}, which is not one of the "
                              f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
         ids.append(label if isinstance(label, int) else topics.id_of(label))
     if len(set(ids)) != len(ids):

@@ -158,8 +158,10 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
             if missing:
                 raise FileNotFoundError(f"{data_dir}: found {layout['train']} but not {', '.join(missing)}")
             return {split: data_dir / name for split, name in layout.items()}
+    found = sorted(path.name for path in data_dir.iterdir())
     raise FileNotFoundError(f"{data_dir} holds neither the canonical layout ({', '.join(CANONICAL_FILES.values())}) "
-                            f"nor DeepPavlov's ({', '.join(DEEPPAVLOV_FILES.values())})")
+                            f"nor DeepPavlov's ({', '.join(DEEPPAVLOV_FILES.values())}); it holds "
+                            f"{shown(found) if found else 'nothing'}")
 
 
 def _present(path: Path) -> bool:
@@ -183,6 +185,8 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     for line, row in parse(path, split):
         read += 1
         try:
+            if isinstance(row, ValueError):  # a record the parser could not make a row of (TSV's label_id)
+                raise row
             record = validated_record(row)
         except ValueError as problem:
             if on_bad_record == "error":
@@ -315,8 +319,11 @@ def _as_pandas_writes(fields: list[str]) -> str:
     return buffer.getvalue().removesuffix("\n")
 
 
-def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
-    """DeepPavlov's TSV: `text` and `label_id` (class id), or `label`/`labels` (names), `;` between labels."""
+def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict | ValueError]]:
+    """DeepPavlov's TSV: `text` and `label_id` (class id), or `label`/`labels` (names), `;` between labels.
+
+    A record whose label_id cell holds no class ids comes as the ValueError saying so, a bad record like any
+    other (skipped and counted with on_bad_record="skip"); a line that is not a record is an error."""
     records = _tsv_records(path)
     header = next(records, (1, None))[1]
     if header is None:
@@ -327,14 +334,15 @@ def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
         if len(values) != len(header):
             raise RawDataError(path, line_no, f"expected {len(header)} tab-separated fields, got {len(values)}")
         row = dict(zip(header, values))
+        record_id = row["id"] if "id" in row else f"{split}-{line_no}"
         labels: list = row[label_column].split(DEEPPAVLOV_LABEL_SEPARATOR)
+        if label_column == "label_id" and not all(CLASS_ID.fullmatch(cell) for cell in labels):
+            yield line_no, ValueError(f"bad label_id: record {shown(record_id)} has {shown(row[label_column])}; "
+                                      f"label_id must be integers (digits 0-9) separated by ';'")
+            continue
         if label_column == "label_id":
-            if not all(CLASS_ID.fullmatch(cell) for cell in labels):
-                raise RawDataError(path, line_no, f"label_id must be integers (digits 0-9) separated by ';', "
-                                                  f"got {shown(row[label_column])}")
             labels = [int(cell) for cell in labels]
-        yield line_no, {"id": row["id"] if "id" in row else f"{split}-{line_no}", "question": row["text"],
-                        "answer": row.get("answer", ""), "labels": labels}
+        yield line_no, {"id": record_id, "question": row["text"], "answer": row.get("answer", ""), "labels": labels}
 
 
 def _check_header(path: Path, header: list[str]) -> None:

@@ -330,7 +330,7 @@ def test_deeppavlov_bad_label_id_is_located(tmp_path):
     for name in ("train.csv", "val.csv", "test.csv"):
         (folder / name).write_text("text\tlabel_id\nВопрос\t0\n", encoding="utf-8")
     (folder / "val.csv").write_text("text\tlabel_id\nВопрос два\tмузыка\n", encoding="utf-8")
-    with pytest.raises(RawDataError, match=r"val.csv, line 2: label_id must be integers"):
+    with pytest.raises(RawDataError, match=r"val.csv, line 2: bad label_id: record 'validation-2' has"):
         export_dataset(folder, tmp_path / "out")
 
 

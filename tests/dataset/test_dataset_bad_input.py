@@ -91,9 +91,10 @@ CASES = {
         "jsonl", {"test": '{"id": "4", "question": "Какой фильм?\\ud800", "answer": "", "labels": ["кино"]}\n'},
         r"test.jsonl, line 1: unencodable text: record '4': field 'question' holds a lone surrogate '\\ud800'"),
     "label_id '²' (isdigit, not int)": ("tsv", {"test": "text\tlabel_id\nВопрос\t²\n"},
-                                        r"test.csv, line 2: label_id must be integers \(digits 0-9\)"),
+                                        r"test.csv, line 2: bad label_id: record 'test-2' has '²'; label_id must be "
+                                        r"integers \(digits 0-9\)"),
     "empty label cell": ("tsv", {"test": "text\tlabel_id\nВопрос\t4;\n"},
-                         r"test.csv, line 2: label_id must be integers"),
+                         r"test.csv, line 2: bad label_id: record 'test-2' has '4;'"),
     "stray quote that pandas would drop": (
         "tsv", {"test": 'text\tlabel_id\n"Война и мир" — кто автор?\t8\n'},
         r"test.csv, line 2: a field starts with a quote but is not quoted as pandas writes TSV"),
@@ -133,7 +134,7 @@ CASES = {
         r"test.csv, line 2: a quoted field is longer than the 131,072 characters the TSV reader takes"),
     "a label cell of 200,000 characters": (
         "tsv", {"test": "text\tlabel_id\nВопрос\t" + "1;" * 100_000 + "x\n"},
-        r"test.csv, line 2: label_id must be integers \(digits 0-9\) separated by ';', got '1;1;.*\.\.\..*;x'"),
+        r"test.csv, line 2: bad label_id: record 'test-2' has '1;1;.*\.\.\..*;x'; label_id must be integers"),
     "100,000 labels, one repeated": (
         "jsonl", {"test": record_line(labels=["кино"] * 100_000)},
         r"test.jsonl, line 1: repeated label: record '4' lists a class twice: \['кино', .*, \.\.\.\]"),
@@ -142,6 +143,9 @@ CASES = {
                                          r"\(no letter, digit or symbol once punctuation and format characters"),
     "a question of punctuation only": ("jsonl", {"test": record_line(question=" ?!… ")},
                                        r"test.jsonl, line 1: empty question: record '4' has question ' \?!… '"),
+    "a class name in the wrong case": ("jsonl", {"test": record_line(labels=["Кино"])},
+                                       r"test.jsonl, line 1: unknown class: record '4' has 'Кино' \(did you mean "
+                                       r"'кино'\?\), which is not one of the 76 RuQTopics classes"),
     "a question that is a number": ("jsonl", {"test": record_line(question=5)},
                                     r"test.jsonl, line 1: bad question: record '4' has a int, expected a string"),
     "a JSON nesting too deep": (
@@ -202,13 +206,13 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
 
 
-def test_skip_counts_texts_over_the_length_limit(tmp_path, capsys):
+def test_skip_counts_texts_over_the_length_limit_and_bad_label_ids(tmp_path, capsys):
     folder = tsv_folder(tmp_path, test="text\tlabel_id\nКакой фильм?\t14\n" + "я" * 200_000 + "\t14\n"
-                                       + "Ещё вопрос?\t14\nНовости?\t2\nФильм о музыке?\t14;0\n")
+                                       + "Ещё вопрос?\t14\nНовости?\t2\nФильм о музыке?\t14;0\nМетка?\t²\n")
     args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
     assert ruqtopics.main(args) == 0
     out = capsys.readouterr().out
-    assert "skipped (text too long): 1" in out
+    assert "skipped (text too long): 1" in out and "skipped (bad label_id): 1" in out
     assert "single_label     train 1  validation 1  test 3" in out  # the records after the long one are read
 
 
@@ -219,6 +223,16 @@ def test_a_raw_file_that_is_a_dangling_link_is_named(tmp_path, capsys):
     assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(tmp_path / "out")]) == 1
     assert re.search(r"raw/validation.jsonl: cannot be read \(No such file or directory, a symbolic link to "
                      r"'.*moved.jsonl'\)$", capsys.readouterr().err.strip())
+
+
+def test_a_folder_of_neither_layout_says_what_it_holds(tmp_path, capsys):
+    folder = jsonl_folder(tmp_path)
+    for path in folder.iterdir():
+        path.rename(path.with_name(path.name + ".gz"))
+    assert ruqtopics.main(["export", "--data-dir", str(folder), "--output-dir", str(tmp_path / "out")]) == 1
+    assert capsys.readouterr().err.strip().endswith(
+        "nor DeepPavlov's (train.csv, val.csv, test.csv); it holds ['test.jsonl.gz', 'train.jsonl.gz', "
+        "'validation.jsonl.gz']")
 
 
 def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):
