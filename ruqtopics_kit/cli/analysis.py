@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from ruqtopics_kit.cli.command import Command
-from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_resampling
+from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_resampling, switch
 
 # option dest -> analysis Options field, for the options that decide what is computed (the release's too)
 ANALYSIS_PROTOCOL = {"size_proxy": "size_proxy", "exponent": "exponent", "absent_languages": "absent_languages",
@@ -47,8 +47,7 @@ def add_analysis_arguments(parser: argparse.ArgumentParser) -> None:
     add_analysis_protocol(parser)
     parser.add_argument("--sizes", type=Path, default=None,
                         help="a sizes table of your own with the columns of the shipped wiki_sizes.csv")
-    parser.add_argument("--allow-missing-locales", action="store_true",
-                        help="accept results for a subset of the 51 MASSIVE 1.0 locales")
+    switch(parser, "--allow-missing-locales", help="accept results for a subset of the 51 MASSIVE 1.0 locales")
 
 
 def run_analysis(args: argparse.Namespace) -> int:

@@ -77,8 +77,7 @@ class Command:
         if described:
             parser.add_argument("-h", "--help", action=HelpWithDescription, describe=self.description)
         self.add_arguments(parser)
-        if not any(action.dest == "config_file" for action in parser._actions):  # argparse has no public list
-            add_config_file_option(parser)
+        add_config_file_option(parser)
         parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}")
         return parser
 

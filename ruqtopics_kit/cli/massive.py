@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ruqtopics_kit.cli.command import Command
-from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_resampling
+from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_resampling, switch
 
 # option dest -> EvaluationConfig field, for the options that decide what is measured (the release's too)
 MASSIVE_PROTOCOL = {"locales": "locales", "massive_split": "split", "mapping": "mapping", "massive_score": "score",
@@ -62,9 +62,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                              "with bf16, a CPU with AVX512-BF16 or AMX; else float32), float32 (the reference "
                              "scores, on any machine), or bfloat16")
     add_output_dir(parser, help="folder for the results; written only on success")
-    parser.add_argument("--update-model-card", action="store_true",
-                        help="add the per-locale accuracies to the model-index of the model folder's README.md")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    switch(parser, "--update-model-card",
+           help="add the per-locale accuracies to the model-index of the model folder's README.md")
+    switch(parser, "--no-progress", help="no progress bar")
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ruqtopics_kit.core.config_files import add_switch_off
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.facts.names import DEFAULT_ORG
 
@@ -53,7 +54,11 @@ def add_aliases(parser: argparse.ArgumentParser, action: argparse.Action, *old: 
 
 
 def switch(parser, option: str, help: str, *old: str) -> argparse.Action:
-    return add_aliases(parser, parser.add_argument(option, action="store_true", help=help), *old)
+    """`option`, off by default, and its hidden complement `--no-...` (`core.config_files.add_switch_off`); `old`
+    spellings of both."""
+    on = parser.add_argument(option, action="store_true", help=help)
+    add_aliases(parser, add_switch_off(parser, option, dest=on.dest), *(f"--no-{spelling[2:]}" for spelling in old))
+    return add_aliases(parser, on, *old)
 
 
 def add_output_dir(parser, *, help: str, required: bool = True, default: Path | None = None,

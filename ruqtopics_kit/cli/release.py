@@ -10,7 +10,7 @@ from pathlib import Path
 from ruqtopics_kit.cli.analysis import add_analysis_protocol, analysis_protocol
 from ruqtopics_kit.cli.command import Command
 from ruqtopics_kit.cli.massive import add_massive_protocol, massive_protocol
-from ruqtopics_kit.cli.options import add_hub, add_output_dir, add_resampling
+from ruqtopics_kit.cli.options import add_hub, add_output_dir, add_resampling, switch
 from ruqtopics_kit.core.errors import InvalidParameterError
 
 RESUMED = ("stopped (its running train.py processes were stopped too, or its SLURM jobs were cancelled); rerun the "
@@ -29,7 +29,7 @@ def add_grid_arguments(parser: argparse.ArgumentParser) -> None:
                         "and interrupted ones resumed, so there is nothing to overwrite")
     add_parallel_options(parser)
     add_seeds_option(parser)
-    parser.add_argument("--dry-run", action="store_true", help="print what would run, run nothing")
+    switch(parser, "--dry-run", help="print what would run, run nothing")
     add_slurm_options(parser)
 
 
@@ -56,9 +56,8 @@ def add_release_arguments(parser: argparse.ArgumentParser) -> None:
     from ruqtopics_kit.release.grid import add_parallel_options, add_seeds_option
     from ruqtopics_kit.release.slurm import add_slurm_options
 
-    parser.add_argument("--sample", action="store_true",
-                        help="use the bundled synthetic sample, the bundled MASSIVE sample, configs/sample and a "
-                             "tiny backbone built on the fly (the README's first command)")
+    switch(parser, "--sample", help="use the bundled synthetic sample, the bundled MASSIVE sample, configs/sample and "
+                                    "a tiny backbone built on the fly (the README's first command)")
     parser.add_argument("--data-dir", type=Path, help="raw RuQTopics data (canonical JSON Lines or DeepPavlov TSV)")
     parser.add_argument("--massive", help="MASSIVE: official archive or folder, a Hub copy's folder, or a Hub id")
     parser.add_argument("--grid", nargs="+",

@@ -2,26 +2,39 @@
 
 `--config-file FILE.yaml` holds the command's own options (names with dashes or underscores); options given on the
 command line override the file; an unknown key, a key given twice, a second `--config-file` and a YAML syntax error
-(a tab in the indentation, say) are errors naming the file, the key or the line. The file is turned into
-command-line tokens placed before the real ones, so that its values go through the same parsing and checks
-(argparse keeps the last occurrence of an option: the command line's).
+(a tab in the indentation, say) are errors naming the file, the key or the line.
+
+Each key becomes the command-line tokens its value spells, placed before the real ones, so that the file's values
+go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's):
+`key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), a list is
+`--key A B ...`, any other value `--key=VALUE`, and `null` leaves the option at its default. Nothing here reads
+argparse's internals: a key is an option when the parser itself says so (`_takes_option`).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import re
 from pathlib import Path
 
 import yaml
 
 CONFIG_FILE_FLAG = "--config-file"
+NOT_KEYS = ("config_file", "help", "version")  # options of the command line only
 
 
 def add_config_file_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(CONFIG_FILE_FLAG, type=Path, metavar="YAML",
                         help="YAML file with any of the options below (names with dashes or underscores); "
-                             "options on the command line override it")
+                             "options on the command line override it (--no-X turns off a switch it turns on)")
+
+
+def add_switch_off(parser, *options: str, dest: str) -> argparse.Action:
+    """`--no-X` for each spelling `--X` of a switch that is off by default: what a config file's `X: false` becomes
+    and how the command line turns off a switch the file turned on. Hidden from --help: it says the default."""
+    return parser.add_argument(*dict.fromkeys(f"--no-{option[2:]}" for option in options), action="store_false",
+                               dest=dest, default=False, help=argparse.SUPPRESS)
 
 
 def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
@@ -34,39 +47,54 @@ def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> 
                      f"give one (a second file would silently replace the first)")
     config_file = config_files[0] if config_files else None
     try:
-        file_argv = yaml_to_argv(config_file, parser) if config_file else []
+        options = yaml_options(config_file, parser) if config_file else {}
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    namespace = parser.parse_args(file_argv + list(argv))
+    namespace, extras = parser.parse_known_args([token for _, tokens in options.values() for token in tokens]
+                                                + list(argv))
+    _check_values_taken(parser, config_file, options, namespace, extras)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")  # as parse_args says it
     del namespace.config_file
     return namespace
 
 
-def yaml_to_argv(path: Path, parser: argparse.ArgumentParser) -> list[str]:
-    """A YAML config file as command-line tokens of `parser`."""
+def _check_values_taken(parser, path: Path, options: dict, namespace: argparse.Namespace, extras: list[str]):
+    """A key whose tokens argparse did not take whole has a wrong value: some are left over, or a list went to an
+    option that keeps one value (the rest taken by a positional argument, if the command has one)."""
+    for key, (value, tokens) in options.items():
+        kept = getattr(namespace, str(key).replace("-", "_"), [])  # argparse's dest of `--key` (not an old spelling's)
+        if set(tokens) & set(extras) or (isinstance(value, list) and not isinstance(kept, list)):
+            wrong = "takes a single value" if isinstance(value, list) else "is not a switch (set by true or false)"
+            parser.error(f"{path}: option {key!r} {wrong}; got {value!r}")
+
+
+def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, tuple[object, list[str]]]:
+    """A YAML config file's options of `parser`: key -> (value, the command-line tokens it spells)."""
+    values = read_config_file(path)
+    flags, options = {}, {}
+    for key, value in values.items():
+        flag = f"--{str(key).replace('_', '-')}"
+        if flag in flags:
+            raise ValueError(f"{path}: option {key!r} is given twice (as {flags[flag]!r} too)")
+        flags[flag] = key
+        if str(key).replace("-", "_") in NOT_KEYS or not _takes_option(parser, flag):
+            raise ValueError(f"{path}: unknown option {key!r}" + _suggestion(str(key), parser))
+        if isinstance(value, dict):
+            raise ValueError(f"{path}: option {key!r} takes a value, not a mapping; got {value!r}")
+        options[key] = value, _tokens(flag, value)
+    return options
+
+
+def read_config_file(path: Path) -> dict:
+    """The mapping of a YAML config file, read strictly: a key given twice in one mapping is an error (PyYAML
+    keeps the last), and so is a file that is no mapping."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist")
     values = read_strict_yaml(Path(path).read_text(encoding="utf-8"), path) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
-    options = {}  # dest -> its first option (a `--no-X` complement comes after `--X`), then each long spelling
-    for action in parser._actions:  # argparse lists its options nowhere public
-        if action.option_strings and action.dest not in ("help", "config_file", "version"):
-            options.setdefault(action.dest, action)
-    for action in parser._actions:  # an old spelling kept as an alias (`org` for `hub_org`) is a key too
-        for flag in action.option_strings if action.dest in options else ():
-            options.setdefault(flag.lstrip("-").replace("-", "_"), action)
-    tokens = []
-    for key, value in values.items():
-        name = str(key).replace("-", "_")
-        if name not in options:
-            close = difflib.get_close_matches(name, options, n=1) or [
-                option for option in options if name in option.split("_")][:1]  # config -> dataset_config_name
-            raise ValueError(f"{path}: unknown option {key!r}" + (f"; did you mean {close[0]!r}?" if close else
-                                                                    f"; see {parser.prog} --help for the options"))
-        if value is not None:
-            tokens += _tokens(path, key, value, options[name], name)
-    return tokens
+    return values
 
 
 def read_strict_yaml(text: str, path: str | Path, *, first_line: int = 1):
@@ -96,26 +124,35 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _tokens(path: Path, key, value, action: argparse.Action, name: str) -> list[str]:
-    spelled = [option for option in action.option_strings if option.lstrip("-").replace("-", "_") == name]
-    flag = (spelled or [option for option in action.option_strings if option.startswith("--")])[0]
-    if _is_switch(action):
-        if not isinstance(value, bool):
-            raise ValueError(f"{path}: option {key!r} must be true or false; got {value!r}")
-        if isinstance(action, argparse.BooleanOptionalAction):
-            return [flag if value else f"--no-{flag[2:]}"]
-        if action.nargs == "?":  # HfArgumentParser's bool: `--flag` alone or `--flag false`
-            return [flag, str(value).lower()]
-        default = False if action.default is argparse.SUPPRESS else action.default  # an alias has none of its own
-        return [flag] if value != default else []  # store_true / store_false: set only when not the default
-    if isinstance(value, list) and action.nargs in ("+", "*"):
+def _tokens(flag: str, value) -> list[str]:
+    """The command-line tokens a key's value spells (see the module's docstring)."""
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return [flag if value else f"--no-{flag[2:]}"]
+    if isinstance(value, list):
         return [flag, *map(str, value)]
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"{path}: option {key!r} takes a single value; got {value!r}")
-    return [flag, str(value)]
+    return [f"{flag}={value}"]
 
 
-def _is_switch(action: argparse.Action) -> bool:
-    """An on/off option: argparse's own kinds, or HfArgumentParser's bool (an optional value, `const` True)."""
-    return (isinstance(action, argparse.BooleanOptionalAction) or action.nargs == 0
-            or (action.nargs == "?" and action.const is True))
+def _takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:
+    """Whether `parser` has the option `flag` (a hidden old spelling included). argparse refuses to add an option
+    string that is taken (its documented `conflict_handler="error"`), tried on a child parser (`parents`) so that
+    `parser` stays as it was."""
+    child = argparse.ArgumentParser(parents=[parser], add_help=False)
+    try:
+        child.add_argument(flag, help=argparse.SUPPRESS)
+    except argparse.ArgumentError:
+        return True
+    return False
+
+
+def _suggestion(key: str, parser: argparse.ArgumentParser) -> str:
+    """"; did you mean ...?" with the closest option that --help lists, or where to look."""
+    name = key.replace("-", "_")
+    listed = dict.fromkeys(flag[2:].replace("-", "_") for flag in re.findall(r"--\w[\w-]*", parser.format_help()))
+    options = [option for option in listed
+               if option not in NOT_KEYS and _takes_option(parser, f"--{option.replace('_', '-')}")]
+    close = difflib.get_close_matches(name, options, n=1) or [
+        option for option in options if name in option.split("_")][:1]  # config -> dataset_config_name
+    return f"; did you mean {close[0]!r}?" if close else f"; see {parser.prog} --help for the options"

@@ -34,6 +34,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ruqtopics_kit.core.atomic import atomic_write_text
+from ruqtopics_kit.core.config_files import add_switch_off
 from ruqtopics_kit.training.config import printable
 from ruqtopics_kit.training.preemption import STOP_SIGNALS
 
@@ -315,8 +316,8 @@ def add_slurm_options(parser: argparse.ArgumentParser, wait_option: bool = True)
     group.add_argument("--max-requeues", type=int, default=SlurmOptions.max_requeues, metavar="N", help=(
         "time limits after which a job is requeued to resume (preemptions always are; default: %(default)s)"))
     if wait_option:
-        group.add_argument("--no-wait", action="store_true", help=(
-            "submit, print the job ids and return; run the same command again to collect the finished runs"))
+        add_switch_off(group, "--no-wait", dest=group.add_argument("--no-wait", action="store_true", help=(
+            "submit, print the job ids and return; run the same command again to collect the finished runs")).dest)
 
 
 def slurm_options(args: argparse.Namespace) -> SlurmOptions:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from transformers.hf_argparser import HfArgumentParser
 
-from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_config_file
+from ruqtopics_kit.core.config_files import add_config_file_option, add_switch_off, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.output_dir import portable_path
 from ruqtopics_kit.facts.labels import is_multi_label
@@ -237,28 +237,18 @@ class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 def build_parser(prog: str = "ruqtopics train", **_) -> HfArgumentParser:
-    """train's parser (`**_`: the description and formatter the kit's other commands take are its own here)."""
+    """train's parser, without the --config-file and --version that the kit's command wrapper adds to every command
+    (`**_`: the description and formatter the kit's other commands take are its own here)."""
     parser = HfArgumentParser(
         OPTION_GROUPS, prog=prog, allow_abbrev=False, formatter_class=DefaultsHelpFormatter, description=(
             "Fine-tune a backbone on RuQTopics with accelerate (`ruqtopics train ...`, `python train.py ...` or "
             "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "
             "repository: weights, tokenizer, config with Russian class names, metrics and a model card."),
         epilog="Every option can also be set in --config-file; the command line wins.")
-    add_config_file_option(parser)
-    add_switch_complements(parser)
+    for spec in dataclasses.fields(TrainingConfig):  # `--no-X` for a switch, as every switch of the kit has
+        if spec.default is False:  # (HfArgumentParser's own is `--X false`)
+            add_switch_off(parser, f"--{spec.name}", f"--{spec.name.replace('_', '-')}", dest=spec.name)
     return parser
-
-
-def add_switch_complements(parser: HfArgumentParser) -> None:
-    """`--no-X` for each switch that is off by default, as argparse's BooleanOptionalAction gives (HfArgumentParser
-    adds it only to switches that are on by default)."""
-    groups = {group.title: group for group in parser._action_groups}  # argparse lists its groups nowhere public
-    for group_type in OPTION_GROUPS:
-        for spec in dataclasses.fields(group_type):
-            if spec.default is False:  # only switches default to False
-                groups[group_type._argument_group_name].add_argument(
-                    f"--no_{spec.name}", f"--no-{spec.name.replace('_', '-')}", action="store_false", dest=spec.name,
-                    default=False, help=argparse.SUPPRESS)  # the default; `--X false` says the same
 
 
 def parse_args(argv: list[str] | None = None) -> TrainingConfig:
@@ -266,6 +256,7 @@ def parse_args(argv: list[str] | None = None) -> TrainingConfig:
     import sys
 
     parser = build_parser()
+    add_config_file_option(parser)
     namespace = vars(parse_with_config_file(parser, sys.argv[1:] if argv is None else list(argv)))
     try:
         return TrainingConfig(**namespace)
