@@ -16,12 +16,12 @@ import hashlib
 import reprlib
 import unicodedata
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pyarrow as pa
 
-from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.errors import KitError, check_choice
 from ruqtopics_kit.core.jsonio import unencodable_text
 from ruqtopics_kit.facts.labels import all_topics
 
@@ -50,6 +50,11 @@ class RawDataError(KitError, ValueError):
         self.path, self.line, self.problem = str(path), line, problem
         where = f"{path}, line {line}" if line is not None else str(path)
         super().__init__(f"{where}: {problem}")
+
+
+def check_on_bad_record(on_bad_record: str) -> str:
+    """`on_bad_record` if it is "error" or "skip": anything else ("Error", "warn") would silently skip."""
+    return check_choice("on_bad_record", on_bad_record, get_args(OnBadRecord))
 
 
 def question_key(question: str) -> str:

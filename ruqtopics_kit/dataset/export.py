@@ -29,7 +29,7 @@ from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.dataset import features as per_config
-from ruqtopics_kit.dataset.canonical import question_hashes
+from ruqtopics_kit.dataset.canonical import check_on_bad_record, question_hashes
 from ruqtopics_kit.dataset.raw import ReadReport, detect_layout, read_batches
 from ruqtopics_kit.facts.labels import CONFIG_NAMES, all_topics, for_config, label_column
 from ruqtopics_kit.facts.names import DATASET_NAME, SYNTHETIC_TAG
@@ -184,6 +184,7 @@ def export_dataset(data_dir: str | Path, output_dir: str | Path, *, overwrite: b
     and says why. `max_shard_size` is in datasets' units ("100MB", "1GB" or bytes).
     """
     data_dir, output_dir = Path(data_dir), Path(output_dir)
+    check_on_bad_record(on_bad_record)
     files = detect_layout(data_dir)
     if synthetic is None:
         synthetic = is_synthetic_source(data_dir)

@@ -38,7 +38,15 @@ from pathlib import Path
 from ruqtopics_kit.core.atomic import atomic_directory
 from ruqtopics_kit.core.jsonio import parse_object
 from ruqtopics_kit.core.output_dir import claim_output_dir
-from ruqtopics_kit.dataset.canonical import OnBadRecord, RawDataError, check_lengths, kind_of, question_key, shown
+from ruqtopics_kit.dataset.canonical import (
+    OnBadRecord,
+    RawDataError,
+    check_lengths,
+    check_on_bad_record,
+    kind_of,
+    question_key,
+    shown,
+)
 from ruqtopics_kit.dataset.raw import CANONICAL_FILES
 from ruqtopics_kit.facts.labels import all_topics
 
@@ -258,6 +266,7 @@ def prepare(dump: str | Path, output_dir: str | Path, *, fields: FieldMap | None
     error in the first pass leaves nothing behind.
     """
     dump, fields = Path(dump), fields or FieldMap.parse()
+    check_on_bad_record(on_bad_record)
     _check_readable_twice(dump)
     with claim_output_dir(output_dir, {"--dump": dump}):
         return _prepare(dump, output_dir, fields, on_bad_record, overwrite)

@@ -29,6 +29,7 @@ from ruqtopics_kit.dataset.canonical import (
     MAX_CHARS,
     OnBadRecord,
     RawDataError,
+    check_on_bad_record,
     did_you_mean,
     hash64,
     question_hashes,
@@ -176,7 +177,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     A file without records (0 bytes, blank lines only, a TSV header only) is an error, and so is one whose
     records were all skipped: either would silently make an empty split.
     """
-    path = Path(path)
+    path, on_bad_record = Path(path), check_on_bad_record(on_bad_record)
     parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
     lines: list[int] = []

@@ -11,6 +11,7 @@ import pytest
 from huggingface_hub import DatasetCard
 
 import ruqtopics
+from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.dataset.builder import RuQTopics
 from ruqtopics_kit.dataset.canonical import RawDataError
 from ruqtopics_kit.dataset.export import EXAMPLE_CHARS, export_dataset, histogram_quantile
@@ -294,6 +295,16 @@ def test_the_builder_refuses_a_split_its_config_leaves_empty_as_export_does(tmp_
     single = RuQTopics(config_name="single_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache"))
     single.download_and_prepare()  # the builder builds one config: one that selects records in every split builds
     assert single.as_dataset(split="validation").num_rows == 1
+
+
+@pytest.mark.parametrize("on_bad_record", ["Error", "warn"])
+def test_an_unknown_on_bad_record_is_refused_not_read_as_skip(tmp_path, on_bad_record):
+    folder = raw_dir(tmp_path, test=[{"id": "9", "question": "Вопрос", "answer": "", "labels": ["котики"]}])
+    with pytest.raises(InvalidParameterError, match=r"'on_bad_record' parameter must be one of 'error', 'skip'"):
+        export_dataset(folder, tmp_path / "out", on_bad_record=on_bad_record)
+    with pytest.raises(InvalidParameterError, match=r"'on_bad_record' parameter"):
+        prepare(tmp_path / "dump.jsonl", tmp_path / "raw2", on_bad_record=on_bad_record)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "raw2").exists()
 
 
 def test_the_builder_checks_across_splits_too(tmp_path):
