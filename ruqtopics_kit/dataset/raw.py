@@ -282,7 +282,7 @@ def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            fields = _verbatim_past_field_limit(path, consumed, error)
+            fields = _on_csv_error(path, consumed, error)
             reader = csv.reader(lines, **TSV_DIALECT)  # the next record starts on the next line
         line_no, raw = consumed[0][0], "".join(text for _, text in consumed)
         if not raw.strip():
@@ -297,12 +297,15 @@ def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
         yield line_no, fields
 
 
-def _verbatim_past_field_limit(path: Path, consumed: list[tuple[int, str]], error: csv.Error) -> list[str]:
-    """The fields of a verbatim record that holds a field longer than Python's csv module takes (131,072
-    characters: more than any text may hold, see canonical.MAX_CHARS), so that the record is refused, or skipped,
-    as the record with a text too long that it is. A quoted field that long is an error: where it ends is
-    unknown. Any other csv error is a quoting problem."""
+def _on_csv_error(path: Path, consumed: list[tuple[int, str]], error: csv.Error) -> list[str]:
+    """What a csv error means, named: a carriage return inside a line, a quoting problem, or a field longer than
+    Python's csv module takes (131,072 characters: more than any text may hold, see canonical.MAX_CHARS). A
+    verbatim record with such a field is read on, so that it is refused, or skipped, as the record with a text
+    too long that it is; a quoted field that long is an error, since where it ends is unknown."""
     line_no = consumed[0][0] if consumed else None
+    if "new-line character" in str(error):
+        raise RawDataError(path, line_no, "holds a carriage return (\\r) inside a line, where pandas.read_csv "
+                                          "(DeepPavlov's reader) would start a new record; remove it") from None
     if "field limit" not in str(error):
         raise RawDataError(path, line_no, QUOTING_PROBLEM) from None
     fields = "".join(text for _, text in consumed).removesuffix("\n").removesuffix("\r").split("\t")

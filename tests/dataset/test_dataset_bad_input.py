@@ -98,6 +98,9 @@ CASES = {
     "stray quote that pandas would drop": (
         "tsv", {"test": 'text\tlabel_id\n"Война и мир" — кто автор?\t8\n'},
         r"test.csv, line 2: a field starts with a quote but is not quoted as pandas writes TSV"),
+    "a carriage return inside a TSV line": ("tsv", {"test": "text\tlabel_id\nКакой\rфильм?\t2\n"},
+                                            r"test.csv, line 2: holds a carriage return \(\\r\) inside a line, where "
+                                            r"pandas.read_csv \(DeepPavlov's reader\) would start a new record"),
     "quoted text that needs no quoting": (
         "tsv", {"test": 'text\tlabel_id\n"Война и мир"\t8\n'},
         r"test.csv, line 2: a field starts with a quote but is not quoted as pandas writes TSV"),
