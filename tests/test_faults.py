@@ -220,6 +220,24 @@ def claims_into_an_unwritable_folder(tmp_path, request):
     return Invocation(["claims", str(release)], [release], leftovers_in=release)
 
 
+GOOD_RESULTS = "locale,accuracy,accuracy_ci_low,accuracy_ci_high\nru-RU,0.5,0.4,0.6\n"
+
+
+def claims_of_a_release_with(relative: str, content: str | bytes, results: str = GOOD_RESULTS):
+    """`ruqtopics claims` of the smallest release folder with its file `relative` holding `content`."""
+    def make(tmp_path, request):
+        release = a_release_folder(tmp_path, results)
+        path = release / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return Invocation(["claims", str(release)], [release], leftovers_in=release)
+    return make
+
+
+def claims_of_a_missing_folder(tmp_path, request):
+    return Invocation(["claims", str(tmp_path / "release")], [], leftovers_in=tmp_path)
+
+
 def grid_through_a_symlink(tmp_path, request):
     out = a_link_to_a_folder(tmp_path)
     return Invocation(["grid", "sample", "--output-dir", str(out), "--dry-run"], [out.resolve()],
@@ -598,6 +616,28 @@ CASES = [
     Fault("release-output-is-a-file", release_over_a_file, 1, r"output folder .*out is a file"),
     Fault("release-into-a-folder-that-is-no-release", release_into_a_users_folder, 1,
           r"output folder .*out is not empty and holds no release \(no \.release/\)"),
+    Fault("claims-results-csv-cut-short", claims_of_a_release_with(
+        "massive/six/results.csv", GOOD_RESULTS + "de-DE,0.5,0.4,0.6"), 1,
+          r"^ruqtopics claims: error: .*massive/six/results\.csv: cut short or damaged: its last line does not end$"),
+    Fault("claims-results-csv-row-short", claims_of_a_release_with(
+        "massive/six/results.csv", "locale,accuracy,accuracy_ci_low,accuracy_ci_high\nru-RU,0.5\n"), 1,
+          r"massive/six/results\.csv: cut short or damaged: line 2 has 2 fields, the header 4$"),
+    Fault("claims-results-csv-empty", claims_of_a_release_with("massive/six/results.csv", ""), 1,
+          r"massive/six/results\.csv: cannot be read as a CSV table \(No columns to parse from file\)$"),
+    Fault("claims-training-args-a-list", claims_of_a_release_with("hub/six/training_args.json", "[1, 2]\n"), 1,
+          r"hub/six/training_args\.json: damaged, expected a JSON object with keys; got list$"),
+    Fault("claims-training-args-cut-short", claims_of_a_release_with("hub/six/training_args.json", '{"backb'), 1,
+          r"hub/six/training_args\.json: damaged, not valid JSON \(Unterminated string .*, line 1 column 2\)$"),
+    Fault("claims-card-yaml-error", claims_of_a_release_with("hub/six/README.md", "---\ntags: [a\n---\n"), 1,
+          r"hub/six/README\.md: not valid YAML at line 2, column 9: expected ',' or '\]'"),
+    Fault("claims-card-tags-not-a-list", claims_of_a_release_with("hub/six/README.md", "---\ntags: 5\n---\n"), 1,
+          r"hub/six/README\.md: its tags should be a list, got 5$"),
+    Fault("claims-correlations-cut-short", claims_of_a_release_with(
+        "analysis/six/correlations.csv", "predictor,method,controls,statistic,p_value,ci_low,ci_high,n\nsize,spe"), 1,
+          r"analysis/six/correlations\.csv: cut short or damaged: line 2 has 2 fields, the header 8$"),
+    Fault("claims-report-not-utf8", claims_of_a_release_with("report.md", b"# Report \xff\n"), 1,
+          r"release/report\.md: not valid UTF-8 \(invalid start byte at byte 9\)$"),
+    Fault("claims-of-a-missing-folder", claims_of_a_missing_folder, 1, r"claims: error: .*release: does not exist$"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("claims-malformed-results-csv", claims_of_a_malformed_results_csv, 1,
           r"^ruqtopics claims: error: .*massive/six/results\.csv: cannot be read as a CSV table \(.*EOF inside string"),

@@ -172,7 +172,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         _user_modes(Path(temporary), directory=False)
         os.replace(temporary, path)
     except OSError as error:
-        raise WriteError(path, error) from error
+        raise WriteError(path, error, staging=None if temporary is None else Path(temporary)) from error
     finally:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)

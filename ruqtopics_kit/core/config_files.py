@@ -1,4 +1,5 @@
-"""YAML config files for the commands with many options, one way for all of them (train, evaluate-massive, release).
+"""YAML config files for the commands with many options, one way for all of them (train, evaluate-massive, release),
+and the YAML metadata of a Hub card read as strictly (`card_metadata`).
 
 `--config-file FILE.yaml` holds the command's own options (names with dashes or underscores); options given on the
 command line override the file; an unknown key, a key given twice, a second `--config-file` and a YAML syntax error
@@ -108,6 +109,29 @@ def read_strict_yaml(text: str, path: str | Path, *, first_line: int = 1):
         raise ValueError(f"{path}: not valid YAML{where}: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise ValueError(f"{path}: not valid YAML: {error}") from None
+
+
+def card_metadata(path: str | Path) -> dict:
+    """The YAML metadata of a Hub card (README.md): the block between its first two `---` lines, read strictly
+    (`read_strict_yaml`), {} without one; a ValueError naming the card when it is not UTF-8, the block is never
+    closed, or it is not valid YAML or not a mapping (huggingface_hub's loader says neither where nor which)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
+    start = next((number for number, line in enumerate(lines) if line.strip()), None)
+    if start is None or lines[start].rstrip() != "---":
+        return {}
+    end = next((number for number in range(start + 1, len(lines)) if lines[number].rstrip() == "---"), None)
+    if end is None:
+        raise ValueError(f"{path}: the YAML metadata opened by '---' on line {start + 1} is never closed by a "
+                         f"'---' line")
+    metadata = read_strict_yaml("\n".join(lines[start + 1:end]), path, first_line=start + 2) or {}
+    if not isinstance(metadata, dict):
+        lines = f"line {end}" if end == start + 2 else f"lines {start + 2}-{end}"
+        raise ValueError(f"{path}: its YAML metadata ({lines}) is a {type(metadata).__name__}, not a mapping of "
+                         f"keys to values")
+    return metadata
 
 
 class _StrictLoader(yaml.SafeLoader):

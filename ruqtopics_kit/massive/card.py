@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ruqtopics_kit.core.atomic import atomic_write_text
-from ruqtopics_kit.core.config_files import read_strict_yaml
+from ruqtopics_kit.core.config_files import card_metadata
 from ruqtopics_kit.dataset.export import is_synthetic_source
 from ruqtopics_kit.facts.names import SYNTHETIC_TAG
 from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, MTEB
@@ -31,33 +31,11 @@ def load_model_card(model: str):
         raise ValueError(f"--update-model-card needs a local model folder; {model!r} is not a folder")
     if not path.is_file():
         raise FileNotFoundError(f"--update-model-card: {path} does not exist; the model folder has no card to update")
+    _check_model_index(card_metadata(path).get("model-index"), path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
-    metadata = _front_matter(text, path)
-    _check_model_index(metadata.get("model-index"), path)
-    try:
-        return ModelCard(text)
+        return ModelCard(path.read_text(encoding="utf-8"))
     except (ValueError, TypeError) as error:  # e.g. `tags: 5`
         raise ValueError(f"{path}: its YAML metadata is no model card metadata ({error})") from None
-
-
-def _front_matter(text: str, path: Path) -> dict:
-    """The card's YAML metadata, the block between its first two `---` lines ({} without one), read strictly."""
-    lines = text.splitlines()
-    start = next((number for number, line in enumerate(lines) if line.strip()), None)
-    if start is None or lines[start].rstrip() != "---":
-        return {}
-    end = next((number for number in range(start + 1, len(lines)) if lines[number].rstrip() == "---"), None)
-    if end is None:
-        raise ValueError(f"{path}: the YAML metadata opened by '---' on line {start + 1} is never closed by a "
-                         f"'---' line")
-    metadata = read_strict_yaml("\n".join(lines[start + 1:end]), path, first_line=start + 2) or {}
-    if not isinstance(metadata, dict):
-        raise ValueError(f"{path}: its YAML metadata (lines {start + 2}-{end}) is a {type(metadata).__name__}, "
-                         f"not a mapping of keys to values")
-    return metadata
 
 
 # The Hub's model-index spec: each model a `name` and `results`; each result a `task` (`type`), a `dataset` (`type`,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -11,7 +10,8 @@ from huggingface_hub import DatasetCard
 
 from ruqtopics_kit.analysis.report import CORRELATIONS_MD, SCORE_VS_DISTANCE_PLOT, SCORE_VS_SIZE_PLOT
 from ruqtopics_kit.core.atomic import atomic_write_text
-from ruqtopics_kit.core.tables import markdown_table
+from ruqtopics_kit.core.jsonio import read_json_object
+from ruqtopics_kit.core.tables import markdown_table, read_csv_table
 from ruqtopics_kit.dataset.raw import SPLITS
 from ruqtopics_kit.facts.names import DATASET_NAME, REFERENCE_LOCALE
 from ruqtopics_kit.massive.counts import count_warnings
@@ -85,7 +85,8 @@ def _massive_overview(release, models: list[str], evaluated: list[str]) -> list[
 def _massive_section(release, name: str) -> list[str]:
     folder = release.layout.massive_dir(name)
     evaluation = MassiveResults.read(release.layout.massive_summary(name))
-    table = pd.read_csv(release.layout.massive_results(name)).sort_values("accuracy", ascending=False)
+    table = read_csv_table(release.layout.massive_results(name), required=("locale", "accuracy", "mapping")
+                           ).sort_values("accuracy", ascending=False)
     other = next((column for column in ("accuracy_full_argmax", "accuracy_restricted") if column in table), None)
     headers = {"n_utterances": "n", "accuracy": _score_heading(evaluation.metrics["accuracy"]),
                "accuracy_ci_low": "95% low", "accuracy_ci_high": "95% high", "macro_f1": "macro-F1",
@@ -125,7 +126,7 @@ def _sensitivity_lines(release, folder: Path) -> list[str]:
     path = folder / SENSITIVITY_FILE
     if not path.is_file():
         return []
-    table = pd.read_csv(path, keep_default_na=False)
+    table = read_csv_table(path, keep_default_na=False)
     return [f"{REFERENCE_LOCALE} under every bundled mapping and score, from one inference ([`{path.name}`]"
             f"({_link(release, path)}); 95% Clopper-Pearson intervals):", "", markdown_table(table), ""]
 
@@ -136,7 +137,7 @@ def _analysis_section(release, name: str) -> list[str]:
     if layout.not_computed(name).exists():
         reason = layout.not_computed(name).read_text(encoding="utf-8").strip()
         return [f"## Correlation analysis: `{name}`", "", f"Not computed: {reason}", ""]
-    summary = json.loads(layout.analysis_summary(name).read_text(encoding="utf-8"))
+    summary = read_json_object(layout.analysis_summary(name), ("n_locales",))
     table = (folder / CORRELATIONS_MD).read_text(encoding="utf-8").split("\n", 1)[1].strip()
     plots = [f"![{stem}]({_link(release, folder / (stem + '.png'))})"
              for stem in (SCORE_VS_SIZE_PLOT, SCORE_VS_DISTANCE_PLOT) if (folder / f"{stem}.png").exists()]

@@ -11,6 +11,7 @@ from ruqtopics_kit.core.randomness import DEFAULT_SEED
 from ruqtopics_kit.facts.paper import PAPER_CLAIMS_NAME, paper_claims
 from ruqtopics_kit.release.claims.correlation_claims import correlation_claims
 from ruqtopics_kit.release.claims.grid_claims import distillation_claims, six_class_claims, text_mode_claims
+from ruqtopics_kit.release.claims.inputs import read_text
 from ruqtopics_kit.release.claims.massive_claims import russian_backbone_claims
 from ruqtopics_kit.release.claims.models import ReleaseModels
 from ruqtopics_kit.release.claims.rendering import render_section, rounded, with_section
@@ -66,7 +67,7 @@ def write_claims(release_dir: str | Path, *, n_resamples: int | None = None, see
     bootstrap = Bootstrap(n_resamples or decision["n_resamples"], decision["confidence_level"], seed)
     claims = rounded(claims_of(ReleaseModels(release_dir, bootstrap)))
     report_path = release_dir / REPORT_FILE
-    report = report_path.read_text(encoding="utf-8") if report_path.is_file() else "# RuQTopics release report\n"
+    report = read_text(report_path) if report_path.is_file() else "# RuQTopics release report\n"
     write_json(release_dir / CLAIMS_FILE, claims)
     atomic_write_text(report_path, with_section(report, render_section(claims)))
     return claims

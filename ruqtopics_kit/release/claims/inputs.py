@@ -3,7 +3,6 @@ results and the correlation analysis. Every problem is a `ClaimsInputError` nami
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,10 @@ import pandas as pd
 
 from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
 from ruqtopics_kit.analysis.report import CORRELATIONS_CSV, SUMMARY_FILE
+from ruqtopics_kit.core.config_files import card_metadata
 from ruqtopics_kit.core.errors import KitError
+from ruqtopics_kit.core.jsonio import read_json_object
+from ruqtopics_kit.core.tables import read_csv_table
 from ruqtopics_kit.facts.backbones import registry
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE, SYNTHETIC_TAG
 from ruqtopics_kit.facts.paper import paper_claims
@@ -56,15 +58,40 @@ def backbone_name(value: str) -> str:
 
 
 def read_json(path: Path) -> dict:
+    """The JSON object in `path` (strict: a key twice is an error), or a ClaimsInputError naming the file."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ClaimsInputError(path, f"cannot be read as JSON ({error})") from None
+        return read_json_object(path)
+    except (OSError, ValueError) as error:
+        raise _named(path, error) from None
+
+
+def read_table(path: Path, **options) -> pd.DataFrame:
+    """A CSV table of the release (`core.tables.read_csv_table`), or a ClaimsInputError naming the file."""
+    try:
+        return read_csv_table(path, **options)
+    except (OSError, ValueError) as error:
+        raise _named(path, error) from None
+
+
+def _named(path: Path, error: OSError | ValueError) -> ClaimsInputError:
+    if isinstance(error, OSError):
+        return ClaimsInputError(path, f"cannot be read ({error.strerror or error})")
+    return ClaimsInputError(path, str(error).removeprefix(f"{path}: "))  # the core readers name the path first
+
+
+def read_text(path: Path) -> str:
+    """A text file of the release (not_computed.txt), or a ClaimsInputError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ClaimsInputError(path, f"not valid UTF-8 ({error.reason} at byte {error.start})") from None
 
 
 def find_models(release_dir: Path) -> list[ModelRun]:
     """Every model repository of the release (a `hub/<name>/` folder with training_args.json)."""
     hub = ReleaseLayout(release_dir).hub_dir
+    if not release_dir.is_dir():
+        raise ClaimsInputError(release_dir, "is not a folder" if release_dir.exists() else "does not exist")
     if not hub.is_dir():
         raise ClaimsInputError(release_dir, "has no hub/ folder, so it is not a release folder (made by "
                                             "`ruqtopics release --output-dir DIR`)")
@@ -84,13 +111,13 @@ def find_models(release_dir: Path) -> list[ModelRun]:
 
 def is_synthetic(release_dir: Path) -> bool:
     """Whether the release was made from the kit's synthetic sample: a card of its hub/ folder carries the tag."""
-    from huggingface_hub import RepoCard
-
     for card in sorted(ReleaseLayout(release_dir).hub_dir.glob("*/README.md")):
         try:
-            tags = RepoCard.load(card).data.to_dict().get("tags") or []
+            tags = card_metadata(card).get("tags") or []
         except (OSError, ValueError) as error:
-            raise ClaimsInputError(card, f"cannot be read as a Hub card ({error})") from None
+            raise _named(card, error) from None
+        if not isinstance(tags, list):
+            raise ClaimsInputError(card, f"its tags should be a list, got {tags!r}")
         if SYNTHETIC_TAG in tags:
             return True
     return False
@@ -117,13 +144,7 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     path = ReleaseLayout(release_dir).massive_results(run.name)
     if not path.is_file():
         return None
-    try:
-        results = pd.read_csv(path)
-    except (UnicodeDecodeError, ValueError) as error:  # pandas' ParserError and EmptyDataError are ValueErrors
-        raise ClaimsInputError(path, f"cannot be read as a CSV table ({' '.join(str(error).split())})") from None
-    needed = {"locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high"}
-    if not needed <= set(results.columns):
-        raise ClaimsInputError(path, f"lacks the columns {', '.join(sorted(needed))}")
+    results = read_table(path, required=("locale", "accuracy", "accuracy_ci_low", "accuracy_ci_high"))
     russian = results[results["locale"] == REFERENCE_LOCALE]
     if russian.empty:
         return None
@@ -143,15 +164,16 @@ def analysed_models(release_dir: Path) -> list[str]:
 def not_computed_reason(folder: Path) -> str | None:
     """Why the release could not run the analysis of this model (its not_computed.txt), or None."""
     path = folder / NOT_COMPUTED_FILE
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+    return read_text(path).strip() if path.is_file() else None
 
 
 def correlation_rows(folder: Path) -> dict[tuple[str, str], dict]:
     """The analysis' Spearman and partial Spearman rows over the paper's locales (MASSIVE 1.0's), keyed by
     (predictor, controls): rho, p, n and the 95% interval. Older tables without a `locales` column hold one set."""
     path = folder / CORRELATIONS_CSV
+    frame = read_table(path, keep_default_na=False, na_values=[""],
+                       required=("predictor", "method", "controls", "statistic", "p_value", "n", "ci_low", "ci_high"))
     try:
-        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         frame = frame[frame["method"].isin(["spearman", "partial_spearman"])]
         if "locales" in frame.columns:
             frame = frame[frame["locales"] == PAPER_LOCALES]
@@ -161,12 +183,16 @@ def correlation_rows(folder: Path) -> dict[tuple[str, str], dict]:
                     "p_value": number(row.p_value), "n": int(row.n),
                     "rho_ci": [number(row.ci_low), number(row.ci_high)]}
                 for row in frame.itertuples()}
-    except (OSError, KeyError, ValueError, AttributeError, pd.errors.ParserError) as error:
+    except (KeyError, ValueError, TypeError, AttributeError) as error:
         raise ClaimsInputError(path, f"is not the analysis' correlation table ({error})") from None
 
 
 def missing_paper_locales(folder: Path) -> list[str]:
-    return read_json(folder / SUMMARY_FILE).get("missing_massive_1_0_locales") or []
+    path = folder / SUMMARY_FILE
+    missing = read_json(path).get("missing_massive_1_0_locales") or []
+    if not (isinstance(missing, list) and all(isinstance(locale, str) for locale in missing)):
+        raise ClaimsInputError(path, f"missing_massive_1_0_locales should be a list of locales, got {missing!r}")
+    return missing
 
 
 def number(value) -> float | None:
