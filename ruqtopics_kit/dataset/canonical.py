@@ -59,9 +59,21 @@ def check_on_bad_record(on_bad_record: str) -> str:
 
 def question_key(question: str) -> str:
     """What two questions share when they are the same question (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
-    kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
-    return " ".join(kept.split())
+    words = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е").split()
+    return " ".join(filter(None, map(_without_punctuation, words)))
+
+
+_ASCII_PUNCTUATION = "".join(chr(code) for code in range(128) if unicodedata.category(chr(code))[0] == "P")
+
+
+def _without_punctuation(word: str) -> str:
+    """`word` less its punctuation (P) and control or format (C) characters. Most words are letters and digits
+    once ASCII punctuation around them is stripped: that test runs in C, twice as fast as the loop over
+    characters that the other words take."""
+    stripped = word.strip(_ASCII_PUNCTUATION)
+    if stripped.isalnum():
+        return stripped
+    return "".join(char for char in word if unicodedata.category(char)[0] not in "PC")
 
 
 def hash64(texts: list[str]) -> np.ndarray:

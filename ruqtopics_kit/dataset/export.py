@@ -56,11 +56,12 @@ class ConfigStats:
     near_duplicates: Counter = field(default_factory=Counter)  # per split: questions equal to an earlier one's
     _split_questions: list = field(default_factory=list)  # hashes of the current split's question keys
 
-    def update(self, split: str, table, config_name: str) -> None:
+    def update(self, split: str, table, config_name: str, question_hashes: np.ndarray) -> None:
+        """Count the config's records `table` of a split, whose questions have `question_hashes`."""
         if self.example is None and split == "train" and table.num_rows:
             self.example = table.slice(0, 1).to_pylist()[0]
         self.split_sizes[split] += table.num_rows
-        self._split_questions.append(question_hashes(table["question"].to_pylist()))
+        self._split_questions.append(question_hashes)
         ids = table[label_column(config_name)]
         ids = pc.list_flatten(ids) if config_name == "multi_label" else ids
         names = for_config(config_name).names
@@ -218,10 +219,11 @@ def _write_parquet(files: dict[str, Path], staging: Path, on_bad_record: str, ma
                 (staging / name).mkdir(exist_ok=True)
                 writers[name] = ShardedParquetWriter(staging / name, split, infos[name].features, max_shard_size)
             for batch in read_batches(path, split, report, on_bad_record):
+                questions = question_hashes(batch["question"].to_pylist())
                 for name, writer in writers.items():
                     table = per_config.select(batch, name)
                     writer.write(table)
-                    stats[name].update(split, table, name)
+                    stats[name].update(split, table, name, questions[per_config.selected_rows(batch, name)])
                 progress.update(batch.num_rows)
                 read[split] += batch.num_rows
             for name, writer in writers.items():

@@ -37,19 +37,25 @@ def _remap_to(config_name: str) -> np.ndarray:
     return np.array([target.id_of(name) if name in target else -1 for name in topics.names])
 
 
+def selected_rows(batch: pa.RecordBatch | pa.Table, config_name: str) -> np.ndarray:
+    """Which rows of a batch of canonical records `config_name` selects (a boolean per row)."""
+    check_config_name(config_name)
+    counts = pc.list_value_length(batch["labels"]).to_numpy(zero_copy_only=False)
+    if config_name == "multi_label":
+        return counts >= 2
+    first = pc.list_element(batch["labels"], 0).to_numpy(zero_copy_only=False)  # every record has a label
+    return (counts == 1) & (_remap_to(config_name)[first] >= 0)
+
+
 def select(batch: pa.RecordBatch | pa.Table, config_name: str) -> pa.Table:
     """The records of `config_name` in a batch of canonical records, with the config's label column."""
-    check_config_name(config_name)
     table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-    counts = pc.list_value_length(table["labels"])
-    text = table.select(["id", "question", "answer"])
+    rows = pa.array(selected_rows(table, config_name))
+    text, labels = table.select(["id", "question", "answer"]).filter(rows), table["labels"].filter(rows)
     if config_name == "multi_label":
-        return text.filter(pc.greater_equal(counts, 2)).append_column("labels", table["labels"].filter(
-            pc.greater_equal(counts, 2)))
-    single = pc.equal(counts, 1)
-    label = _remap_to(config_name)[pc.list_flatten(table["labels"].filter(single)).to_numpy()]
-    text, keep = text.filter(single), label >= 0
-    return text.filter(pa.array(keep)).append_column("label", pa.array(label[keep], pa.int64()))
+        return text.append_column("labels", labels)
+    label = _remap_to(config_name)[pc.list_flatten(labels).to_numpy()]
+    return text.append_column("label", pa.array(label, pa.int64()))
 
 
 def check_selected(config_name: str, split: str, selected: int, read: int, source: str) -> None:

@@ -201,6 +201,24 @@ def test_prepare_filters_topics_dedups_and_splits_by_id(tmp_path):
     assert 0.7 < len(splits["train"]) / 202 < 0.9
 
 
+def test_question_key_is_its_definition():
+    """question_key's fast path for words of letters and digits gives what its definition says, character by
+    character, for characters of every Unicode category (a sample of all code points) in and around words."""
+    import unicodedata
+
+    from ruqtopics_kit.dataset.canonical import question_key
+
+    def definition(question: str) -> str:
+        text = unicodedata.normalize("NFKC", question).casefold().replace("ё", "е")
+        kept = "".join(char for char in text if char.isspace() or unicodedata.category(char)[0] not in "PC")
+        return " ".join(kept.split())
+
+    for code in range(0, 0x110000, 61):
+        char = chr(code)
+        for question in (char, f"Ёлка{char}", f"«{char}пёс»?", f"a {char} b", f"({char}1{char}),"):
+            assert question_key(question) == definition(question), (hex(code), question)
+
+
 def test_prepare_drops_questions_equal_but_for_case_punctuation_and_yo(tmp_path):
     """One question key for prepare and export (canonical.question_key); the smallest id's text is kept as is."""
     variants = ["Кто поёт «Звезду»?", "кто поет звезду", "КТО ПОЁТ ЗВЕЗДУ!", "Кто по\u0435\u0308т Звез\u200bду?"]
