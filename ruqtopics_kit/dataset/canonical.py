@@ -88,7 +88,8 @@ def question_hashes(questions: list[str]) -> np.ndarray:
 
 
 def did_you_mean(name: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
+    """' (did you mean 'X'?)' for the name of `known` closest to a misspelt `name`, or ''."""
+    close = difflib.get_close_matches(name, known, n=1) if len(name) <= 100 else []  # difflib is slow on long texts
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -153,7 +154,7 @@ def _label_ids(labels: object, record_id: str) -> list[int]:
             raise ValueError(f"unknown label_id: record {record_id!r} has {shown(label)}, expected "
                              f"0..{len(topics) - 1}")
         if isinstance(label, str) and label not in topics:
-            hint = did_you_mean(label, topics.names) if len(label) <= 100 else ""  # difflib is slow on long texts
+            hint = did_you_mean(label, topics.names)
             raise ValueError(f"unknown class: record {record_id!r} has {shown(label)}{hint}, which is not one of the "
                              f"{len(topics)} RuQTopics classes (see ruqtopics_kit/data/labels.json)")
         ids.append(label if isinstance(label, int) else topics.id_of(label))

@@ -354,14 +354,14 @@ def _check_header(path: Path, header: list[str]) -> None:
     labels = [name for name in LABEL_COLUMNS if name in header]
     if "text" not in header or not labels:
         raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
-                                    f"got {header}")
+                                    f"got {shown(header)}")
     if len(labels) > 1:
         raise RawDataError(path, 1, f"header has label columns {' and '.join(map(repr, labels))}; keep one (which "
                                     f"one is right cannot be guessed when they disagree)")
     unknown = [name for name in header if name not in TSV_COLUMNS]
     if unknown:
-        raise RawDataError(path, 1, f"unknown column {unknown[0]!r}{did_you_mean(unknown[0], TSV_COLUMNS)}; the "
+        raise RawDataError(path, 1, f"unknown column {shown(unknown[0])}{did_you_mean(unknown[0], TSV_COLUMNS)}; the "
                                     f"columns are {', '.join(TSV_COLUMNS)}")
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(repr, repeated))} more than once")
+        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(shown, repeated))} more than once")

@@ -146,6 +146,10 @@ CASES = {
                                          r"\(no letter, digit or symbol once punctuation and format characters"),
     "a question of punctuation only": ("jsonl", {"test": record_line(question=" ?!… ")},
                                        r"test.jsonl, line 1: empty question: record '4' has question ' \?!… '"),
+    "a first line of 200,000 characters, no header": (
+        "tsv", {"test": "я" * 200_000 + "\t1\n"},
+        r"test.csv, line 1: header must have a 'text' column and one of 'label_id', 'labels', 'label'; got "
+        r"\['яяя+\.\.\.я+', '1'\]"),
     "a class name in the wrong case": ("jsonl", {"test": record_line(labels=["Кино"])},
                                        r"test.jsonl, line 1: unknown class: record '4' has 'Кино' \(did you mean "
                                        r"'кино'\?\), which is not one of the 76 RuQTopics classes"),
