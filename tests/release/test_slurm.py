@@ -22,7 +22,7 @@ from train_helpers import ROOT, read_json, run_train, weights
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.release import grid
-from ruqtopics_kit.release.slurm import SlurmOptions, squeue_states
+from ruqtopics_kit.release.slurm import ACTIVE, SlurmOptions, squeue_states
 
 pytestmark = pytest.mark.slow  # trains models, as SLURM jobs
 SAMPLE_GRID = ROOT / "configs" / "sample"
@@ -148,15 +148,28 @@ def test_the_multinode_template_trains_one_config_on_two_processes_of_an_allocat
     environment = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "PROCESSES_PER_NODE": "2",
                    "PYTHON": sys.executable, "MAIN_PROCESS_PORT": str(port)}
     submitted = subprocess.run(
-        ["sbatch", "--wait", "--nodes", "1", "--cpus-per-task", "2", f"--output={tmp_path}/job-%j.log",
+        ["sbatch", "--parsable", "--nodes", "1", "--cpus-per-task", "2", f"--output={tmp_path}/job-%j.log",
          str(ROOT / "scripts" / "train_multinode.sbatch"), str(SINGLE), str(output),
          *_extra(tiny_backbone, exported_sample, "--max-train-steps", "4", "--total-train-batch-size", "16")],
-        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300)
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60)
+    assert submitted.returncode == 0, submitted.stderr
+    state = _end_state(submitted.stdout.strip().split(";")[0])
     logs = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("job-*.log"))
-    assert submitted.returncode == 0, (submitted.stderr + logs)[-4000:]
+    assert state == "COMPLETED", (state + "\n" + logs)[-4000:]
     run = read_json(output / "all_results.json")["run"]
     assert run["num_processes"] == 2 and run["effective_batch_size"] == 16
     assert "1 node(s) x 2 process(es)" in logs
+
+
+def _end_state(job_id: str, timeout: float = 300) -> str:
+    """The state a job ended in, asked of squeue every 0.2 s. (`sbatch --wait` asks after 2, 10 and 42 s, then
+    every 32 s: a job of 12 s kept the multi-node test waiting 42 s.)"""
+    deadline = time.monotonic() + timeout
+    while (state := (squeue_states([job_id]) or {}).get(job_id, "PENDING")) in ACTIVE:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for SLURM job {job_id} to end; it is {state}")
+        time.sleep(0.2)
+    return state
 
 
 def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, exported_sample, tmp_path):
