@@ -422,6 +422,16 @@ def release_on_a_full_disk_while_building_the_backbone(tmp_path, request):
                       leftovers_in=tmp_path / "out" / "work")
 
 
+def train_on_a_dataset_whose_card_is(card: str):
+    """train --dataset a copy of the exported sample whose README.md (read by `datasets` and the kit) is `card`."""
+    def make(tmp_path, request):
+        dataset = tmp_path / "dataset"
+        shutil.copytree(request.getfixturevalue("exported_sample"), dataset)
+        (dataset / "README.md").write_text(card, encoding="utf-8")
+        return Invocation(train_argv(request, dataset, tmp_path / "run"), [dataset], leftovers_in=tmp_path)
+    return make
+
+
 # ---- config files: strict YAML -------------------------------------------------------------------------------
 
 def train_with_a_config(text: str, twice: bool = False):
@@ -547,6 +557,10 @@ CASES = [
           r"could not write .*run: No space left on device; nothing was written"),
     Fault("release-disk-full-while-building-the-backbone", release_on_a_full_disk_while_building_the_backbone, 1,
           r"could not write .*out/work/tiny-backbone: No space left on device; nothing was written"),
+    Fault("train-dataset-card-yaml-error", train_on_a_dataset_whose_card_is("---\nconfigs: [a\n---\n"), 1,
+          r"dataset/README\.md: not valid YAML at line 2, column 12: expected ',' or '\]'"),
+    Fault("train-dataset-card-tags-not-a-list", train_on_a_dataset_whose_card_is("---\ntags: 5\n---\n"), 1,
+          r"dataset/README\.md: its tags should be a list, got 5$"),
     Fault("resume-on-other-data", resume_on_other_data, 1,  # the sample's single_label train split + 1
           r"trained on other data than --dataset now holds: split train has 1934 rows \(trained on 1933\)"),
     Fault("train-over-a-finished-run-without-weights", train_over_its_finished_run_without_weights, 1,

@@ -134,6 +134,14 @@ def card_metadata(path: str | Path) -> dict:
     return metadata
 
 
+def card_tags(path: str | Path) -> list:
+    """The `tags` of a Hub card's metadata ([] without), read strictly (`card_metadata`); a list or a ValueError."""
+    tags = card_metadata(path).get("tags") or []
+    if not isinstance(tags, list):
+        raise ValueError(f"{path}: its tags should be a list, got {tags!r}")
+    return tags
+
+
 class _StrictLoader(yaml.SafeLoader):
     """yaml.safe_load, except that a key given twice in one mapping is an error (PyYAML keeps the last)."""
 

@@ -12,9 +12,10 @@ import warnings
 from pathlib import Path
 from typing import Literal
 
-from huggingface_hub import HfApi, RepoCard
+from huggingface_hub import HfApi
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from ruqtopics_kit.core.config_files import card_tags
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 
 LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]*")  # the Hub's licence ids: apache-2.0, cc-by-nc-sa-4.0, other, ...
@@ -78,7 +79,7 @@ def upload_folder(folder: str | Path, repo_id: str, *, repo_type: Literal["model
     folder = Path(folder)
     if not (folder / "README.md").is_file():
         raise FileNotFoundError(f"{folder} has no README.md: export or train into it before uploading")
-    if refuse_tag and refuse_tag in (RepoCard.load(folder / "README.md").data.to_dict().get("tags") or []):
+    if refuse_tag and refuse_tag in card_tags(folder / "README.md"):
         raise PushError(f"{folder} is not uploaded: its card is tagged {refuse_tag!r}, so it was made from the "
                         f"kit's synthetic sample, whose models and numbers must not pass for real ones")
     api = HfApi(endpoint=endpoint or os.environ.get("HF_ENDPOINT"), token=token)

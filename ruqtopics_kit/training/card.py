@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
-from huggingface_hub import DatasetCard, EvalResult, ModelCard, ModelCardData
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from ruqtopics_kit.core.config_files import card_tags
 from ruqtopics_kit.core.provenance import kit_reference, library_versions
 from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.facts.backbones import Backbone
@@ -83,7 +84,7 @@ def dataset_repo_id(config: TrainingConfig) -> str:
 def is_synthetic(dataset: str) -> bool:
     """Whether a local dataset folder is the kit's synthetic sample (its card says so)."""
     card = Path(dataset) / "README.md"
-    return card.is_file() and SYNTHETIC_TAG in (DatasetCard.load(card).data.tags or [])
+    return card.is_file() and SYNTHETIC_TAG in card_tags(card)
 
 
 def eval_results(model: TrainedModel) -> list[EvalResult]:

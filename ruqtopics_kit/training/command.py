@@ -7,6 +7,9 @@ else is answered fast. The run itself is `loop.train`, which checks the folder a
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ruqtopics_kit.core.config_files import card_tags
 from ruqtopics_kit.core.errors import InvalidParameterError
 from ruqtopics_kit.core.output_dir import check_not_input, lock_path
 from ruqtopics_kit.training.config import TrainingConfig, resolve_batch
@@ -21,6 +24,7 @@ def check_before_training(config: TrainingConfig) -> TrainingConfig:
     publish the synthetic sample, and the trackers are installed; a named error otherwise."""
     config = option_checked(resolve_batch, config, launched_processes())
     check_not_input(config.output_dir, {"--backbone": config.backbone, "--dataset": config.dataset})
+    check_dataset_card(config.dataset)
     refuse_synthetic_push(config)
     if not lock_path(config.output_dir).exists():  # else another run may be writing it: loop.train says so
         inspect_output_dir(config)
@@ -34,6 +38,14 @@ def option_checked(check, *args):
         return check(*args)
     except ValueError as error:
         raise InvalidParameterError(str(error)) from None
+
+
+def check_dataset_card(dataset: str) -> None:
+    """A local --dataset folder's card, whose YAML `datasets` reads (its configs) and the kit (its tags): one that
+    neither can read is named now, not by a YAML traceback from load_dataset."""
+    card = Path(dataset) / "README.md"
+    if card.is_file():
+        card_tags(card)
 
 
 def refuse_synthetic_push(config) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ruqtopics_kit.analysis.correlations import PAPER_LOCALES
 from ruqtopics_kit.analysis.report import CORRELATIONS_CSV, SUMMARY_FILE
-from ruqtopics_kit.core.config_files import card_metadata
+from ruqtopics_kit.core.config_files import card_tags
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.jsonio import read_json_object
 from ruqtopics_kit.core.tables import read_csv_table
@@ -113,11 +113,9 @@ def is_synthetic(release_dir: Path) -> bool:
     """Whether the release was made from the kit's synthetic sample: a card of its hub/ folder carries the tag."""
     for card in sorted(ReleaseLayout(release_dir).hub_dir.glob("*/README.md")):
         try:
-            tags = card_metadata(card).get("tags") or []
+            tags = card_tags(card)
         except (OSError, ValueError) as error:
             raise _named(card, error) from None
-        if not isinstance(tags, list):
-            raise ClaimsInputError(card, f"its tags should be a list, got {tags!r}")
         if SYNTHETIC_TAG in tags:
             return True
     return False
