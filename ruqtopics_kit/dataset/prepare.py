@@ -227,8 +227,9 @@ def _dump_records(path: Path, fields: FieldMap, on_bad_record: OnBadRecord) -> I
 # ---- choosing and writing the records ------------------------------------------------------------------------
 
 def _id_order(record_id: str) -> tuple[int, int | str]:
-    """Numeric ids sort numerically, before any non-numeric id."""
-    return (0, int(record_id)) if record_id.isdigit() else (1, record_id)
+    """Numeric ids (ASCII digits: str.isdigit also takes '²', which int() refuses) sort numerically, before any
+    other id."""
+    return (0, int(record_id)) if record_id.isascii() and record_id.isdigit() else (1, record_id)
 
 
 def _topics_of(tags: list[str]) -> list[str]:

@@ -111,6 +111,13 @@ def test_skip_counts_texts_over_the_length_limit(tmp_path):
     assert sum(count for outcome, count in summary.items() if outcome.startswith(("train", "validation", "test"))) == 60
 
 
+def test_a_duplicate_question_under_a_superscript_id_keeps_the_numeric_one(tmp_path):
+    records = flat_records(60) + [{"id": "²", "question": "Вопрос номер 7 про музыку", "answer": "", "tags": ["кино"]}]
+    summary = prepare(write_gzip(tmp_path / "dump.jsonl.gz", json_lines(records)), tmp_path / "raw")
+    kept = read_split_records(tmp_path / "raw")
+    assert summary["dropped: duplicate question"] == 1 and "²" not in kept and kept["7"]["labels"] == ["музыка"]
+
+
 def test_a_question_of_punctuation_only_is_dropped_as_empty(tmp_path):
     records = flat_records(60) + [{"id": 60, "question": "?!\u200b", "answer": "", "tags": ["музыка"]}]
     summary = prepare(write_gzip(tmp_path / "dump.jsonl.gz", json_lines(records)), tmp_path / "raw")
