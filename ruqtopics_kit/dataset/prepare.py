@@ -28,7 +28,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator
@@ -47,7 +46,7 @@ from ruqtopics_kit.dataset.canonical import (
     question_key,
     shown,
 )
-from ruqtopics_kit.dataset.raw import CANONICAL_FILES
+from ruqtopics_kit.dataset.raw import CANONICAL_FILES, check_regular_file
 from ruqtopics_kit.facts.labels import all_topics
 
 SPLIT_PERCENTAGES = {"train": 80, "validation": 10, "test": 10}
@@ -268,23 +267,9 @@ def prepare(dump: str | Path, output_dir: str | Path, *, fields: FieldMap | None
     """
     dump, fields = Path(dump), fields or FieldMap.parse()
     check_on_bad_record(on_bad_record)
-    _check_readable_twice(dump)
+    check_regular_file(dump, "prepare reads the dump twice (to check every record, then to write the kept ones)")
     with claim_output_dir(output_dir, {"--dump": dump}):
         return _prepare(dump, output_dir, fields, on_bad_record, overwrite)
-
-
-def _check_readable_twice(dump: Path) -> None:
-    """A pipe can be read once: the second pass would find it empty (`<(...)`) or wait for a writer (a FIFO)."""
-    try:
-        mode = dump.stat().st_mode
-    except OSError:
-        return  # named when it is opened
-    kind = next((name for test, name in ((stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a character device"),
-                                         (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device")) if test(mode)),
-                None)
-    if kind:
-        raise RawDataError(dump, None, f"{kind}, not a regular file: prepare reads the dump twice (to check every "
-                                       f"record, then to write the kept ones); save it to a file and give that")
 
 
 def _prepare(dump: Path, output_dir: str | Path, fields: FieldMap, on_bad_record: OnBadRecord,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -165,6 +166,20 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
                             f"{shown(found) if found else 'nothing'}")
 
 
+def check_regular_file(path: Path, reads: str) -> None:
+    """A RawDataError before any read when `path` is a pipe, a device or a socket: a pipe can be read once, and
+    `reads` says why `path` is read again (a FIFO would wait for a second writer forever)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return  # named when it is opened
+    kind = next((name for test, name in ((stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a character device"),
+                                         (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device")) if test(mode)),
+                None)
+    if kind:
+        raise RawDataError(path, None, f"{kind}, not a regular file: {reads}; save it to a file and give that")
+
+
 def _present(path: Path) -> bool:
     """Whether `path` is there, a link to a missing file included (reading it then says so)."""
     return path.exists() or path.is_symlink()
@@ -178,6 +193,8 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     records were all skipped: either would silently make an empty split.
     """
     path, on_bad_record = Path(path), check_on_bad_record(on_bad_record)
+    check_regular_file(path, "a raw file may be read more than once (to name the record that a later one repeats, "
+                             "by the release's steps)")
     parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
     lines: list[int] = []

@@ -3,12 +3,16 @@ the line and the problem, the raw files unchanged and no output folder (issue 11
 
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from train_helpers import run_subprocess
 
 import ruqtopics
 
@@ -240,6 +244,29 @@ def test_a_folder_of_neither_layout_says_what_it_holds(tmp_path, capsys):
     assert capsys.readouterr().err.strip().endswith(
         "nor DeepPavlov's (train.csv, val.csv, test.csv); it holds ['test.jsonl.gz', 'train.jsonl.gz', "
         "'validation.jsonl.gz']")
+
+
+def test_a_raw_file_that_is_a_pipe_is_refused_before_it_is_read(tmp_path):
+    """A FIFO would be read once, and waited on forever when read again (to name the record a test question
+    repeats). Run in a process of its own, with a writer waiting on the FIFO."""
+    folder = jsonl_folder(tmp_path)
+    before = snapshot(folder)
+    (folder / "validation.jsonl").rename(tmp_path / "validation.jsonl")
+    os.mkfifo(folder / "validation.jsonl")
+    writer = subprocess.Popen(["bash", "-c", 'cat "$0" > "$1"', str(tmp_path / "validation.jsonl"),
+                               str(folder / "validation.jsonl")])
+    try:
+        done = run_subprocess([sys.executable, "-m", "ruqtopics_kit", "export", "--data-dir", str(folder),
+                               "--output-dir", str(tmp_path / "out")], timeout=120)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert re.search(r"raw/validation.jsonl: a pipe, not a regular file: a raw file may be read more than once",
+                     done.stderr.strip().splitlines()[-1]), done.stderr
+    (folder / "validation.jsonl").unlink()
+    (tmp_path / "validation.jsonl").rename(folder / "validation.jsonl")
+    assert snapshot(folder) == before and not (tmp_path / "out").exists()
 
 
 def test_both_layouts_in_one_folder_is_an_error(tmp_path, capsys):
