@@ -127,6 +127,9 @@ CASES = {
     "a 10 MB question of spaces": (
         "jsonl", {"test": record_line(question=" " * 10 * 2**20)},
         r"test.jsonl, line 1: text too long: record '4' has 10,485,760 characters in its question"),
+    "a line of 17 MiB": ("jsonl", {"test": record_line(answer=" " * 17 * 2**20)},
+                         r"test.jsonl, line 1: the line is longer than 16,777,216 bytes, more than any record within "
+                         r"the text limits takes"),
     "an answer over the length limit": (
         "jsonl", {"test": record_line(answer="я" * 100_001)},
         r"test.jsonl, line 1: text too long: record '4' has 100,001 characters in its answer; the limit is 100,000"),
