@@ -573,6 +573,8 @@ CASES = [
           r"run.yaml: not valid YAML at line 4, column 1: key 'seed' is given twice"),
     Fault("config-file-given-twice", train_with_a_config("backbone: b\ndataset: d\n", twice=True), 2,
           r"--config-file given 2 times \(.*run.yaml, .*run.yaml\); give one"),
+    Fault("config-file-value-of-another-type", train_with_a_config("backbone: b\ndataset: d\nlearning_rate: abc\n"), 2,
+          r"run.yaml: option 'learning_rate': argument --learning_rate/--learning-rate: invalid float value: 'abc'$"),
     Fault("analysis-results-column-twice", analysis_of_a_table_with_a_column_twice, 1,
           r"results.csv' names the column\(s\) \['accuracy'\] more than once"),
     Fault("evaluate-mapping-key-twice", evaluate_with_a_mapping_that_names_a_scenario_twice, 1,

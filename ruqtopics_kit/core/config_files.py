@@ -7,15 +7,19 @@ command line override the file; an unknown key, a key given twice, a second `--c
 
 Each key becomes the command-line tokens its value spells, placed before the real ones, so that the file's values
 go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's):
-`key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), a list is
-`--key A B ...`, any other value `--key=VALUE`, and `null` leaves the option at its default. Nothing here reads
-argparse's internals: a key is an option when the parser itself says so (`_takes_option`).
+`key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), any other
+value `--key=VALUE`, a list `--key A B ...` (which the option must take as a list of its items), and `null` leaves
+the option at its default. Each key's tokens are parsed alone first (`_Checker`), so that a value argparse refuses is
+named with the file and the key. Nothing here reads argparse's internals: a key is an option when the parser itself
+says so (`_takes_option`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
+import io
 import re
 from pathlib import Path
 
@@ -51,28 +55,15 @@ def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> 
         options = yaml_options(config_file, parser) if config_file else {}
     except (ValueError, OSError) as error:
         parser.error(str(error))
-    namespace, extras = parser.parse_known_args([token for _, tokens in options.values() for token in tokens]
-                                                + list(argv))
-    _check_values_taken(parser, config_file, options, namespace, extras)
-    if extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")  # as parse_args says it
+    namespace = parser.parse_args([token for tokens in options.values() for token in tokens] + list(argv))
     del namespace.config_file
     return namespace
 
 
-def _check_values_taken(parser, path: Path, options: dict, namespace: argparse.Namespace, extras: list[str]):
-    """A key whose tokens argparse did not take whole has a wrong value: some are left over, or a list went to an
-    option that keeps one value (the rest taken by a positional argument, if the command has one)."""
-    for key, (value, tokens) in options.items():
-        kept = getattr(namespace, str(key).replace("-", "_"), [])  # argparse's dest of `--key` (not an old spelling's)
-        if set(tokens) & set(extras) or (isinstance(value, list) and not isinstance(kept, list)):
-            wrong = "takes a single value" if isinstance(value, list) else "is not a switch (set by true or false)"
-            parser.error(f"{path}: option {key!r} {wrong}; got {value!r}")
-
-
-def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, tuple[object, list[str]]]:
-    """A YAML config file's options of `parser`: key -> (value, the command-line tokens it spells)."""
+def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, list[str]]:
+    """A YAML config file's options of `parser`: key -> the command-line tokens it spells, which argparse takes."""
     values = read_config_file(path)
+    checker = _Checker(parser)
     flags, options = {}, {}
     for key, value in values.items():
         flag = f"--{str(key).replace('_', '-')}"
@@ -83,7 +74,7 @@ def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, tuple
             raise ValueError(f"{path}: unknown option {key!r}" + _suggestion(str(key), parser))
         if isinstance(value, dict):
             raise ValueError(f"{path}: option {key!r} takes a value, not a mapping; got {value!r}")
-        options[key] = value, _tokens(flag, value)
+        options[key] = checker.tokens(f"{path}: option {key!r}", flag, value)
     return options
 
 
@@ -156,15 +147,78 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _tokens(flag: str, value) -> list[str]:
-    """The command-line tokens a key's value spells (see the module's docstring)."""
+def _spellings(flag: str, value) -> list[list[str]]:
+    """The command-line tokens a key's value may spell, in the order tried (see the module's docstring)."""
     if value is None:
-        return []
+        return [[]]
     if isinstance(value, bool):
-        return [flag if value else f"--no-{flag[2:]}"]
+        return [[flag if value else f"--no-{flag[2:]}"]]
     if isinstance(value, list):
-        return [flag, *map(str, value)]
-    return [f"{flag}={value}"]
+        return [[flag, *map(str, value)]]
+    return [[f"{flag}={value}"]]
+
+
+class _Refused(Exception):
+    """argparse's error on a config file's tokens."""
+
+
+class _Mark(argparse.Action):
+    """A token of the checker's own: what the namespace holds when argparse reaches it."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, argparse.SUPPRESS, nargs=0, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        self.namespaces = []
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.namespaces.append(dict(vars(namespace)))
+
+
+class _Checker(argparse.ArgumentParser):
+    """`parser`'s options (a child parser: `parents`) parsing one key's tokens at a time between two marks; its
+    `error` raises instead of exiting (argparse documents overriding it), so that a refusal before the second mark
+    is the key's (one after it, a required option missing, is not)."""
+
+    MARK = "--config-file-mark"
+
+    def __init__(self, parser: argparse.ArgumentParser):
+        super().__init__(prog=parser.prog, parents=[parser], add_help=False, allow_abbrev=False)
+        self.mark = self.add_argument(self.MARK, action=_Mark)
+
+    def error(self, message: str):
+        raise _Refused(message)
+
+    def changes(self, tokens: list[str]) -> list:
+        """The values argparse set anew for `tokens` (raises _Refused with argparse's message if it refused them)."""
+        self.mark.namespaces.clear()
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # an old spelling's note: the parse proper says it
+                self.parse_known_args([self.MARK, *tokens, self.MARK])
+        except _Refused:
+            if len(self.mark.namespaces) < 2:
+                raise
+        before, after = self.mark.namespaces
+        return [value for dest, value in after.items() if value is not before.get(dest)]
+
+    def tokens(self, where: str, flag: str, value) -> list[str]:
+        """The first spelling of `value` that argparse takes (a list: as a list of its items), or a ValueError
+        that starts with `where` (the file and the key)."""
+        spellings, refusals = _spellings(flag, value), []
+        if value is False and not _takes_option(self, spellings[0][0]):  # no `--no-key`: argparse would leave it
+            raise ValueError(f"{where} is not a switch (set by true or false); got False")
+        for tokens in spellings:
+            try:
+                changed = self.changes(tokens)
+            except _Refused as refused:
+                refusals.append(str(refused))
+                continue
+            if not isinstance(value, list) or any(isinstance(new, (list, tuple)) and len(new) == len(value)
+                                                  for new in changed):
+                return tokens
+        if isinstance(value, bool):
+            raise ValueError(f"{where} is not a switch (set by true or false); got {value!r}")
+        if len(refusals) < len(spellings):  # taken, as one value
+            raise ValueError(f"{where} takes a single value; got {value!r}")
+        raise ValueError(f"{where}: {refusals[-1]}")
 
 
 def _takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:

@@ -26,7 +26,7 @@ def test_switches_lists_and_old_spellings_of_every_kind_of_command(tmp_path, cap
                                               "hub-private: true\npush: false\n")
     assert (release.sample, release.grid, release.hub_org, release.hub_private, release.push_to_hub) == (
         True, ["a.yaml", "b.yaml"], "acme", True, False)
-    assert "--no-push is deprecated and will be removed; use --no-push-to-hub" in capsys.readouterr().err
+    assert capsys.readouterr().err.count("--no-push is deprecated and will be removed; use --no-push-to-hub") == 1
     grid = parse_file(tmp_path, "grid", "output-root: runs\ndry-run: true\nno_wait: false\njobs: 2\n", "sample")
     assert (str(grid.output_dir), grid.dry_run, grid.no_wait, grid.jobs, grid.configs) == (
         "runs", True, False, 2, ["sample"])
@@ -60,3 +60,33 @@ def test_a_list_for_a_single_value_is_named_even_where_a_positional_argument_wou
     assert exit_info.value.code == 2
     assert f"{path}: option 'jobs' takes a single value; got [1, 2]" in capsys.readouterr().err
 
+
+
+@pytest.mark.parametrize("name, text, argv, wrong", [
+    ("train", "learning_rate: abc\n", [],
+     "option 'learning_rate': argument --learning_rate/--learning-rate: invalid float value: 'abc'"),
+    ("train", "num_train_epochs: [1, 2]\n", [], "option 'num_train_epochs' takes a single value; got [1, 2]"),
+    ("train", "report_to: []\n", [], "option 'report_to': argument --report_to/--report-to: expected one argument"),
+    ("evaluate-massive", "massive_split: validation\n", ["--model", "m"],
+     "option 'massive_split': argument --massive-split: invalid choice: 'validation' (choose from 'test', 'dev', "
+     "'train')"),
+    ("grid", "jobs: true\n", ["sample"], "option 'jobs' is not a switch (set by true or false); got True"),
+    ("grid", "output-root: [a, b]\n", ["sample"], "option 'output-root' takes a single value; got ['a', 'b']"),
+    ("release", "org: [a, b]\n", ["--sample"], "option 'org' takes a single value; got ['a', 'b']"),
+])
+def test_a_value_argparse_refuses_is_named_with_the_file_and_the_key(tmp_path, capsys, name, text, argv, wrong):
+    """Typed values, choices and lists of one-value options (old spellings too, and where a positional argument
+    would have taken a list's rest): one line naming the file and the key, status 2."""
+    with pytest.raises(SystemExit) as exit_info:
+        parse_file(tmp_path, name, text, *argv)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics {name}: error: {tmp_path / name}.yaml: {wrong}"
+
+
+def test_a_fault_of_the_command_line_is_not_put_on_the_file(tmp_path, capsys):
+    for argv, message in ((["--learning-rate", "abc"], "argument --learning_rate/--learning-rate: invalid float "
+                                                        "value: 'abc'"),
+                          ([], "the following arguments are required: --backbone")):
+        with pytest.raises(SystemExit):
+            parse_file(tmp_path, "train", "dataset: d\noutput_dir: o\nlearning_rate: 3e-5\n", *argv)
+        assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics train: error: {message}"

@@ -42,11 +42,12 @@ def test_yaml_keys_with_dashes_or_underscores_and_the_command_line_wins(tmp_path
 
 @pytest.mark.parametrize("text, message", [
     ("learning_rat: 1e-5\n", "unknown option 'learning_rat'; did you mean 'learning_rate'"),
-    ("push_to_hub: 'maybe'\n", "argument --push_to_hub/--push-to-hub: Truthy value expected: got maybe"),
+    ("push_to_hub: 'maybe'\n",
+     "option 'push_to_hub': argument --push_to_hub/--push-to-hub: Truthy value expected: got maybe"),
     ("backbone: false\n", "option 'backbone' is not a switch (set by true or false); got False"),
     ("hub_private: false\nhub-private: true\n", "option 'hub-private' is given twice (as 'hub_private' too)"),
     ("config_file: other.yaml\n", "unknown option 'config_file'"),
-    ("text_mode: both\n", "argument --text_mode/--text-mode: invalid choice: 'both'"),
+    ("text_mode: both\n", "option 'text_mode': argument --text_mode/--text-mode: invalid choice: 'both'"),
     ("seed: [1, 2]\n", "option 'seed' takes a single value"),
     ("config: multi_label\n", "unknown option 'config'; did you mean 'dataset_config_name'"),  # renamed
 ])
