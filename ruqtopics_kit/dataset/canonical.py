@@ -1,9 +1,10 @@
 """The canonical raw record: its fields, its Arrow schema, what makes one valid, and when two questions are the same.
 
 A canonical record has `id`, `question`, `answer` (strings; the answer may be empty) and `labels` (class names
-or class ids into the 76 topics, not mixed). The readers (`raw.py`) turn every raw row into one through
-`validated_record`, so the JSON Lines and TSV layouts obey one rule; a bad row is a ValueError whose message
-starts with the problem's name ("empty question: ..."), which `--on-bad-record skip` counts.
+or class ids into the 76 topics, not mixed). The readers (`raw.py`, `deeppavlov_tsv.py`) turn every raw row
+into one through `validated_record`, so the JSON Lines and TSV layouts obey one rule; a bad row is a ValueError
+whose message starts with the problem's name ("empty question: ..."), which `--on-bad-record skip` counts.
+Texts have a length limit (`MAX_CHARS`).
 
 Questions are the same when their `question_key`s are: Unicode NFKC, case folded, ё read as е, punctuation
 and format characters (zero-width spaces, ...) dropped, whitespace collapsed. The stored text is never changed.

@@ -1,4 +1,5 @@
-"""Reading raw RuQTopics files: the canonical JSON Lines layout and DeepPavlov's tab-separated layout.
+"""Reading raw RuQTopics files: the canonical JSON Lines layout and DeepPavlov's tab-separated layout
+(`deeppavlov_tsv.py` parses the latter).
 
 Both readers yield Arrow record batches of canonical records (`canonical.py`: `id`, `question`, `answer`,
 `labels` as class ids into the 76 topics), so the builder and the Hub export share one parser.
@@ -12,9 +13,6 @@ of it, as for pandas (DeepPavlov's reader). Questions are compared across splits
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import stat
 from collections import Counter
 from collections.abc import Iterator
@@ -27,26 +25,21 @@ import pyarrow as pa
 from ruqtopics_kit.core.jsonio import parse_object
 from ruqtopics_kit.dataset.canonical import (
     CANONICAL_SCHEMA,
-    MAX_CHARS,
     OnBadRecord,
     RawDataError,
     check_on_bad_record,
-    did_you_mean,
     hash64,
     question_hashes,
     shown,
     validated_record,
 )
+from ruqtopics_kit.dataset.deeppavlov_tsv import deeppavlov_rows
 
 SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
 DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
-DEEPPAVLOV_LABEL_SEPARATOR = ";"
-TSV_COLUMNS = ("id", "text", "answer", "label_id", "labels", "label")
-LABEL_COLUMNS = ("label_id", "labels", "label")
 BOM = "\ufeff"
 LEAK = "cross-split duplicate"  # what --on-bad-record skip counts a question of another split as
-CLASS_ID = re.compile(r"[0-9]+")  # ASCII digits: str.isdigit() also takes "²", which int() refuses
 BATCH_SIZE = 10_000
 # A line is read whole before it is parsed. A record within canonical.MAX_CHARS (110,256 characters, each up to
 # 12 bytes when JSON escapes it) with all 76 labels needs under 2 MiB; 16 MiB stops a damaged file before it
@@ -146,8 +139,12 @@ class ReadReport:
 
 def _record_id_at(path: Path, split: str, line: int) -> str:
     """The id of the record at `line` of a raw file (read again: the index keeps only where records are)."""
-    parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
-    return next(str(row.get("id")) for line_no, row in parse(path, split) if line_no == line)
+    return next(str(row.get("id")) for line_no, row in _rows(path, split) if line_no == line)
+
+
+def _rows(path: Path, split: str) -> Iterator[tuple[int, dict | ValueError]]:
+    """(line, row) of each record of a raw file: DeepPavlov's TSV (.csv, .tsv) or JSON Lines."""
+    return deeppavlov_rows(path, split, _lines(path)) if path.suffix in (".csv", ".tsv") else _jsonl_rows(path)
 
 
 def detect_layout(data_dir: str | Path) -> dict[str, Path]:
@@ -199,12 +196,11 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
     path, on_bad_record = Path(path), check_on_bad_record(on_bad_record)
     check_regular_file(path, "a raw file may be read more than once (to name the record that a later one repeats, "
                              "by the release's steps)")
-    parse = _deeppavlov_rows if path.suffix in (".csv", ".tsv") else _jsonl_rows
     columns: dict[str, list] = {name: [] for name in CANONICAL_SCHEMA.names}
     lines: list[int] = []
     read = kept = 0
     skip = on_bad_record == "skip"
-    for line, row in parse(path, split):
+    for line, row in _rows(path, split):
         read += 1
         try:
             if isinstance(row, ValueError):  # a record the parser could not make a row of (TSV's label_id)
@@ -262,7 +258,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                                    f"is not valid UTF-8 ({error.reason} at byte {error.start})") from None
 
 
-def _jsonl_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict]]:
     """JSON objects, one a line. The last line may lack its newline: a JSON object cut short never parses."""
     for line_no, text in _lines(path):
         if not text.strip():
@@ -273,120 +269,3 @@ def _jsonl_rows(path: Path, split: str) -> Iterator[tuple[int, dict]]:
             truncated = not text.endswith("\n")
             raise RawDataError(path, line_no, "line is truncated (the file ends inside a record)" if truncated
                                else str(error)) from None
-
-
-# DeepPavlov reads these files with `pandas.read_csv(path, sep="\t")` (its basic_classification_reader), so
-# quoting is pandas' default: a field may be quoted with ", a quote inside it doubled, as `to_csv` writes.
-TSV_DIALECT = dict(delimiter="\t", quotechar='"', doublequote=True, lineterminator="\n", strict=True)
-QUOTING_PROBLEM = ("a field starts with a quote but is not quoted as pandas writes TSV, and pandas.read_csv "
-                   "(DeepPavlov's reader) would silently drop its quotes; quote the whole field and double the "
-                   "quotes inside, as pandas.to_csv(sep='\\t') does: \"\"\"Война и мир\"\" — кто автор?\"")
-
-
-def _tsv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(first line, fields) of each non-blank record of a TSV file, read as DeepPavlov (pandas) reads it.
-
-    A record is taken either verbatim (no field starts with a quote) or exactly as pandas writes it (fields
-    quoted where they must be); anything in between is an error instead of a guess. A file must end with a
-    newline: a last line without one may have been cut short, and a cut line can still look valid (label
-    `48` cut to `4`), so it is refused rather than read.
-    """
-    consumed: list[tuple[int, str]] = []  # the physical lines of the current record
-
-    def physical_lines():
-        for line_no, text in _lines(path):
-            consumed.append((line_no, text))
-            yield text
-
-    lines = physical_lines()
-    reader = csv.reader(lines, **TSV_DIALECT)
-    while True:
-        consumed.clear()
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            fields = _on_csv_error(path, consumed, error)
-            reader = csv.reader(lines, **TSV_DIALECT)  # the next record starts on the next line
-        line_no, raw = consumed[0][0], "".join(text for _, text in consumed)
-        if not raw.strip():
-            continue
-        if not raw.endswith("\n"):
-            raise RawDataError(path, consumed[-1][0], "the file does not end with a newline, so its last line may "
-                                                      "be cut short (a label 48 cut to 4 still looks valid); if "
-                                                      "the line is complete, end the file with a newline")
-        raw = raw.removesuffix("\n").removesuffix("\r")
-        if fields != raw.split("\t") and _as_pandas_writes(fields) != raw:
-            raise RawDataError(path, line_no, QUOTING_PROBLEM)
-        yield line_no, fields
-
-
-def _on_csv_error(path: Path, consumed: list[tuple[int, str]], error: csv.Error) -> list[str]:
-    """What a csv error means, named: a carriage return inside a line, a quoting problem, or a field longer than
-    Python's csv module takes (131,072 characters: more than any text may hold, see canonical.MAX_CHARS). A
-    verbatim record with such a field is read on, so that it is refused, or skipped, as the record with a text
-    too long that it is; a quoted field that long is an error, since where it ends is unknown."""
-    line_no = consumed[0][0] if consumed else None
-    if "new-line character" in str(error):
-        raise RawDataError(path, line_no, "holds a carriage return (\\r) inside a line, where pandas.read_csv "
-                                          "(DeepPavlov's reader) would start a new record; remove it") from None
-    if "field limit" not in str(error):
-        raise RawDataError(path, line_no, QUOTING_PROBLEM) from None
-    fields = "".join(text for _, text in consumed).removesuffix("\n").removesuffix("\r").split("\t")
-    if len(consumed) > 1 or any(field.startswith('"') for field in fields):
-        raise RawDataError(path, line_no, f"a quoted field is longer than the {csv.field_size_limit():,} characters "
-                                          f"the TSV reader takes (no text may be longer than "
-                                          f"{max(MAX_CHARS.values()):,})") from None
-    return fields
-
-
-def _as_pandas_writes(fields: list[str]) -> str:
-    """One TSV record as `pandas.to_csv(sep="\t")` writes it (Python's csv writer, minimal quoting)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, **TSV_DIALECT).writerow(fields)
-    return buffer.getvalue().removesuffix("\n")
-
-
-def _deeppavlov_rows(path: Path, split: str) -> Iterator[tuple[int, dict | ValueError]]:
-    """DeepPavlov's TSV: `text` and `label_id` (class id), or `label`/`labels` (names), `;` between labels.
-
-    A record whose label_id cell holds no class ids comes as the ValueError saying so, a bad record like any
-    other (skipped and counted with on_bad_record="skip"); a line that is not a record is an error."""
-    records = _tsv_records(path)
-    header = next(records, (1, None))[1]
-    if header is None:
-        raise RawDataError(path, 1, "empty file: expected a header line")
-    _check_header(path, header)
-    label_column = next(name for name in LABEL_COLUMNS if name in header)
-    for line_no, values in records:
-        if len(values) != len(header):
-            raise RawDataError(path, line_no, f"expected {len(header)} tab-separated fields, got {len(values)}")
-        row = dict(zip(header, values))
-        record_id = row["id"] if "id" in row else f"{split}-{line_no}"
-        labels: list = row[label_column].split(DEEPPAVLOV_LABEL_SEPARATOR)
-        if label_column == "label_id" and not all(CLASS_ID.fullmatch(cell) for cell in labels):
-            yield line_no, ValueError(f"bad label_id: record {shown(record_id)} has {shown(row[label_column])}; "
-                                      f"label_id must be integers (digits 0-9) separated by ';'")
-            continue
-        if label_column == "label_id":
-            labels = [int(cell) for cell in labels]
-        yield line_no, {"id": record_id, "question": row["text"], "answer": row.get("answer", ""), "labels": labels}
-
-
-def _check_header(path: Path, header: list[str]) -> None:
-    """A 'text' column, exactly one label column, no unknown or repeated column."""
-    labels = [name for name in LABEL_COLUMNS if name in header]
-    if "text" not in header or not labels:
-        raise RawDataError(path, 1, f"header must have a 'text' column and one of 'label_id', 'labels', 'label'; "
-                                    f"got {shown(header)}")
-    if len(labels) > 1:
-        raise RawDataError(path, 1, f"header has label columns {' and '.join(map(repr, labels))}; keep one (which "
-                                    f"one is right cannot be guessed when they disagree)")
-    unknown = [name for name in header if name not in TSV_COLUMNS]
-    if unknown:
-        raise RawDataError(path, 1, f"unknown column {shown(unknown[0])}{did_you_mean(unknown[0], TSV_COLUMNS)}; the "
-                                    f"columns are {', '.join(TSV_COLUMNS)}")
-    repeated = sorted({name for name in header if header.count(name) > 1})
-    if repeated:
-        raise RawDataError(path, 1, f"header names column(s) {', '.join(map(shown, repeated))} more than once")
