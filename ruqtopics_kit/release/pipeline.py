@@ -199,10 +199,11 @@ def _analyse(release: Release, name: str) -> None:
     from ruqtopics_kit.core.atomic import atomic_directory
 
     layout = release.layout
-    output = layout.analysis_dir(name)
+    output, results = layout.analysis_dir(name), layout.massive_results(name)
     try:
-        analysis.run(layout.massive_results(name), output,
-                     overwrite=True, allow_missing_locales=release.sample, **release.analysis_options)
-    except analysis.AnalysisInputError as reason:
+        analysis.run(results, output, overwrite=True, allow_missing_locales=release.sample,
+                     **release.analysis_options)
+    except analysis.AnalysisInputError as reason:  # published: the results file named within the release
+        text = str(reason).replace(str(results), results.relative_to(release.output_dir).as_posix())
         with atomic_directory(output, overwrite=True) as staging:
-            (staging / layout.not_computed(name).name).write_text(f"{reason}\n", encoding="utf-8")
+            (staging / layout.not_computed(name).name).write_text(f"{text}\n", encoding="utf-8")
