@@ -8,10 +8,11 @@ command line override the file; an unknown key, a key given twice, a second `--c
 Each key becomes the command-line tokens its value spells, placed before the real ones, so that the file's values
 go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's):
 `key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), any other
-value `--key=VALUE`, a list `--key A B ...` (which the option must take as a list of its items), and `null` leaves
-the option at its default. Each key's tokens are parsed alone first (`_Checker`), so that a value argparse refuses is
-named with the file and the key. Nothing here reads argparse's internals: a key is an option when the parser itself
-says so (`_takes_option`).
+value `--key=VALUE`, and `null` leaves the option at its default. A list is the first spelling that the option turns
+into a list of its items: `--key A B ...` (an option of many values), else `--key=A,B` (one value holding a
+comma-separated list, as `--seeds`; a list of one item is `A,`). Each key's tokens are parsed alone first
+(`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
+internals: a key is an option when the parser itself says so (`_takes_option`).
 """
 
 from __future__ import annotations
@@ -154,7 +155,8 @@ def _spellings(flag: str, value) -> list[list[str]]:
     if isinstance(value, bool):
         return [[flag if value else f"--no-{flag[2:]}"]]
     if isinstance(value, list):
-        return [[flag, *map(str, value)]]
+        items = list(map(str, value))
+        return [[flag, *items]] + ([[f"{flag}={','.join(items)}{',' if len(items) == 1 else ''}"]] if items else [])
     return [[f"{flag}={value}"]]
 
 
@@ -202,7 +204,7 @@ class _Checker(argparse.ArgumentParser):
     def tokens(self, where: str, flag: str, value) -> list[str]:
         """The first spelling of `value` that argparse takes (a list: as a list of its items), or a ValueError
         that starts with `where` (the file and the key)."""
-        spellings, refusals = _spellings(flag, value), []
+        spellings, refusals = _spellings(flag, value), []  # argparse's message for each spelling it refused
         if value is False and not _takes_option(self, spellings[0][0]):  # no `--no-key`: argparse would leave it
             raise ValueError(f"{where} is not a switch (set by true or false); got False")
         for tokens in spellings:
@@ -214,11 +216,13 @@ class _Checker(argparse.ArgumentParser):
             if not isinstance(value, list) or any(isinstance(new, (list, tuple)) and len(new) == len(value)
                                                   for new in changed):
                 return tokens
+            refusals.append(None)
         if isinstance(value, bool):
             raise ValueError(f"{where} is not a switch (set by true or false); got {value!r}")
-        if len(refusals) < len(spellings):  # taken, as one value
-            raise ValueError(f"{where} takes a single value; got {value!r}")
-        raise ValueError(f"{where}: {refusals[-1]}")
+        if None not in refusals:
+            raise ValueError(f"{where}: {refusals[-1]}")
+        joined = f" (joined by commas: {refusals[-1]})" if len(refusals) > 1 and refusals[-1] else ""
+        raise ValueError(f"{where} takes a single value; got {value!r}{joined}")  # taken, as one value
 
 
 def _takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:

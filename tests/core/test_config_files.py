@@ -65,7 +65,8 @@ def test_a_list_for_a_single_value_is_named_even_where_a_positional_argument_wou
 @pytest.mark.parametrize("name, text, argv, wrong", [
     ("train", "learning_rate: abc\n", [],
      "option 'learning_rate': argument --learning_rate/--learning-rate: invalid float value: 'abc'"),
-    ("train", "num_train_epochs: [1, 2]\n", [], "option 'num_train_epochs' takes a single value; got [1, 2]"),
+    ("train", "num_train_epochs: [1, 2]\n", [], "option 'num_train_epochs' takes a single value; got [1, 2] (joined "
+     "by commas: argument --num_train_epochs/--num-train-epochs: invalid int value: '1,2')"),
     ("train", "report_to: []\n", [], "option 'report_to': argument --report_to/--report-to: expected one argument"),
     ("evaluate-massive", "massive_split: validation\n", ["--model", "m"],
      "option 'massive_split': argument --massive-split: invalid choice: 'validation' (choose from 'test', 'dev', "
@@ -90,3 +91,21 @@ def test_a_fault_of_the_command_line_is_not_put_on_the_file(tmp_path, capsys):
         with pytest.raises(SystemExit):
             parse_file(tmp_path, "train", "dataset: d\noutput_dir: o\nlearning_rate: 3e-5\n", *argv)
         assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics train: error: {message}"
+
+
+def test_a_list_for_an_option_of_a_comma_separated_list_is_that_list(tmp_path, capsys):
+    """grid's `--seeds N|LIST`: `seeds: [42, 43]` is `--seeds 42,43`, `[7]` one seed (not 7 of them), a number still
+    a number; an option that keeps the joined text as one value (`--backbone`) still takes a single value."""
+    parser = registry.command_named("grid").parser
+    spelled = parse_with_config_file(parser(), ["sample", "--seeds", "42,43"])
+    assert parse_file(tmp_path, "grid", "seeds: [42, 43]\n", "sample") == spelled
+    assert (parse_file(tmp_path, "grid", "seeds: [7]\n", "sample").seeds,
+            parse_file(tmp_path, "grid", "seeds: 3\n", "sample").seeds) == ((7,), 3)
+    for name, text, argv, wrong in (
+            ("grid", "seeds: [42, 42]\n", ["sample"],
+             "option 'seeds' takes a single value; got [42, 42] (joined by commas: argument --seeds: expected "
+             "distinct non-negative integer seeds such as 42,43,44; got '42,42')"),
+            ("release", "backbone: [a, b]\n", ["--sample"], "option 'backbone' takes a single value; got ['a', 'b']")):
+        with pytest.raises(SystemExit):
+            parse_file(tmp_path, name, text, *argv)
+        assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics {name}: error: {tmp_path / name}.yaml: {wrong}"
