@@ -1,10 +1,11 @@
 """`--config-file`: YAML keys become command-line tokens by their values' types, and the parser says which keys are
-options; nothing of the kit reads argparse's private lists (`_actions`, `_action_groups`).
+options; nothing of the kit or its tests reads argparse's private lists (`_actions`, `_action_groups`, ...).
 
 Before the old path (argparse's `_actions`) went, the new one gave equal namespaces on the 36 bundled configs and a
 file per command (the commit "--config-file without argparse internals; every switch has --no-X")."""
 
 import re
+from pathlib import Path
 
 import pytest
 from checkout import ROOT
@@ -35,11 +36,11 @@ def test_switches_lists_and_old_spellings_of_every_kind_of_command(tmp_path, cap
     assert analysis.allow_missing_locales is False  # the command line wins
 
 
-def test_no_module_reads_argparse_private_lists():
-    private = re.compile(r"\._action(s|_groups)\b")
-    assert [str(path.relative_to(ROOT)) for path in PACKAGE.rglob("*.py")
-            if private.search(path.read_text(encoding="utf-8"))] == []
-    assert private.search("parser._actions") and private.search("parser._action_groups")  # the pattern finds them
+def test_no_module_or_test_reads_argparse_private_lists():
+    private = re.compile(r"\._(actions|action_groups|option_string_actions)\b")
+    sources = [*PACKAGE.rglob("*.py"), *(path for path in (ROOT / "tests").rglob("*.py") if path != Path(__file__))]
+    assert [str(path.relative_to(ROOT)) for path in sources if private.search(path.read_text(encoding="utf-8"))] == []
+    assert all(private.search(f"parser._{name}") for name in ("actions", "action_groups", "option_string_actions"))
 
 
 def test_a_switch_turned_on_in_the_file_is_turned_off_on_the_command_line(tmp_path):
