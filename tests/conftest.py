@@ -10,7 +10,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import pytest  # noqa: E402
-from built_once import built_once  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
+from built_once import built_once, changes  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
 from checkout import SAMPLE_DIR  # noqa: E402
 from fake_hub import FakeHub  # noqa: E402
 from sample_backbone import build_sample_backbone  # noqa: E402
@@ -103,14 +103,17 @@ def _sample_release_in(folder: Path):
 @pytest.fixture(scope="session")
 def sample_release(tmp_path_factory, worker_id):
     """The README's first command on a two-config grid (slow: it trains two models), run once for the whole
-    session, by the first worker that needs it (tests/built_once.py). Returns (release, report path). Tests must not
-    modify its folders: tests on other workers read them."""
+    session, by the first worker that needs it (tests/built_once.py). Yields (release, report path). Tests must not
+    change its folders, which tests on other workers read at the same time (`release_copy` in
+    tests/release/test_release.py copies it): each worker's session ends in an error if one did."""
     from ruqtopics_kit.release.pipeline import run_release
 
     folder = built_once(tmp_path_factory, worker_id, SHARED_RELEASE,
                         lambda folder: run_release(_sample_release_in(folder), log=print))
     release = _sample_release_in(folder)
-    return release, release.layout.report
+    yield release, release.layout.report
+    changed = changes(tmp_path_factory, worker_id, SHARED_RELEASE)
+    assert not changed, f"tests changed the shared sample release, which other tests read: {changed[:20]}"
 
 
 @pytest.fixture

@@ -171,10 +171,10 @@ def test_a_step_whose_output_is_gone_runs_again_and_so_do_its_users(release_copy
     assert release.layout.massive_results(name).exists()
 
 
-def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_content(sample_release):
+def test_a_step_whose_output_lost_a_file_runs_again_and_the_models_check_its_content(release_copy):
     """A deleted Parquet shard: the export runs again (not "Done" with a broken dataset); the trainings verify the
     dataset's content, which the deterministic export restored, so they stay finished."""
-    release, _ = sample_release
+    release = release_copy
     shard = next((release.layout.dataset_dir / "single_label").glob("test-*.parquet"))
     shard.unlink()
     (release.layout.analysis_dir("tiny-massive_aligned-question") / "summary.json").unlink()
