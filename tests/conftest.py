@@ -9,8 +9,9 @@ os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# tests/ and the checkout are on sys.path: pyproject's pythonpath
 import pytest  # noqa: E402
-from built_once import built_once, changes  # noqa: E402  (tests/ and the checkout are on sys.path: pyproject's pythonpath)
+from built_once import built_once, changes  # noqa: E402
 from checkout import SAMPLE_DIR  # noqa: E402
 from fake_hub import FakeHub  # noqa: E402
 from sample_backbone import build_sample_backbone  # noqa: E402
