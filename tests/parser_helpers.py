@@ -1,5 +1,5 @@
-"""What a command's parser offers, through argparse's public API only (its lists of actions are private): the
-options its --help lists, read from the text, and whether it takes an option string at all, hidden ones included."""
+"""The options a command's --help lists, read from the text (argparse's lists of actions are private); whether a
+parser takes an option string at all, hidden ones included, is `ruqtopics_kit.core.config_files.takes_option`."""
 
 import argparse
 import re
@@ -18,12 +18,3 @@ def help_entries(parser: argparse.ArgumentParser) -> dict[str, bool]:
             entries.update(dict.fromkeys(re.findall(r"(?:^|, )(-[\w-]+)", match[1]), described))
     return entries
 
-
-def takes(parser: argparse.ArgumentParser, flag: str) -> bool:
-    """Whether `parser` has the option `flag`, shown or hidden: argparse refuses to add an option string that is
-    taken (`conflict_handler="error"`), tried on a child parser (`parents`)."""
-    try:
-        argparse.ArgumentParser(parents=[parser], add_help=False).add_argument(flag)
-    except argparse.ArgumentError:
-        return True
-    return False

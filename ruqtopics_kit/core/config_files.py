@@ -12,7 +12,7 @@ value `--key=VALUE`, and `null` leaves the option at its default. A list is the 
 into a list of its items: `--key A B ...` (an option of many values), else `--key=A,B` (one value holding a
 comma-separated list, as `--seeds`; a list of one item is `A,`). Each key's tokens are parsed alone first
 (`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
-internals: a key is an option when the parser itself says so (`_takes_option`).
+internals: a key is an option when the parser itself says so (`takes_option`).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, list[
         if flag in flags:
             raise ValueError(f"{path}: option {key!r} is given twice (as {flags[flag]!r} too)")
         flags[flag] = key
-        if str(key).replace("-", "_") in NOT_KEYS or not _takes_option(parser, flag):
+        if str(key).replace("-", "_") in NOT_KEYS or not takes_option(parser, flag):
             raise ValueError(f"{path}: unknown option {key!r}" + _suggestion(str(key), parser))
         if isinstance(value, dict):
             raise ValueError(f"{path}: option {key!r} takes a value, not a mapping; got {value!r}")
@@ -204,8 +204,8 @@ class _Checker(argparse.ArgumentParser):
     def tokens(self, where: str, flag: str, value) -> list[str]:
         """The first spelling of `value` that argparse takes (a list: as a list of its items), or a ValueError
         that starts with `where` (the file and the key)."""
-        spellings, refusals = _spellings(flag, value), []  # argparse's message for each spelling it refused
-        if value is False and not _takes_option(self, spellings[0][0]):  # no `--no-key`: argparse would leave it
+        spellings, refusals = _spellings(flag, value), []  # per spelling: argparse's message, or None: not a list
+        if value is False and not takes_option(self, spellings[0][0]):  # no `--no-key`: argparse would leave it
             raise ValueError(f"{where} is not a switch (set by true or false); got False")
         for tokens in spellings:
             try:
@@ -225,7 +225,7 @@ class _Checker(argparse.ArgumentParser):
         raise ValueError(f"{where} takes a single value; got {value!r}{joined}")  # taken, as one value
 
 
-def _takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:
+def takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:
     """Whether `parser` has the option `flag` (a hidden old spelling included). argparse refuses to add an option
     string that is taken (its documented `conflict_handler="error"`), tried on a child parser (`parents`) so that
     `parser` stays as it was."""
@@ -242,7 +242,7 @@ def _suggestion(key: str, parser: argparse.ArgumentParser) -> str:
     name = key.replace("-", "_")
     listed = dict.fromkeys(flag[2:].replace("-", "_") for flag in re.findall(r"--\w[\w-]*", parser.format_help()))
     options = [option for option in listed
-               if option not in NOT_KEYS and _takes_option(parser, f"--{option.replace('_', '-')}")]
+               if option not in NOT_KEYS and takes_option(parser, f"--{option.replace('_', '-')}")]
     close = difflib.get_close_matches(name, options, n=1) or [
         option for option in options if name in option.split("_")][:1]  # config -> dataset_config_name
     return f"; did you mean {close[0]!r}?" if close else f"; see {parser.prog} --help for the options"

@@ -10,10 +10,11 @@ import sys
 from importlib.metadata import version
 
 import pytest
-from parser_helpers import help_entries, takes
+from parser_helpers import help_entries
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.cli.command import Command
+from ruqtopics_kit.core.config_files import takes_option
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
 
@@ -127,7 +128,7 @@ def test_the_release_passes_the_protocol_options_on_to_its_steps():
 @pytest.mark.parametrize("name", NAMES)
 def test_old_spellings_are_hidden_and_parse_as_todays_with_a_note(name, capsys):
     parser = cli.registry.command_named(name).parser
-    for old in (old for old in OLD_SPELLINGS if takes(parser(), old)):
+    for old in (old for old in OLD_SPELLINGS if takes_option(parser(), old)):
         new, values = OLD_SPELLINGS[old]
         assert old not in visible_options(name), f"{name}: {old} shown in --help"
         assert parser().parse_args([*REQUIRED[name], old, *values]) == parser().parse_args(
@@ -137,8 +138,9 @@ def test_old_spellings_are_hidden_and_parse_as_todays_with_a_note(name, capsys):
 
 
 def test_every_old_spelling_is_some_commands():
-    assert [old for old in OLD_SPELLINGS if not any(takes(command.parser(), old) for command in cli.COMMANDS)] == []
-    assert not takes(cli.registry.command_named("grid").parser(), "--overwrite")  # `takes` can say no
+    parsers = [command.parser() for command in cli.COMMANDS]
+    assert [old for old in OLD_SPELLINGS if not any(takes_option(parser, old) for parser in parsers)] == []
+    assert not takes_option(cli.registry.command_named("grid").parser(), "--overwrite")  # it can say no
 
 
 def test_an_old_spelling_works_and_says_which_to_use(capsys):
