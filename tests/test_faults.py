@@ -192,6 +192,16 @@ def release_into_a_users_folder(tmp_path, request):
     return Invocation(["release", "--sample", "--output-dir", str(out)], [out], leftovers_in=tmp_path)
 
 
+def release_over_a_release_whose_dataset_card_is_damaged(tmp_path, request):
+    """An earlier release (its .release/ stamps) whose dataset card was hand-edited into invalid YAML: the dataset
+    step only checks that the card is there, and linking the models read it with a YAML traceback."""
+    out = tmp_path / "out"
+    (out / ".release").mkdir(parents=True)
+    (out / "hub" / "ruqtopics").mkdir(parents=True)
+    (out / "hub" / "ruqtopics" / "README.md").write_text("---\nconfigs: [a\n---\n", encoding="utf-8")
+    return Invocation(["release", "--sample", "--output-dir", str(out)], [out], leftovers_in=tmp_path)
+
+
 def a_release_folder(tmp_path: Path, results: str) -> Path:
     """The smallest folder `ruqtopics claims` reads: one six-class model and its MASSIVE results.csv."""
     release = tmp_path / "release"
@@ -654,6 +664,8 @@ CASES = [
     Fault("claims-report-not-utf8", claims_of_a_release_with("report.md", b"# Report \xff\n"), 1,
           r"release/report\.md: not valid UTF-8 \(invalid start byte at byte 9\)$"),
     Fault("claims-of-a-missing-folder", claims_of_a_missing_folder, 1, r"claims: error: .*release: does not exist$"),
+    Fault("release-over-a-damaged-dataset-card", release_over_a_release_whose_dataset_card_is_damaged, 1,
+          r"hub/ruqtopics/README\.md: not valid YAML at line 2, column 12: .*; delete it and run the release again"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("claims-malformed-results-csv", claims_of_a_malformed_results_csv, 1,
           r"^ruqtopics claims: error: .*massive/six/results\.csv: cannot be read as a CSV table \(.*EOF inside string"),

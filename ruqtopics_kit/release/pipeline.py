@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruqtopics_kit import __version__
+from ruqtopics_kit.core.config_files import card_metadata
 from ruqtopics_kit.core.errors import KitError
 from ruqtopics_kit.core.fingerprints import fingerprint_files
 from ruqtopics_kit.core.hub import upload_folder
@@ -116,6 +117,7 @@ def _run_steps(release: Release, log) -> Path:
     layout = release.layout
     steps = Steps(layout.state_dir, log=log)
     raw_files = list(detect_layout(release.data_dir).values())
+    _check_dataset_card(layout.dataset_dir / "README.md")
     dataset_repo = release.repo_id(DATASET_NAME)
     steps.run("dataset", {"raw": fingerprint_files(raw_files), "kit": __version__,
                           "repo_id": dataset_repo, "license": release.license},
@@ -144,6 +146,17 @@ def _run_steps(release: Release, log) -> Path:
     if release.push:
         push_repositories(release, list(models), steps, log)
     return report
+
+
+def _check_dataset_card(card: Path) -> None:
+    """The dataset card of an earlier run, which the dataset step only needs to find (the cards' links rewrite
+    it): one that cannot be read stops the release before any work, saying how to have it written anew."""
+    if card.is_file():
+        try:
+            card_metadata(card)
+        except ValueError as error:
+            raise ReleaseError(f"{error}; delete it and run the release again, which exports the dataset (and its "
+                               f"card) anew") from None
 
 
 def push_repositories(release: Release, models: list[str], steps: Steps, log) -> None:
