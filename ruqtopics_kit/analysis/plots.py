@@ -42,9 +42,14 @@ def plot_score_vs_genetic_distance(frame: pd.DataFrame, spearman_row, *, metric:
 
 
 def save(figure: Figure, directory: Path, stem: str) -> list[str]:
+    """The figure as `stem`.png and `stem`.svg. The SVG has no date, and its element ids are salted with the stem
+    (matplotlib's `svg.hashsalt`) instead of a random uuid, so that a rerun writes the same bytes."""
+    from matplotlib import rc_context
+
     names = [f"{stem}.png", f"{stem}.svg"]
     figure.savefig(directory / names[0], dpi=150)
-    figure.savefig(directory / names[1], metadata={"Date": None})  # no timestamp: reruns give the same file
+    with rc_context({"svg.hashsalt": stem}):
+        figure.savefig(directory / names[1], metadata={"Date": None})
     return names
 
 

@@ -91,6 +91,15 @@ def test_cli_end_to_end(tmp_path):
     assert "<svg" in (output / "score_vs_genetic_distance.svg").read_text(encoding="utf-8")
 
 
+def test_a_rerun_writes_the_same_bytes(tmp_path):
+    """Two runs on the same input give byte-identical files, the SVG plots included (no date, no random ids)."""
+    for name in ("first", "second"):
+        argv = ["analysis", "--results", str(FIXTURE), "--output-dir", str(tmp_path / name), "--n-resamples", "50"]
+        assert cli.main(argv) == 0
+    for name in OUTPUTS:
+        assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+
+
 def test_pearson_on_log_size_by_hand(tmp_path):
     """Four locales whose log(1 + size) is 0, 1, 2, 3 (exponent 1): r = 0.8 and, with 2 degrees of freedom,
     p = 1 - r; the ranks give Spearman 0.8 as well, its p exact."""
