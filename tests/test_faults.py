@@ -650,6 +650,9 @@ CASES = [
           r"massive/six/results\.csv: cut short or damaged: line 2 has 2 fields, the header 4$"),
     Fault("claims-results-csv-empty", claims_of_a_release_with("massive/six/results.csv", ""), 1,
           r"massive/six/results\.csv: cannot be read as a CSV table \(No columns to parse from file\)$"),
+    Fault("claims-results-csv-locale-twice", claims_of_a_release_with(
+        "massive/six/results.csv", GOOD_RESULTS + "ru-RU,0.9,0.8,0.95\n"), 1,
+          r"massive/six/results\.csv: has 2 rows for ru-RU; an evaluation has one per locale$"),
     Fault("claims-training-args-a-list", claims_of_a_release_with("hub/six/training_args.json", "[1, 2]\n"), 1,
           r"hub/six/training_args\.json: damaged, expected a JSON object with keys; got list$"),
     Fault("claims-training-args-cut-short", claims_of_a_release_with("hub/six/training_args.json", '{"backb'), 1,

@@ -146,6 +146,9 @@ def russian_massive_accuracy(release_dir: Path, run: ModelRun) -> dict | None:
     russian = results[results["locale"] == REFERENCE_LOCALE]
     if russian.empty:
         return None
+    if len(russian) > 1:
+        raise ClaimsInputError(path, f"has {len(russian)} rows for {REFERENCE_LOCALE}; an evaluation has one per "
+                                     f"locale")
     row = russian.iloc[0]
     try:
         n = int(row["n_utterances"]) if "n_utterances" in results.columns else None
