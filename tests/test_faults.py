@@ -510,6 +510,14 @@ def train_in_fp16_on_a_cpu(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def train_with(*options: str):
+    def make(tmp_path, request):
+        dataset = request.getfixturevalue("exported_sample")
+        return Invocation(train_argv(request, dataset, tmp_path / "run") + list(options), [dataset],
+                          leftovers_in=tmp_path)
+    return make
+
+
 # ---- raw data the kit was never shown ---------------------------------------------------------------------------
 
 def export_of_a_10mb_question(tmp_path, request):
@@ -620,6 +628,10 @@ CASES = [
     Fault("export-license-not-an-id", export_with("--license", "MIT License"), 2,
           r"--license 'MIT License' is no Hub licence id"),
     Fault("train-fp16-on-a-cpu", train_in_fp16_on_a_cpu, 2, r"--mixed-precision fp16 needs a GPU"),
+    Fault("train-hub-model-id-with-a-space", train_with("--hub-model-id", "my org/model"), 2,
+          r"--hub-model-id 'my org/model' is no Hub repository id ORG/NAME"),
+    Fault("train-license-not-an-id", train_with("--license", "Apache 2.0"), 2,
+          r"--license 'Apache 2.0' is no Hub licence id"),
     Fault("grid-launch-program-missing", grid_with_a_missing_launcher, 2,
           r"--launch 'nosuchlauncher --x': no program 'nosuchlauncher' on PATH"),
     Fault("push-fails", export_push_that_fails, 1, r"uploading .*out to org/ds failed: .*uploading it again retries"),

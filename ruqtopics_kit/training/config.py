@@ -20,6 +20,7 @@ from transformers.hf_argparser import HfArgumentParser
 
 from ruqtopics_kit.core.config_files import add_config_file_option, add_switch_off, parse_with_config_file
 from ruqtopics_kit.core.errors import check_choice
+from ruqtopics_kit.core.hub import check_license_id, check_repo_id
 from ruqtopics_kit.core.output_dir import portable_path
 from ruqtopics_kit.facts.labels import is_multi_label
 from ruqtopics_kit.training.options import (
@@ -216,8 +217,17 @@ def validate(config: TrainingConfig) -> None:
                          f"got --torch-compile-backend {config.torch_compile_backend}")
     if config.push_to_hub and not config.hub_model_id:
         raise ValueError("--push-to-hub needs --hub-model-id ORG/NAME")
-    if config.hub_model_id and config.hub_model_id.count("/") != 1:
-        raise ValueError(f"hub_model_id must look like ORG/NAME; got {config.hub_model_id!r}")
+    _check_hub_names(config)
+
+
+def _check_hub_names(config: TrainingConfig) -> None:
+    """The Hub ids and the licence that the model card names, checked as export and the release check theirs:
+    before any work, not at the upload (or never, when the folder is uploaded by hand)."""
+    for option, repo_id in (("--hub-model-id", config.hub_model_id), ("--dataset-repo-id", config.dataset_repo_id)):
+        if repo_id is not None:
+            check_repo_id(option, repo_id)
+    if config.license is not None:
+        check_license_id("--license", config.license)
 
 
 def _positive(config: TrainingConfig, *names: str) -> None:
