@@ -14,6 +14,7 @@ records of `massive.records`, checked alike.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from ruqtopics_kit.massive.official import official_data_dir, read_archive, read
 from ruqtopics_kit.massive.records import SPLITS, MassiveDataError, MassiveSplit
 
 HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+NEAR_MISS = re.compile(r"\.(jsonl|parquet)(\.\w+)?$", re.IGNORECASE)  # a file of MASSIVE in another layout
 
 
 def read_massive(source: str | Path, *, split: str = "test", locales: Sequence[str] | None = None) -> MassiveSplit:
@@ -55,4 +57,12 @@ def _read_folder(root: Path, split: str, wanted: list[str] | None, *, source: st
     if hub_copy_files(root):
         return read_hub_copy(root, split, wanted, source=source)
     raise MassiveDataError(str(root), "holds no copy of MASSIVE: expected <version>/data/<locale>.jsonl (the "
-                                      "official release) or <locale>/<split>/*.parquet (a Hub copy)")
+                                      f"official release) or <locale>/<split>/*.parquet (a Hub copy){_found(root)}")
+
+
+def _found(root: Path) -> str:
+    """What a folder of another layout holds that looks like MASSIVE's files (the first few, as the archive reader
+    names a near-miss archive's members), or nothing."""
+    files = (path for path in root.rglob("*") if NEAR_MISS.search(path.name))
+    shown = sorted(path.relative_to(root).as_posix() for path in itertools.islice(files, 4))
+    return f"; it holds {', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''}" if shown else ""

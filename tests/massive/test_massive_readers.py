@@ -255,6 +255,15 @@ def test_an_archive_of_a_near_miss_layout_names_what_it_holds(tmp_path):
         read_massive(path)
 
 
+def test_a_folder_of_a_near_miss_layout_names_what_it_holds(tmp_path):
+    (tmp_path / "Data").mkdir()
+    for locale in ("ru-RU", "en-US"):
+        (tmp_path / "Data" / f"{locale}.jsonl").write_text(line(locale=locale), encoding="utf-8")
+    with pytest.raises(MassiveDataError, match=r"holds no copy of MASSIVE: .*; it holds Data/en-US.jsonl, "
+                                                r"Data/ru-RU.jsonl$"):
+        read_massive(tmp_path)
+
+
 def test_folder_locale_files_that_are_compressed_links_or_folders_are_named(tmp_path):
     data = tmp_path / "1.1" / "data"
     data.mkdir(parents=True)
