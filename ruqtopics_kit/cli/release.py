@@ -113,6 +113,7 @@ def release_of(args: argparse.Namespace):
         grid = expand(args.grid)
     except FileNotFoundError as error:
         raise InvalidParameterError(f"--grid: {error}") from None
+    _check_inputs_exist(args)
     try:
         devices, slurm = executor_options(args)
     except ValueError as error:
@@ -122,6 +123,16 @@ def release_of(args: argparse.Namespace):
                    license=args.license, backbone=args.backbone, massive_options=massive_protocol(args),
                    analysis_options=analysis_protocol(args), launch=args.launch, jobs=args.jobs, devices=devices,
                    seeds=args.seeds, slurm=slurm)
+
+
+def _check_inputs_exist(args: argparse.Namespace) -> None:
+    """A mistyped --massive or --backbone path is named before any work, not after hours of training."""
+    from ruqtopics_kit.facts.backbones import resolve_backbone
+    from ruqtopics_kit.massive.readers import check_source
+
+    check_source(args.massive)
+    if args.backbone is not None:
+        resolve_backbone(args.backbone)
 
 
 def run_release(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from ruqtopics_kit.massive.official import official_data_dir, read_archive, read
 from ruqtopics_kit.massive.records import SPLITS, MassiveDataError, MassiveSplit
 
 HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
+LOCAL_SHAPE = re.compile(r"^[.~/]|\.(tar|tgz|gz|zip|jsonl|json|parquet)$", re.IGNORECASE)  # a path
 NEAR_MISS = re.compile(r"\.(jsonl|parquet)(\.\w+)?$", re.IGNORECASE)  # a file of MASSIVE in another layout
 
 
@@ -41,13 +42,23 @@ def read_massive(source: str | Path, *, split: str = "test", locales: Sequence[s
         return read_archive(path, split, wanted)
     if path.is_dir():
         return _read_folder(path, split, wanted, source=str(source))
-    if HUB_ID.fullmatch(str(source)):
-        folder = download_hub_copy(str(source), split, wanted)
-        massive = read_hub_copy(folder, split, wanted, source=str(source))
-        massive.revision = folder.name
-        return massive
-    raise FileNotFoundError(f"massive source {str(source)!r} is neither a file, a folder nor a Hub dataset id "
-                            f"(owner/name)")
+    check_source(source)
+    folder = download_hub_copy(str(source), split, wanted)
+    massive = read_hub_copy(folder, split, wanted, source=str(source))
+    massive.revision = folder.name
+    return massive
+
+
+def check_source(source: str | Path) -> None:
+    """FileNotFoundError, naming `source`, unless it exists or is a Hub dataset id (owner/name): what the release
+    checks before any work. A name of a local path's shape (`./x`, `data/massive.tar.gz`) is never a Hub id, so a
+    mistyped path is named as missing, not looked up on the Hub."""
+    text = str(source)
+    if Path(source).exists() or HUB_ID.fullmatch(text) and not LOCAL_SHAPE.search(text):
+        return
+    if LOCAL_SHAPE.search(text) or Path(source).is_symlink():
+        raise FileNotFoundError(f"massive source {text!r} does not exist (no such file or folder)")
+    raise FileNotFoundError(f"massive source {text!r} is neither a file, a folder nor a Hub dataset id (owner/name)")
 
 
 def _read_folder(root: Path, split: str, wanted: list[str] | None, *, source: str) -> MassiveSplit:

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,7 +18,7 @@ from fixtures.massive.builders import (
     write_official_folder,
 )
 
-from ruqtopics_kit.massive import MassiveDataError, read_massive
+from ruqtopics_kit.massive import MassiveDataError, read_massive, readers
 from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, HUB_REVISION, MTEB
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
@@ -262,6 +263,13 @@ def test_a_folder_of_a_near_miss_layout_names_what_it_holds(tmp_path):
     with pytest.raises(MassiveDataError, match=r"holds no copy of MASSIVE: .*; it holds Data/en-US.jsonl, "
                                                 r"Data/ru-RU.jsonl$"):
         read_massive(tmp_path)
+
+
+@pytest.mark.parametrize("source", ["./massive.tar.gz", "data/amazon-massive-dataset-1.1.tar.gz", "~/massive"])
+def test_a_missing_path_is_named_as_such_never_looked_up_on_the_hub(source, monkeypatch):
+    monkeypatch.setattr(readers, "download_hub_copy", lambda *_: pytest.fail("looked up on the Hub"))
+    with pytest.raises(FileNotFoundError, match=rf"massive source '{re.escape(source)}' does not exist"):
+        read_massive(source)
 
 
 def test_folder_locale_files_that_are_compressed_links_or_folders_are_named(tmp_path):
