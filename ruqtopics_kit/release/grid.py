@@ -104,12 +104,15 @@ def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: 
          hub_org: str | None = None, seeds: Seeds = 1) -> list[GridRun]:
     """What to do with each config and seed (argument errors in a config surface here, before anything runs).
     With `hub_org`, each run's model id is `hub_org/<run folder name>` (its card's ids and usage code)."""
-    runs = []
+    runs, planned = [], {}
     for config_file in config_files:
         own_seed = _parse(config_file, ["--config-file", str(config_file), *extra, "--output-dir", "."]).seed
         for seed in seeds_of(seeds, own_seed):
             # the config's own seed keeps the plain folder name: a grid that adds seeds keeps its finished runs
             output_dir = output_root / (config_file.stem if seed == own_seed else f"{config_file.stem}-seed{seed}")
+            if planned.setdefault(output_dir, config_file) != config_file:
+                raise ValueError(f"{planned[output_dir]} and {config_file} would both train into {output_dir} "
+                                 f"(a run's folder is named after its config file); rename one of them")
             hub_id = ["--hub-model-id", f"{hub_org}/{output_dir.name}"] if hub_org else []
             argv = ["--config-file", str(config_file), *extra, "--seed", str(seed), *hub_id,
                     "--output-dir", str(output_dir)]

@@ -177,3 +177,17 @@ def test_bad_seeds_are_reported(value, capsys):
     with pytest.raises(SystemExit):
         cli.main(["grid", str(SINGLE), "--seeds", value])
     assert "--seeds" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, seeds", [(SINGLE.name, "1"), (f"{SINGLE.stem}-seed43.yaml", "42,43")])
+def test_two_configs_that_would_share_a_run_folder_are_refused_before_any_run(name, seeds, tmp_path, capsys):
+    other = tmp_path / "other" / name
+    other.parent.mkdir()
+    shutil.copyfile(SINGLE, other)
+    argv = ["grid", str(SINGLE), str(other), "--seeds", seeds, "--output-dir", str(tmp_path / "runs"), "--",
+            "--backbone", str(tmp_path), "--dataset", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2 and not (tmp_path / "runs").exists()
+    err = capsys.readouterr().err
+    assert str(SINGLE) in err and str(other) in err and f"would both train into {tmp_path / 'runs'}" in err
