@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+from pathlib import Path
 
 import datasets
 import numpy as np
 import torch
+from datasets.exceptions import DatasetGenerationError
 from torch.utils.data import DataLoader, Sampler
 
+from ruqtopics_kit.core.fingerprints import input_fingerprint
 from ruqtopics_kit.dataset.text_modes import encode
 from ruqtopics_kit.facts.labels import LabelSet, label_column
 from ruqtopics_kit.training.config import TrainingConfig
@@ -26,11 +29,14 @@ MODEL_COLUMNS = ("input_ids", "token_type_ids", "attention_mask", "labels")
 def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDict:
     """The train/validation(/test) splits of `config.dataset`, checked against the config's label set."""
     try:
-        dataset = datasets.load_dataset(config.dataset, config.dataset_config_name, revision=config.dataset_revision)
-    except (FileNotFoundError, ValueError, ConnectionError) as error:
-        kind = ValueError if isinstance(error, ValueError) else OSError
+        dataset = datasets.load_dataset(config.dataset, config.dataset_config_name, revision=config.dataset_revision,
+                                        cache_dir=_content_cache_dir(config.dataset))
+    except (FileNotFoundError, ValueError, ConnectionError, DatasetGenerationError) as error:
+        kind = OSError if isinstance(error, (FileNotFoundError, ConnectionError)) else ValueError
+        cause = error.__cause__ if isinstance(error, DatasetGenerationError) and error.__cause__ else error
         raise kind(f"--dataset {config.dataset!r} (config {config.dataset_config_name!r}) could not be loaded: "
-                   f"{error}. Expected a folder written by `ruqtopics.py export` or its Hub id.") from error
+                   f"{str(cause).rstrip('.')}. Expected a folder written by `ruqtopics export` or its Hub "
+                   f"id.") from error
     missing = [split for split in REQUIRED_SPLITS if split not in dataset]
     if missing:
         raise ValueError(f"--dataset {config.dataset!r} config {config.dataset_config_name!r} has no "
@@ -44,6 +50,17 @@ def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDic
     dataset = datasets.DatasetDict({split: dataset[split] for split in ("train", "validation", "test")
                                     if split in dataset})
     return _truncate(dataset, config)
+
+
+def _content_cache_dir(dataset: str) -> str | None:
+    """For a local folder, a datasets cache of its own content (None, datasets' default, for a Hub id). datasets
+    keys the Arrow cache of a local folder with a card's `configs` by the folder's name, card and file names, not
+    by the files' content: another folder of the same name, or this one exported again with corrected data,
+    would silently load the Arrow files of the first (datasets 5.2)."""
+    path = Path(dataset).expanduser()
+    if not path.is_dir():
+        return None
+    return str(Path(datasets.config.HF_DATASETS_CACHE) / "ruqtopics-local" / input_fingerprint(path))
 
 
 def data_fingerprint(dataset: datasets.DatasetDict) -> dict[str, dict]:

@@ -78,3 +78,44 @@ def test_options_and_output_folder_are_checked_before_the_heavy_imports(tmp_path
                            "--output-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "torch not imported 1", done.stdout + done.stderr[-2000:]
     assert "is not empty and holds no training_args.json" in done.stderr
+
+
+def copy_with_a_question(dataset: Path, folder: Path, question: str) -> Path:
+    """A copy of the exported `dataset` (same folder name, same file names) whose first single_label training
+    question is `question`."""
+    import pyarrow.parquet as pq
+
+    copy = shutil.copytree(dataset, folder / dataset.name)
+    shard = next((copy / "single_label").glob("train-*.parquet"))
+    table = pq.read_table(shard)
+    questions = table.column("question").to_pylist()
+    column = table.schema.get_field_index("question")
+    table = table.set_column(column, table.schema.field(column), [[question, *questions[1:]]])
+    pq.write_table(table, shard)
+    return copy
+
+
+def test_two_dataset_folders_of_one_name_load_their_own_content(exported_sample, tmp_path):
+    """datasets keys a local folder's Arrow cache by its name and card, not its content: without a cache of the
+    folder's own content the second copy would load the first one's questions."""
+    from ruqtopics_kit.facts.labels import for_config
+    from ruqtopics_kit.training.config import parse_args
+    from ruqtopics_kit.training.data import load_splits
+
+    loaded = []
+    for name in ("first", "second"):
+        copy = copy_with_a_question(exported_sample, tmp_path / name, f"Вопрос из копии {name}?")
+        config = parse_args(train_argv(copy, copy, tmp_path / f"out-{name}"))
+        loaded.append(load_splits(config, for_config("single_label"))["train"][0]["question"])
+    assert loaded == ["Вопрос из копии first?", "Вопрос из копии second?"]
+
+
+def test_a_damaged_dataset_shard_is_a_named_error(tiny_backbone, exported_sample, tmp_path, capsys):
+    copy = shutil.copytree(exported_sample, tmp_path / "damaged" / exported_sample.name)
+    shard = next((copy / "single_label").glob("train-*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:2000])
+    assert run_train(train_argv(tiny_backbone, copy, tmp_path / "out")) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith(
+        f"ruqtopics train: error: --dataset '{copy}' (config 'single_label') could not be loaded: "), err
+    assert "Parquet magic bytes not found" in err.splitlines()[-1] and not (tmp_path / "out").exists()
