@@ -518,6 +518,14 @@ def train_with(*options: str):
     return make
 
 
+def distances_into_a_symlink(tmp_path, request):
+    mine = tmp_path / "mine.csv"
+    mine.write_text("the user's table\n", encoding="utf-8")
+    (tmp_path / "distances.csv").symlink_to(mine)
+    return Invocation(["distances", "--output-file", str(tmp_path / "distances.csv")], [mine],
+                      leftovers_in=tmp_path)
+
+
 # ---- raw data the kit was never shown ---------------------------------------------------------------------------
 
 def export_of_a_10mb_question(tmp_path, request):
@@ -685,6 +693,8 @@ CASES = [
     Fault("claims-of-a-missing-folder", claims_of_a_missing_folder, 1, r"claims: error: .*release: does not exist$"),
     Fault("release-over-a-damaged-dataset-card", release_over_a_release_whose_dataset_card_is_damaged, 1,
           r"hub/ruqtopics/README\.md: not valid YAML at line 2, column 12: .*; delete it and run the release again"),
+    Fault("distances-output-is-a-symlink", distances_into_a_symlink, 1,
+          r"distances.csv is a symbolic link \(to .*mine.csv\); it was left as it is"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("claims-malformed-results-csv", claims_of_a_malformed_results_csv, 1,
           r"^ruqtopics claims: error: .*massive/six/results\.csv: cannot be read as a CSV table \(.*EOF inside string"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -25,6 +26,7 @@ from ruqtopics_kit.analysis.locales import DATA_DIR
 from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.extras import require
+from ruqtopics_kit.core.output_dir import OutputDirError
 from ruqtopics_kit.facts.massive import locale_table
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 
@@ -114,6 +116,15 @@ def compute_distances(locales=None) -> pd.DataFrame:
         )
     frame.insert(0, "uriel_code", languages["uriel_code"])
     return frame
+
+
+def check_output_file(path: Path) -> None:
+    """Refuse, before the distances are computed, an --output-file (or its provenance beside it) that is a
+    symbolic link or not a regular file: it would be replaced by a file, never followed, and the link lost."""
+    for target in (Path(path), provenance_path(Path(path))):
+        if target.is_symlink() or target.exists() and not target.is_file():
+            what = f"a symbolic link (to {os.readlink(target)})" if target.is_symlink() else "not a regular file"
+            raise OutputDirError(f"{target} is {what}; it was left as it is: choose another --output-file")
 
 
 def write_distances(frame: pd.DataFrame, path: Path = DISTANCES_FILE) -> None:

@@ -72,8 +72,9 @@ def add_distances_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_distances(args: argparse.Namespace) -> int:
-    from ruqtopics_kit.analysis.distances import compute_distances, write_distances
+    from ruqtopics_kit.analysis.distances import check_output_file, compute_distances, write_distances
 
+    check_output_file(args.output_file)
     write_distances(compute_distances(), args.output_file)
     print(f"wrote {args.output_file}")
     return 0
