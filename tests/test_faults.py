@@ -118,7 +118,7 @@ def train_into_the_backbone(tmp_path, request):
 
 def release_around_its_data(tmp_path, request):
     raw = raw_copy(tmp_path)
-    return Invocation(["release", "--data-dir", str(raw), "--massive", "none",
+    return Invocation(["release", "--data-dir", str(raw), "--massive", str(MASSIVE_SAMPLE),
                        "--grid", str(ROOT / "configs" / "sample"), "--output-dir", str(tmp_path)], [raw])
 
 
@@ -428,7 +428,7 @@ def release_on_a_full_disk_while_building_the_backbone(tmp_path, request):
 
     request.getfixturevalue("monkeypatch").setattr(transformers.modeling_utils, "safe_save_file",
                                                    safetensors_on_a_full_disk)
-    return Invocation(["release", "--sample", "--output-dir", str(tmp_path / "out"), "--massive", "none"], [],
+    return Invocation(["release", "--sample", "--output-dir", str(tmp_path / "out")], [],
                       leftovers_in=tmp_path / "out" / "work")
 
 

@@ -23,8 +23,8 @@ def test_release_sample_push_is_refused_before_any_work(tmp_path, capsys):
     assert err.count("\n") == 1 and "refused to push: the data are the kit's synthetic sample" in err
     assert not output.exists()  # nothing ran
     # the sample's data or MASSIVE copy named explicitly are the sample too
-    assert main(["release", "--data-dir", str(SAMPLE_DATA), "--massive", "x", "--grid", "sample", "--push-to-hub",
-                 "--output-dir", str(output)]) == 1
+    assert main(["release", "--data-dir", str(SAMPLE_DATA), "--massive", str(SAMPLE_DATA), "--grid", "sample",
+                 "--push-to-hub", "--output-dir", str(output)]) == 1
     assert "refused to push" in capsys.readouterr().err and not output.exists()
 
 
