@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from checkout import ROOT
 from table_helpers import markdown_rows
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.analysis import plots
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "analysis" / "results_51.csv"
-REPO = Path(__file__).resolve().parents[2]
 OUTPUTS = [
     "correlations.csv",
     "correlations.md",
@@ -45,7 +45,7 @@ def test_cli_end_to_end(tmp_path):
             "--n-resamples",
             "200",
         ],
-        cwd=REPO,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
@@ -176,6 +176,6 @@ def test_bad_flags_exit_with_usage(tmp_path, capsys):
 def test_the_checkout_entry_runs_both_analysis_commands(argv, usage):
     """`python -m analysis` is `ruqtopics analysis`, and `python -m analysis distances` (the command the packaged
     distance cache's provenance names) is `ruqtopics distances`."""
-    shown = subprocess.run([sys.executable, "-m", "analysis", *argv, "--help"], cwd=REPO, capture_output=True,
+    shown = subprocess.run([sys.executable, "-m", "analysis", *argv, "--help"], cwd=ROOT, capture_output=True,
                            text=True, check=True)
     assert shown.stdout.startswith(usage)

@@ -2,13 +2,13 @@
 so that a new error class in any module, imported or not, is checked) and keeps a builtin base."""
 
 import ast
-from pathlib import Path
 
 import pytest
+from checkout import ROOT
 
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 
-KIT = Path(__file__).resolve().parents[2] / "ruqtopics_kit"
+KIT = ROOT / "ruqtopics_kit"
 BUILTIN_BASES = {"ValueError", "TypeError", "OSError", "FileExistsError", "RuntimeError"}
 
 

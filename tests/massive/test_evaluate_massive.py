@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 import torch
+from checkout import ROOT
 from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from statsmodels.stats.proportion import proportion_confint
 from table_helpers import markdown_rows
@@ -29,7 +30,7 @@ from ruqtopics_kit.massive.report import RESULTS_JSON, MassiveResults, argmax_sc
 from ruqtopics_kit.metrics import load_topic_metric
 from ruqtopics_kit.statistics import macro_f1
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
+SAMPLE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 LOCALES = ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
 SIX = list(massive_aligned().names)
 FAST = {"bootstrap": 500, "progress": False}

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from checkout import ROOT
 from fixtures.massive.builders import archive_with, classifier, line
 
 from ruqtopics_kit.facts.labels import massive_aligned
@@ -12,7 +13,7 @@ from ruqtopics_kit.facts.mappings import load_mapping
 from ruqtopics_kit.massive.counts import check_counts, count_warnings, published_counts
 from ruqtopics_kit.massive.evaluate import evaluate_model
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
+SAMPLE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 DEFAULT_TEST = {"music": 81, "cooking": 72, "news": 124, "transport": 124, "weather": 156, "social": 106}
 
 

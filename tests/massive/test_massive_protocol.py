@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from checkout import ROOT
 from fixtures.massive.builders import classifier, official_rows, write_mteb_copy
 from statsmodels.stats.proportion import proportion_confint
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -15,7 +16,7 @@ from ruqtopics_kit.facts.labels import all_topics
 from ruqtopics_kit.facts.mappings import bundled_mappings, load_mapping
 from ruqtopics_kit.massive.evaluate import evaluate_model
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
+SAMPLE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 FAST = {"bootstrap": 200, "progress": False}
 
 

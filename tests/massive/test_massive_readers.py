@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from checkout import ROOT
 from fixtures.massive.builders import (
     archive_with,
     expected_records,
@@ -21,7 +22,7 @@ from fixtures.massive.builders import (
 from ruqtopics_kit.massive import MassiveDataError, read_massive, readers
 from ruqtopics_kit.massive.hub_copies import AMAZON_SCIENCE, HUB_REVISION, MTEB
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
+SAMPLE = ROOT / "data" / "massive_sample" / "amazon-massive-dataset-1.1.tar.gz"
 SAMPLE_LOCALES = ["de-DE", "en-US", "ja-JP", "pl-PL", "ru-RU", "sw-KE"]
 
 
