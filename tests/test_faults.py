@@ -526,6 +526,14 @@ def distances_into_a_symlink(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def grid_into_the_folder_of_its_configs(tmp_path, request):
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    shutil.copy(ROOT / "configs" / "sample" / "tiny-single_label-question.yaml", configs)
+    return Invocation(["grid", str(configs), "--output-dir", str(configs), "--", "--backbone", "b", "--dataset", "d"],
+                      [configs])
+
+
 # ---- raw data the kit was never shown ---------------------------------------------------------------------------
 
 def export_of_a_10mb_question(tmp_path, request):
@@ -695,6 +703,8 @@ CASES = [
           r"hub/ruqtopics/README\.md: not valid YAML at line 2, column 12: .*; delete it and run the release again"),
     Fault("distances-output-is-a-symlink", distances_into_a_symlink, 1,
           r"distances.csv is a symbolic link \(to .*mine.csv\); it was left as it is"),
+    Fault("grid-output-holds-its-configs", grid_into_the_folder_of_its_configs, 1,
+          r"output folder .*configs contains the input config .*configs/tiny-single_label-question.yaml: writing"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("claims-malformed-results-csv", claims_of_a_malformed_results_csv, 1,
           r"^ruqtopics claims: error: .*massive/six/results\.csv: cannot be read as a CSV table \(.*EOF inside string"),

@@ -34,7 +34,7 @@ def add_grid_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_grid(args: argparse.Namespace) -> int:
-    from ruqtopics_kit.core.output_dir import claim_output_dir
+    from ruqtopics_kit.core.output_dir import check_not_input, claim_output_dir
     from ruqtopics_kit.core.processes import signals_interrupt
     from ruqtopics_kit.release import grid
 
@@ -44,7 +44,9 @@ def run_grid(args: argparse.Namespace) -> int:
         devices, slurm = grid.executor_options(args)
     except (FileNotFoundError, ValueError) as error:
         raise InvalidParameterError(str(error)) from None
-    with signals_interrupt(), claim_output_dir(args.output_dir, {str(path): path for path in config_files}):
+    for path in config_files:  # named one at a time: "the input config PATH"
+        check_not_input(args.output_dir, {"config": path})
+    with signals_interrupt(), claim_output_dir(args.output_dir):
         failed = grid.run_grid(runs, jobs=args.jobs, dry_run=args.dry_run, devices=devices, slurm=slurm)
     if failed:
         raise grid.GridError(f"{len(failed)} of {len(runs)} runs failed: "
