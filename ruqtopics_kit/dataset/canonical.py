@@ -4,7 +4,8 @@ A canonical record has `id`, `question`, `answer` (strings; the answer may be em
 or class ids into the 76 topics, not mixed). The readers (`raw.py`, `deeppavlov_tsv.py`) turn every raw row
 into one through `validated_record`, so the JSON Lines and TSV layouts obey one rule; a bad row is a ValueError
 whose message starts with the problem's name ("empty question: ..."), which `--on-bad-record skip` counts.
-Texts have a length limit (`MAX_CHARS`).
+Texts have a length limit (`MAX_CHARS`) and hold no control character (Unicode category Cc: NUL and the other C0
+controls, DEL, the C1 controls) but tab, newline and carriage return in a question or answer (`CONTROL`).
 
 Questions are the same when their `question_key`s are: Unicode NFKC, case folded, ё read as е, punctuation
 and format characters (zero-width spaces, ...) dropped, whitespace collapsed. The stored text is never changed.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import reprlib
 import unicodedata
 from pathlib import Path
@@ -39,6 +41,11 @@ OnBadRecord = Literal["error", "skip"]
 # Russian words, 100,000 a long article; the models read at most the first 128 tokens anyway. A 10 MB "question"
 # is a damaged or foreign file, not a question. Ids are short keys (Yandex Q's question ids, `train-12`).
 MAX_CHARS = {"id": 256, "question": 10_000, "answer": 100_000}
+
+# Control characters a record refuses ("control character"): every one in Unicode's category Cc, but tab, newline and
+# carriage return in a question or answer (JSON escapes them, pandas quotes them). A NUL ends a C string, and the
+# others are no part of a written text: they come from a damaged file or a binary one.
+CONTROL = {"id": re.compile("[\x00-\x1f\x7f-\x9f]"), "text": re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")}
 
 _SHOWN = reprlib.Repr()  # how an error line quotes a value of a record
 _SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlist, _SHOWN.maxdict = 80, 80, 6, 4
@@ -112,6 +119,16 @@ def check_lengths(record_id: str, **texts: str) -> None:
                              f"the limit is {MAX_CHARS[name]:,} (README, 'Raw input')")
 
 
+def check_controls(record_id: str, **texts: str) -> None:
+    """ValueError("control character: ...") for the first of `texts` (by field name) holding one (`CONTROL`)."""
+    for name, text in texts.items():
+        found = CONTROL["id" if name == "id" else "text"].search(text)
+        if found:
+            allowed = "an id may hold none" if name == "id" else "a text may hold tab, newline and carriage return only"
+            raise ValueError(f"control character: record {shown(record_id)} has {found.group()!r} "
+                             f"(U+{ord(found.group()):04X}) at character {found.start():,} of its {name}; {allowed}")
+
+
 def validated_record(row: dict) -> dict:
     """The canonical record of a raw row; ValueError("<problem>: <detail>") if the row is bad."""
     missing = [key for key in ("id", "question", "labels") if key not in row]
@@ -129,6 +146,7 @@ def validated_record(row: dict) -> dict:
         if not isinstance(text, str):
             raise ValueError(f"bad {name}: record {record_id!r} has {kind_of(text)}, expected a string")
     check_lengths(record_id, question=question, answer=answer)
+    check_controls(record_id, id=record_id, question=question, answer=answer)
     if not question_key(question):
         raise ValueError(f"empty question: record {record_id!r} has question {shown(question)} (no letter, digit or "
                          f"symbol once punctuation and format characters are dropped)")

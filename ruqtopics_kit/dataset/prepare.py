@@ -14,13 +14,13 @@ NAME=PATH` (see `FieldMap`), for instance a Yandex Q API question entity with it
 - The split is a function of the id alone (a hash), so adding records never moves old ones; since no
   question text survives twice, no question is shared between splits.
 
-Nothing is coerced: a field of the wrong type (`"id": null`, a numeric answer, a tag that is an object), a
-path that is not in a record, a text over its length limit (`canonical.MAX_CHARS`), text that cannot be written
-as UTF-8 (a lone surrogate) are errors naming the file, the line, the record and the problem;
-`on_bad_record="skip"` skips such records and counts them. A dump that cannot be read (corrupt or truncated
-gzip, not JSON, a key twice in one object) or that yields no record for a split is always an error, and then
-nothing is written. The dump is read twice, so it must be a regular file: a pipe (`--dump <(zcat dump.gz)`, a
-FIFO) is refused before it is read.
+Nothing is coerced: a field of the wrong type (`"id": null`, a numeric answer, a tag that is an object), a path
+that is not in a record, a text over its length limit (`canonical.MAX_CHARS`), a control character such as NUL
+(`canonical.CONTROL`), text that cannot be written as UTF-8 (a lone surrogate) are errors naming the file, the
+line, the record and the problem; `on_bad_record="skip"` skips such records and counts them. A dump that cannot be
+read (corrupt or truncated gzip, not JSON, a key twice in one object) or that yields no record for a split is
+always an error, and then nothing is written. The dump is read twice, so it must be a regular file: a pipe
+(`--dump <(zcat dump.gz)`, a FIFO) is refused before it is read.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ruqtopics_kit.core.output_dir import claim_output_dir
 from ruqtopics_kit.dataset.canonical import (
     OnBadRecord,
     RawDataError,
+    check_controls,
     check_lengths,
     check_on_bad_record,
     kind_of,
@@ -139,6 +140,7 @@ def _canonical_fields(record: dict, fields: FieldMap) -> dict:
             raise ValueError(f"bad {name}: record {record_id!r} has {kind_of(values[name])} "
                              f"({shown(values[name])}), expected a string")
     check_lengths(record_id, question=values["question"], answer=values["answer"])
+    check_controls(record_id, id=record_id, question=values["question"], answer=values["answer"])
     tags = values["tags"]
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         hint = " (map a list of objects to their names with e.g. --field tags=tags.*.title)" \

@@ -160,6 +160,18 @@ CASES = {
     "a class name in the wrong case": ("jsonl", {"test": record_line(labels=["Кино"])},
                                        r"test.jsonl, line 1: unknown class: record '4' has 'Кино' \(did you mean "
                                        r"'кино'\?\), which is not one of the 76 RuQTopics classes"),
+    # ---- control characters (NUL, C0, DEL, C1) but tab, newline and carriage return in a text
+    "a NUL in a question": ("jsonl", {"test": record_line(question="Какой\x00фильм?")},
+                            r"test.jsonl, line 1: control character: record '4' has '\\x00' \(U\+0000\) at "
+                            r"character 5 of its question; a text may hold tab, newline and carriage return only"),
+    "an escape character in a TSV answer": (
+        "tsv", {"test": "text\tanswer\tlabel_id\nВопрос\tОтвет\x1b[0m\t1\n"},
+        r"test.csv, line 2: control character: record 'test-2' has '\\x1b' \(U\+001B\) at character 5 of its answer"),
+    "a C1 control in an answer": ("jsonl", {"test": record_line(answer="\u0085")},
+                                  r"test.jsonl, line 1: control character: record '4' has '\\x85' \(U\+0085\)"),
+    "a tab in an id": ("jsonl", {"test": record_line(id="4\t")},
+                       r"test.jsonl, line 1: control character: record '4\\t' has '\\t' \(U\+0009\) at "
+                       r"character 1 of its id; an id may hold none"),
     "a question that is a number": ("jsonl", {"test": record_line(question=5)},
                                     r"test.jsonl, line 1: bad question: record '4' has a int, expected a string"),
     "a JSON nesting too deep": (
@@ -218,6 +230,18 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     (folder / "test.jsonl").write_text(bad, encoding="utf-8")
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out2")]) == 1
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
+
+
+def test_skip_counts_control_characters_and_keeps_tabs_and_newlines(tmp_path, capsys):
+    folder = jsonl_folder(tmp_path, test=record_line(question="Какой фильм?\x00") + record_line(
+        id="9", question="Какой\tфильм\r\nпосмотреть?") + more_test())
+    args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
+    assert ruqtopics.main(args) == 0
+    out = capsys.readouterr().out
+    assert "skipped (control character): 1" in out and "single_label     train 2  validation 1  test 2" in out
+    questions = pd.read_parquet(tmp_path / "out" / "multi_label").question.tolist() + pd.read_parquet(
+        tmp_path / "out" / "single_label").question.tolist()
+    assert "Какой\tфильм\r\nпосмотреть?" in questions and not any("\x00" in q for q in questions)
 
 
 def test_skip_counts_texts_over_the_length_limit_and_bad_label_ids(tmp_path, capsys):

@@ -164,6 +164,9 @@ BAD_DUMPS = {
     "a numeric tag": (lambda: with_record(tags=["музыка", 7]), r"line 41: bad tags"),
     "lone surrogate": (lambda: with_record(question="Песня \ud83c?"),
                        r"line 41: unencodable text: record '40' has in its question '\\ud83c' at character 6"),
+    "a NUL in a question": (lambda: with_record(question="Песня\x00?"),
+                            r"line 41: control character: record '40' has '\\x00' \(U\+0000\) at character 5 of "
+                            r"its question; a text may hold tab, newline and carriage return only"),
     "missing field": (lambda: gzip_bytes(flat_records(40) + [{"id": 40, "question": "q", "tags": []}]),
                       r"line 41: missing path: answer does not exist"),
     "duplicate id": (lambda: gzip_bytes(flat_records(40) + flat_records(1)),
