@@ -38,12 +38,9 @@ def run_grid(args: argparse.Namespace) -> int:
     from ruqtopics_kit.core.processes import signals_interrupt
     from ruqtopics_kit.release import grid
 
-    try:
-        config_files = grid.expand(args.configs)
-        runs = grid.plan(config_files, args.output_dir, getattr(args, TRAIN_OPTIONS), args.launch, seeds=args.seeds)
-        devices, slurm = grid.executor_options(args)
-    except (FileNotFoundError, ValueError) as error:
-        raise InvalidParameterError(str(error)) from None
+    config_files = grid.expand(args.configs)  # a missing config is a fault of the inputs (1), as everywhere
+    runs = grid.plan(config_files, args.output_dir, getattr(args, TRAIN_OPTIONS), args.launch, seeds=args.seeds)
+    devices, slurm = executor_options(args)
     for path in config_files:  # named one at a time: "the input config PATH"
         check_not_input(args.output_dir, {"config": path})
     with signals_interrupt(), claim_output_dir(args.output_dir):
@@ -98,7 +95,7 @@ def parse_release(argv: list[str]):
 def release_of(args: argparse.Namespace):
     from ruqtopics_kit.core.hub import check_license_id, check_repo_id
     from ruqtopics_kit.facts.names import DATASET_NAME
-    from ruqtopics_kit.release.grid import executor_options, expand
+    from ruqtopics_kit.release.grid import expand
     from ruqtopics_kit.release.pipeline import SAMPLE_DATA, SAMPLE_MASSIVE, Release
 
     if args.sample:
@@ -111,20 +108,24 @@ def release_of(args: argparse.Namespace):
                                         ("--grid", args.grid)) if not value]
     if missing:
         raise InvalidParameterError(f"{', '.join(missing)} required (or --sample for the bundled sample)")
-    try:
-        grid = expand(args.grid)
-    except FileNotFoundError as error:
-        raise InvalidParameterError(f"--grid: {error}") from None
+    grid = expand(args.grid)
     _check_inputs_exist(args)
-    try:
-        devices, slurm = executor_options(args)
-    except ValueError as error:
-        raise InvalidParameterError(str(error)) from None
+    devices, slurm = executor_options(args)
     return Release(data_dir=args.data_dir, massive=args.massive, grid=grid, output_dir=args.output_dir,
                    org=args.hub_org, push=args.push_to_hub, private=args.hub_private, sample=args.sample,
                    license=args.license, backbone=args.backbone, massive_options=massive_protocol(args),
                    analysis_options=analysis_protocol(args), launch=args.launch, jobs=args.jobs, devices=devices,
                    seeds=args.seeds, slurm=slurm)
+
+
+def executor_options(args: argparse.Namespace):
+    """The grid's devices or SLURM options; a --gpus-per-run the machine cannot give is a usage error (2)."""
+    from ruqtopics_kit.release import grid
+
+    try:
+        return grid.executor_options(args)
+    except ValueError as error:
+        raise InvalidParameterError(str(error)) from None
 
 
 def _check_inputs_exist(args: argparse.Namespace) -> None:

@@ -154,8 +154,8 @@ def add_seeds_option(parser: argparse.ArgumentParser) -> None:
 def _parse(config_file: Path, argv: list[str]) -> TrainingConfig:
     try:
         return parse_args(argv)
-    except SystemExit:  # argparse printed the reason
-        raise ValueError(f"{config_file}: invalid options (see the message above)") from None
+    except SystemExit:  # argparse printed the reason; a usage error (2), as train.py's own
+        raise InvalidParameterError(f"{config_file}: invalid options (see the message above)") from None
 
 
 def _status(config: TrainingConfig) -> str:

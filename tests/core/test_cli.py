@@ -17,6 +17,7 @@ from ruqtopics_kit.cli.command import Command
 from ruqtopics_kit.core.config_files import takes_option
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
+from ruqtopics_kit.core.resources import package_path
 
 NAMES = [command.name for command in cli.COMMANDS]
 # concept -> its one visible spelling per command, and the spellings it must not have (old ones or other styles)
@@ -190,6 +191,36 @@ def test_an_output_folder_that_holds_other_files_is_the_same_fault_everywhere(na
     err = capsys.readouterr().err
     assert err.startswith(f"ruqtopics {name}: error: ") and err.count("\n") == 1, err
     assert (tmp_path / "out" / "notes.txt").read_text(encoding="utf-8") == "the user's"
+
+
+def missing_input(name, tmp_path) -> list[str]:
+    missing = str(tmp_path / "missing.yaml")
+    inputs = {"prepare": ["--dump", missing], "export": ["--data-dir", missing],
+              "train": ["--backbone", "bert", "--dataset", missing],
+              "evaluate-massive": ["--model", missing, "--massive", missing], "analysis": ["--results", missing],
+              "grid": [missing], "release": ["--sample", "--grid", missing], "claims": [missing]}[name]
+    return [name, *inputs, *(["--output-dir", str(tmp_path / "out")] if name != "claims" else [])]
+
+
+@pytest.mark.parametrize("name", ["prepare", "export", "train", "evaluate-massive", "analysis", "grid", "release",
+                                  "claims"])
+def test_a_missing_input_is_the_same_fault_everywhere(name, tmp_path, capsys):
+    assert cli.main(missing_input(name, tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"ruqtopics {name}: error: ") and err.count("\n") == 1, err
+    assert str(tmp_path / "missing.yaml") in err
+
+
+@pytest.mark.parametrize("name", ["grid", "release"])
+def test_two_configs_sharing_a_run_folder_are_the_same_fault_everywhere(name, tmp_path, capsys):
+    config = sorted(package_path("configs", "sample").glob("*.yaml"))[0]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / config.name).write_bytes(config.read_bytes())
+    configs = [str(config), str(tmp_path / "other" / config.name)]
+    argv = {"grid": ["grid", *configs], "release": ["release", "--sample", "--grid", *configs]}[name]
+    assert cli.main([*argv, "--output-dir", str(tmp_path / "out")]) == 1
+    last = capsys.readouterr().err.splitlines()[-1]  # the release built its sample's dataset first
+    assert last.startswith(f"ruqtopics {name}: error: ") and "would both train into" in last, last
 
 
 def test_help_imports_none_of_the_heavy_libraries():
