@@ -6,7 +6,8 @@ Both readers yield Arrow record batches of canonical records (`canonical.py`: `i
 
 Every problem names the file, the line and what is wrong. `on_bad_record="skip"` skips records whose own
 content is bad, and questions already in another split (and counts them); unreadable files, unknown fields or
-columns, and ids repeated across the data always fail. A UTF-8 byte order mark before the first line is no part
+columns, ids repeated across the data, and class ids in one record with class names in another (of any file read
+with the same `ReadReport`) always fail. A UTF-8 byte order mark before the first line is no part
 of it, as for pandas (DeepPavlov's reader). Questions are compared across splits by `canonical.question_key`;
 `prepare` keeps one record per key.
 """
@@ -85,6 +86,20 @@ class ReadReport:
     _splits: list[str] = field(default_factory=list)
     _ids: _SeenIndex = field(default_factory=_SeenIndex)
     _questions: _SeenIndex = field(default_factory=_SeenIndex)
+    _label_kind: tuple[str, str, int, str] | None = None  # (kind, file, line, id) of the first record read
+
+    def check_label_kind(self, path: Path, line: int, record_id: str, labels: list) -> None:
+        """Fail on a record whose labels are class ids where an earlier record's were class names, or the reverse:
+        within one record, one file or the files of one data folder (ids may index another list than the kit's)."""
+        kind = "class ids" if isinstance(labels[0], int) else "class names"
+        if self._label_kind is None:
+            self._label_kind = (kind, Path(path).name, line, record_id)
+        elif self._label_kind[0] != kind:
+            first_kind, file, first_line, first_id = self._label_kind
+            raise RawDataError(path, line, f"mixed labels: record {shown(record_id)} gives {kind} ({shown(labels)}), "
+                                           f"but record {shown(first_id)} at {file}:{first_line} gave {first_kind}; "
+                                           f"the data must use one kind throughout (class names are safer: ids "
+                                           f"index ruqtopics_kit/data/labels.json)")
 
     def claim(self, path: Path, split: str, ids: list[str], questions: list[str], lines: list[int],
               skip: bool = False) -> list[int]:
@@ -211,6 +226,7 @@ def read_batches(path: str | Path, split: str, report: ReadReport,
                 raise RawDataError(path, line, str(problem)) from None
             report.skipped[str(problem).split(":")[0]] += 1
             continue
+        report.check_label_kind(path, line, record["id"], row["labels"])
         kept += 1
         lines.append(line)
         for name, value in record.items():

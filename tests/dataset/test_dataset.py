@@ -143,10 +143,12 @@ def test_histogram_quantile_matches_numpy_lower_percentile(values, q):
 
 # ---- DeepPavlov's tab-separated layout ------------------------------------------------------------------
 
-def test_deeppavlov_tsv_with_label_ids_and_label_names(tmp_path):
+def test_deeppavlov_tsv_with_label_names_in_either_column(tmp_path):
+    """`labels` and `label` both hold class names (label_id's class ids: test_dataset_bad_input.py); a folder
+    whose files mix the two kinds is refused, by the builder as by export."""
     folder = tmp_path / "dp"
     folder.mkdir()
-    (folder / "train.csv").write_text("text\tlabel_id\nКакую песню послушать?\t0\nБудет ли дождь?\t4;2\n",
+    (folder / "train.csv").write_text("text\tlabels\nКакую песню послушать?\tмузыка\nБудет ли дождь?\tпогода;новости\n",
                                       encoding="utf-8")
     (folder / "val.csv").write_text("text\tlabels\nЧто приготовить на ужин?\tеда, напитки и кулинария\n"
                                     "Что посмотреть и послушать?\tкино;музыка\n", encoding="utf-8")
@@ -161,6 +163,12 @@ def test_deeppavlov_tsv_with_label_ids_and_label_names(tmp_path):
     multi = RuQTopics(config_name="multi_label", data_dir=str(folder), cache_dir=str(tmp_path / "cache2"))
     multi.download_and_prepare()
     assert multi.as_dataset(split="test")["labels"] == [[TOPICS.id_of("самолёты"), 3]]
+    (folder / "train.csv").write_text("text\tlabel_id\nКакую песню послушать?\t0\n", encoding="utf-8")
+    with pytest.raises(datasets.exceptions.DatasetGenerationError) as caught:
+        RuQTopics(config_name="single_label", data_dir=str(folder),
+                  cache_dir=str(tmp_path / "c3")).download_and_prepare()
+    assert re.search(r"val.csv, line 2: mixed labels: record 'validation-2' gives class names \(\['еда, напитки и "
+                     r"кулинария'\]\), but record 'train-2' at train.csv:2 gave class ids", str(caught.value.__cause__))
 
 
 # ---- prepare: dump -> canonical layout --------------------------------------------------------------------

@@ -119,6 +119,19 @@ CASES = {
     "class ids mixed with names": (
         "jsonl", {"test": '{"id": "4", "question": "Какой фильм?", "answer": "", "labels": [8, "музыка"]}\n'},
         r"test.jsonl, line 1: mixed labels: record '4' mixes class ids and class names in \[8, 'музыка'\]"),
+    "class ids after class names in one file": (
+        "jsonl", {"train": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in GOOD["train"][:1])
+                  + '{"id": "2", "question": "Будет ли дождь?", "answer": "", "labels": [3]}\n'},
+        r"train.jsonl, line 2: mixed labels: record '2' gives class ids \(\[3\]\), but record '1' at train.jsonl:1 "
+        r"gave class names; the data must use one kind throughout"),
+    "class ids in test, class names in train": (
+        "jsonl", {"test": record_line(labels=[14]) + more_test()},
+        r"test.jsonl, line 1: mixed labels: record '4' gives class ids \(\[14\]\), but record '1' at train.jsonl:1 "
+        r"gave class names"),
+    "label_id in train.csv, labels in val.csv": (
+        "tsv", {"validation": "text\tlabels\nВопрос validation\tкино\nДва вопроса\tкино;музыка\n"},
+        r"val.csv, line 2: mixed labels: record 'validation-2' gives class names \(\['кино'\]\), but record "
+        r"'train-2' at train.csv:2 gave class ids"),
     # ---- texts of any length (cause 15): a documented limit per field; a value quoted in a message is cut short
     "a question over the length limit": (
         "jsonl", {"test": record_line(question="я" * 10_001)},
@@ -230,6 +243,15 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     (folder / "test.jsonl").write_text(bad, encoding="utf-8")
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out2")]) == 1
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
+
+
+def test_mixed_label_kinds_fail_under_skip_too(tmp_path, capsys):
+    """Which kind is right cannot be guessed (ids may index another label list), so no record is skipped for it."""
+    folder = jsonl_folder(tmp_path, test=record_line(labels=[14]) + more_test())
+    args = ["export", "--data-dir", str(folder), "--on-bad-record", "skip", "--output-dir", str(tmp_path / "out")]
+    assert ruqtopics.main(args) == 1
+    assert "test.jsonl, line 1: mixed labels: record '4' gives class ids" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_skip_counts_control_characters_and_keeps_tabs_and_newlines(tmp_path, capsys):
