@@ -526,6 +526,12 @@ def distances_into_a_symlink(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def distances_over_an_existing_file(tmp_path, request):
+    mine = tmp_path / "distances.csv"
+    mine.write_text("the user's table\n", encoding="utf-8")
+    return Invocation(["distances", "--output-file", str(mine)], [mine], leftovers_in=tmp_path)
+
+
 def grid_into_the_folder_of_its_configs(tmp_path, request):
     configs = tmp_path / "configs"
     configs.mkdir()
@@ -703,6 +709,8 @@ CASES = [
           r"hub/ruqtopics/README\.md: not valid YAML at line 2, column 12: .*; delete it and run the release again"),
     Fault("distances-output-is-a-symlink", distances_into_a_symlink, 1,
           r"distances.csv is a symbolic link \(to .*mine.csv\); it was left as it is"),
+    Fault("distances-output-file-exists", distances_over_an_existing_file, 1,
+          r"distances: error: .*distances.csv already exists; pass --overwrite-output-dir to replace it$"),
     Fault("grid-output-holds-its-configs", grid_into_the_folder_of_its_configs, 1,
           r"output folder .*configs contains the input config .*configs/tiny-single_label-question.yaml: writing"),
     Fault("grid-output-is-a-symlink", grid_through_a_symlink, 1, r"output folder .*out is a symbolic link"),

@@ -2,8 +2,8 @@
 
 The distances are cached in `data/distances.csv` (with `data/distances.provenance.json` naming the library
 version) so that the analysis and its tests need neither urielplus' start-up time nor its exact version.
-`ruqtopics distances` (`python -m analysis distances` in a checkout) recomputes the cache. urielplus reads only
-the databases bundled in its wheel; it never touches the network.
+`ruqtopics distances --overwrite-output-dir` (`python -m analysis distances` in a checkout) recomputes the cache.
+urielplus reads only the databases bundled in its wheel; it never touches the network.
 
 Each distance is URIEL+'s angular distance between the two languages' feature vectors, in [0, 1]:
 genetic (Glottolog family-tree membership), syntactic (WALS/SSWL/Grambank syntax features), geographic
@@ -26,7 +26,7 @@ from ruqtopics_kit.analysis.locales import DATA_DIR
 from ruqtopics_kit.analysis.tables import index_by_locale, numeric_column, read_table, require_columns
 from ruqtopics_kit.core.atomic import atomic_write_text
 from ruqtopics_kit.core.extras import require
-from ruqtopics_kit.core.output_dir import OutputDirError
+from ruqtopics_kit.core.output_dir import OutputDirError, check_overwrite
 from ruqtopics_kit.facts.massive import locale_table
 from ruqtopics_kit.facts.names import REFERENCE_LOCALE
 
@@ -118,13 +118,15 @@ def compute_distances(locales=None) -> pd.DataFrame:
     return frame
 
 
-def check_output_file(path: Path) -> None:
+def check_output_file(path: Path, overwrite: bool = False) -> None:
     """Refuse, before the distances are computed, an --output-file (or its provenance beside it) that is a
-    symbolic link or not a regular file: it would be replaced by a file, never followed, and the link lost."""
+    symbolic link or not a regular file (it would be replaced by a file, never followed, and the link lost), or
+    that exists without `overwrite` (--overwrite-output-dir, as every command's output)."""
     for target in (Path(path), provenance_path(Path(path))):
         if target.is_symlink() or target.exists() and not target.is_file():
             what = f"a symbolic link (to {os.readlink(target)})" if target.is_symlink() else "not a regular file"
             raise OutputDirError(f"{target} is {what}; it was left as it is: choose another --output-file")
+        check_overwrite(target, overwrite)
 
 
 def write_distances(frame: pd.DataFrame, path: Path = DISTANCES_FILE) -> None:

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 
 from ruqtopics_kit.cli.command import Command
-from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_resampling, switch
+from ruqtopics_kit.cli.options import add_aliases, add_output_dir, add_overwrite, add_resampling, switch
 
 # option dest -> analysis Options field, for the options that decide what is computed (the release's too)
 ANALYSIS_PROTOCOL = {"size_proxy": "size_proxy", "exponent": "exponent", "absent_languages": "absent_languages",
@@ -69,12 +69,13 @@ def add_distances_arguments(parser: argparse.ArgumentParser) -> None:
     add_aliases(parser, parser.add_argument(
         "--output-file", type=Path, default=DISTANCES_FILE, metavar="CSV",
         help="CSV to write; its provenance goes beside it (default: the packaged cache)"), "--output")
+    add_overwrite(parser, help="replace an existing --output-file and its provenance (the packaged cache too)")
 
 
 def run_distances(args: argparse.Namespace) -> int:
     from ruqtopics_kit.analysis.distances import check_output_file, compute_distances, write_distances
 
-    check_output_file(args.output_file)
+    check_output_file(args.output_file, overwrite=args.overwrite_output_dir)
     write_distances(compute_distances(), args.output_file)
     print(f"wrote {args.output_file}")
     return 0
@@ -83,6 +84,7 @@ def run_distances(args: argparse.Namespace) -> int:
 ANALYSIS = Command("analysis", "correlate per-locale MASSIVE scores with pretraining size and distance from Russian",
                    add_analysis_arguments, run_analysis,
                    description="Correlate per-locale MASSIVE scores with mBERT pretraining size and distance from "
-                               "Russian.\nRecompute the cached linguistic distances with: ruqtopics distances")
+                               "Russian.\nRecompute the cached linguistic distances with: ruqtopics distances "
+                               "--overwrite-output-dir")
 DISTANCES = Command("distances", "recompute the cached URIEL+ distances from Russian of MASSIVE's languages "
                                  "(needs urielplus)", add_distances_arguments, run_distances)

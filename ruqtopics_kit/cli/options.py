@@ -68,7 +68,12 @@ def add_output_dir(parser, *, help: str, required: bool = True, default: Path | 
     add_aliases(parser, parser.add_argument("--output-dir", type=Path, required=required, default=default,
                                             metavar="DIR", help=help), *old)
     if overwrite:
-        switch(parser, "--overwrite-output-dir", overwrite, "--overwrite")
+        add_overwrite(parser, help=overwrite)
+
+
+def add_overwrite(parser, *, help: str) -> None:
+    """`--overwrite-output-dir`: an existing output is refused without it (`core.output_dir.check_overwrite`)."""
+    switch(parser, "--overwrite-output-dir", help, "--overwrite")
 
 
 def add_hub(parser, *, repo: str, repo_help: str, license_default: str | None = "unknown",

@@ -22,7 +22,7 @@ from pathlib import Path
 from safetensors import SafetensorError
 
 from ruqtopics_kit.core.errors import KitError
-from ruqtopics_kit.core.output_dir import check_output_path
+from ruqtopics_kit.core.output_dir import check_output_path, check_overwrite
 
 # What writing weights raises on a full disk or a read-only folder: OSError; torch.save's
 # RuntimeError("basic_ios::clear: iostream error"); safetensors' SafetensorError, no OSError, raised by
@@ -129,8 +129,7 @@ def atomic_directory(target: str | Path, *, overwrite: bool = False) -> Iterator
     """
     target = Path(target)
     check_output_path(target)
-    if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} already exists; pass --overwrite-output-dir (overwrite=True) to replace it")
+    check_overwrite(target, overwrite)
     if target.exists():
         check_replaceable(target)
     try:

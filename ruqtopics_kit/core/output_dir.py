@@ -24,8 +24,8 @@ from ruqtopics_kit.core.errors import KitError
 
 
 class OutputDirError(KitError, FileExistsError):
-    """The output folder cannot be used: it overlaps an input, another run is writing into it, or its folder is not
-    writable."""
+    """The output folder cannot be used: it overlaps an input, another run is writing into it, its folder is not
+    writable, or it exists and is not to be overwritten."""
 
     def __init__(self, message: str):
         super().__init__(errno.EEXIST, message)
@@ -53,6 +53,12 @@ def check_output_path(output: str | Path) -> None:
     if path.exists() and not path.is_dir():
         raise OutputDirError(f"the output folder {output} is a file, not a folder; it was left as it is: choose "
                              f"another output folder")
+
+
+def check_overwrite(output: str | Path, overwrite: bool) -> None:
+    """The kit's one policy for an earlier output (a folder or a file): replaced only with --overwrite-output-dir."""
+    if Path(output).expanduser().exists() and not overwrite:
+        raise OutputDirError(f"{output} already exists; pass --overwrite-output-dir to replace it")
 
 
 def check_not_input(output: str | Path, inputs: Mapping[str, str | Path | None]) -> None:

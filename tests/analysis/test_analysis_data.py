@@ -114,3 +114,6 @@ def test_distances_command_writes_cache_and_provenance(recomputed, tmp_path, mon
     assert load_distances(target).equals(recomputed[list(DISTANCE_KINDS)])
     assert load_provenance(target)["version"] == version("urielplus")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "d.provenance.json"]
+    target.write_text("an earlier table\n", encoding="utf-8")
+    assert cli.main(["distances", "--output-file", str(target), "--overwrite-output-dir"]) == 0
+    assert load_distances(target).equals(recomputed[list(DISTANCE_KINDS)])
