@@ -156,6 +156,19 @@ def export_over_a_file(tmp_path, request):
                       leftovers_in=tmp_path)
 
 
+def export_below_a_file(tmp_path, request):
+    raw, blocker = raw_copy(tmp_path), a_file(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(blocker / "sub" / "out")],
+                      [raw, blocker], leftovers_in=tmp_path)
+
+
+def export_into_proc(tmp_path, request):
+    """/proc holds no new file: filelock reports that as a lock it timed out on, not as the OSError it is."""
+    raw = raw_copy(tmp_path)
+    return Invocation(["export", "--data-dir", str(raw), "--output-dir", "/proc/ruqtopics-out"], [raw],
+                      leftovers_in=tmp_path)
+
+
 def export_through_a_symlink(tmp_path, request):
     raw, out = raw_copy(tmp_path), a_link_to_a_folder(tmp_path)
     return Invocation(["export", "--data-dir", str(raw), "--output-dir", str(out), "--overwrite-output-dir"],
@@ -664,6 +677,11 @@ CASES = [
     Fault("push-of-the-synthetic-sample", export_push_of_the_sample, 1,
           r"refused to push: the data are the kit's synthetic sample"),
     Fault("export-output-is-a-file", export_over_a_file, 1, r"output folder .*out is a file"),
+    Fault("export-output-below-a-file", export_below_a_file, 1,
+          r"output folder .*out/sub/out cannot be written: the path .*out is a file, not a folder"),
+    Fault("export-output-in-proc", export_into_proc, 1,
+          r"output folder /proc/ruqtopics-out cannot be written: the folder /proc cannot hold new files such as "
+          r"\.ruqtopics-out\.lock \(No such file or directory\)"),
     Fault("export-output-is-a-symlink", export_through_a_symlink, 1, r"output folder .*out is a symbolic link"),
     Fault("prepare-output-is-a-file", prepare_over_a_file, 1, r"output folder .*out is a file"),
     Fault("export-question-over-the-length-limit", export_of_a_10mb_question, 1,

@@ -101,9 +101,12 @@ def output_lock(output: str | Path) -> Iterator[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
+        refused = _cannot_create(path)  # filelock retries an open it cannot make until it times out
+        if refused is not None:
+            raise OutputDirError(_cannot_write_beside(output, path.parent, refused)) from None
         raise OutputDirError(f"the output folder {output} is in use by another run (it holds {path}); wait for it "
                              f"to finish or choose another output folder") from None
-    except OSError as error:  # a folder of another user, a read-only disk
+    except OSError as error:  # a folder of another user, a read-only disk, a file where a folder should be
         raise OutputDirError(_cannot_write_beside(output, path.parent, error)) from None
     try:
         yield path
@@ -112,14 +115,32 @@ def output_lock(output: str | Path) -> Iterator[Path]:
         lock.release()
 
 
+def _cannot_create(path: Path) -> OSError | None:
+    """The error creating the lock file `path` raises, or None when it exists (a holder made it) or can be made."""
+    if path.exists():
+        return None
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644))
+    except FileExistsError:  # a holder made it meanwhile
+        return None
+    except OSError as error:  # /proc, /sys: a folder that holds no new file
+        return error
+    path.unlink(missing_ok=True)
+    return None
+
+
 def _cannot_write_beside(output: str | Path, folder: Path, error: OSError) -> str:
-    """Why the output folder cannot be made in `folder` (its nearest existing folder, the one refused), in words."""
+    """Why the output folder cannot be made in `folder` (its nearest existing path, the one refused), in words."""
     while not folder.exists() and folder.parent != folder:
         folder = folder.parent
-    refused = error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-    return (f"the output folder {output} cannot be written: the folder {folder} is "
-            f"{'not writable' if refused else 'unusable'} ({error.strerror or error}); choose an output folder "
-            f"where you may write")
+    if not folder.is_dir():
+        what = f"the path {folder} is a file, not a folder"
+    elif error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = f"the folder {folder} is not writable ({error.strerror or error})"
+    else:
+        made = f" such as {Path(error.filename).name}" if error.filename else ""  # the lock file, a subfolder
+        what = f"the folder {folder} cannot hold new files{made} ({error.strerror or error})"
+    return f"the output folder {output} cannot be written: {what}; choose an output folder where you may write"
 
 
 @contextlib.contextmanager
