@@ -39,6 +39,10 @@ from ruqtopics_kit.dataset.deeppavlov_tsv import deeppavlov_rows
 SPLITS = ("train", "validation", "test")
 CANONICAL_FILES = {split: f"{split}.jsonl" for split in SPLITS}
 DEEPPAVLOV_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
+# Beside a layout's files, a data folder may hold hidden entries and these (by the start of the name, in any case);
+# anything else is an error (`_check_no_other_files`).
+DOCUMENTATION = ("README", "LICENSE", "LICENCE")
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".7z", ".tar", ".tgz")
 BOM = "\ufeff"
 LEAK = "cross-split duplicate"  # what --on-bad-record skip counts a question of another split as
 BATCH_SIZE = 10_000
@@ -172,6 +176,7 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
                                            f"DeepPavlov's ({DEEPPAVLOV_FILES['train']}); keep one")
     for layout in (CANONICAL_FILES, DEEPPAVLOV_FILES):
         if _present(data_dir / layout["train"]):
+            _check_no_other_files(data_dir, layout)
             missing = [name for name in layout.values() if not _present(data_dir / name)]
             if missing:
                 raise FileNotFoundError(f"{data_dir}: found {layout['train']} but not {', '.join(missing)}")
@@ -180,6 +185,25 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
     raise FileNotFoundError(f"{data_dir} holds neither the canonical layout ({', '.join(CANONICAL_FILES.values())}) "
                             f"nor DeepPavlov's ({', '.join(DEEPPAVLOV_FILES.values())}); it holds "
                             f"{shown(found) if found else 'nothing'}")
+
+
+def _check_no_other_files(data_dir: Path, layout: dict[str, str]) -> None:
+    """A RawDataError naming what `data_dir` holds beside the `layout`'s files: `dev.jsonl`, `train.jsonl.gz`, a
+    subfolder. `datasets` would read such files into a split (its split names include `dev`; `train.jsonl.gz` is a
+    train file to it); the kit reads the layout's files only, so anything else would be silently left out. Hidden
+    names (`.git`, `.DS_Store`; and `__pycache__`: `datasets` ignores names starting with "." or "__") and
+    documentation (README*, LICENSE*, LICENCE*) may stay."""
+    others = sorted(f"{path.name}/" if path.is_dir() else path.name for path in data_dir.iterdir()
+                    if path.name not in layout.values() and not path.name.startswith((".", "__"))
+                    and not path.name.upper().startswith(DOCUMENTATION))
+    if others:
+        compressed = " (a compressed file is never read)" if any(Path(name).suffix in COMPRESSED for name in others) \
+            else ""
+        layout_name = "the canonical layout" if layout == CANONICAL_FILES else "DeepPavlov's layout"
+        files = ", ".join(layout.values())
+        raise RawDataError(data_dir, None, f"holds {shown(others)} beside {layout_name} ({files}), which the kit "
+                                           f"would silently leave out{compressed}: rename each to the split it "
+                                           f"holds, or move it out (README, LICENSE, hidden files may stay)")
 
 
 def check_regular_file(path: Path, reads: str) -> None:

@@ -31,23 +31,31 @@ TSV_NAMES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 
 
 def jsonl_folder(tmp_path: Path, **replaced: str) -> Path:
-    """The canonical layout; `replaced` gives a split's file content verbatim."""
+    """The canonical layout; `replaced` gives a split's file content verbatim (a key with a dot: a file beside)."""
     folder = tmp_path / "raw"
     folder.mkdir()
     for split, records in GOOD.items():
         text = replaced.get(split, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         (folder / f"{split}.jsonl").write_text(text, encoding="utf-8")
-    return folder
+    return with_files_beside(folder, replaced)
 
 
 def tsv_folder(tmp_path: Path, **replaced: str) -> Path:
-    """DeepPavlov's layout (text, label_id); `replaced` gives a split's file content verbatim."""
+    """DeepPavlov's layout (text, label_id); `replaced` gives a split's file content verbatim (a key with a dot:
+    a file beside)."""
     folder = tmp_path / "raw"
     folder.mkdir()
     label_ids = {"train": 0, "validation": 1, "test": 2}
     for split, name in TSV_NAMES.items():  # a single- and a multi-label record, MASSIVE-aligned classes
         default = f"text\tlabel_id\nВопрос {split}\t{label_ids[split]}\nДва вопроса {split}\t0;4\n"
         (folder / name).write_text(replaced.get(split, default), encoding="utf-8")
+    return with_files_beside(folder, replaced)
+
+
+def with_files_beside(folder: Path, replaced: dict[str, str]) -> Path:
+    for name, text in replaced.items():
+        if "." in name:
+            (folder / name).write_text(text, encoding="utf-8")
     return folder
 
 
@@ -132,6 +140,21 @@ CASES = {
         "tsv", {"validation": "text\tlabels\nВопрос validation\tкино\nДва вопроса\tкино;музыка\n"},
         r"val.csv, line 2: mixed labels: record 'validation-2' gives class names \(\['кино'\]\), but record "
         r"'train-2' at train.csv:2 gave class ids"),
+    # ---- files the kit would silently leave out of a data folder: near-miss split names, compressed copies
+    "dev.jsonl beside validation.jsonl": (
+        "jsonl", {"dev.jsonl": record_line(id="9")},
+        r"raw: holds \['dev.jsonl'\] beside the canonical layout \(train.jsonl, validation.jsonl, test.jsonl\), "
+        r"which the kit would silently leave out: rename each to the split it holds, or move it out"),
+    "train.jsonl.gz beside train.jsonl": (
+        "jsonl", {"train.jsonl.gz": "", "test.jsonl~": ""},
+        r"raw: holds \['test.jsonl~', 'train.jsonl.gz'\] beside the canonical layout .*, which the kit would "
+        r"silently leave out \(a compressed file is never read\)"),
+    "validation.csv beside val.csv": (
+        "tsv", {"validation.csv": "text\tlabel_id\nВопрос\t1\n"},
+        r"raw: holds \['validation.csv'\] beside DeepPavlov's layout \(train.csv, val.csv, test.csv\)"),
+    "dev.jsonl beside an empty validation.jsonl": (
+        "jsonl", {"validation": "", "dev.jsonl": record_line(id="9")},
+        r"raw: holds \['dev.jsonl'\] beside the canonical layout"),
     # ---- texts of any length (cause 15): a documented limit per field; a value quoted in a message is cut short
     "a question over the length limit": (
         "jsonl", {"test": record_line(question="я" * 10_001)},
@@ -243,6 +266,17 @@ def test_skip_counts_bad_records_but_an_emptied_split_is_an_error(tmp_path, caps
     (folder / "test.jsonl").write_text(bad, encoding="utf-8")
     assert ruqtopics.main(args + ["--output-dir", str(tmp_path / "out2")]) == 1
     assert "test.jsonl: none of its 1 records is left after skipping bad ones" in capsys.readouterr().err
+
+
+def test_documentation_and_hidden_files_may_sit_beside_the_raw_files_but_a_folder_not(tmp_path, capsys):
+    folder = jsonl_folder(tmp_path, **{"README.md": "# notes\n", "LICENSE": "CC BY-SA 4.0\n", ".DS_Store": "",
+                                       "__MACOSX.jsonl": ""})
+    (folder / ".git").mkdir()
+    args = ["export", "--data-dir", str(folder), "--output-dir"]
+    assert ruqtopics.main(args + [str(tmp_path / "out")]) == 0
+    (folder / "old").mkdir()
+    assert ruqtopics.main(args + [str(tmp_path / "out2")]) == 1
+    assert "raw: holds ['old/'] beside the canonical layout" in capsys.readouterr().err
 
 
 def test_mixed_label_kinds_fail_under_skip_too(tmp_path, capsys):
