@@ -152,7 +152,7 @@ def _check_coverage(locales: list[str], results: Results, sizes: SizeTable, opti
             f"locales: "
             f"{format_locales(missing)}. "
             "The paper's table is computed over all of them; to analyse a subset on purpose, pass "
-            "--allow-missing-locales (allow_missing_locales=True)."
+            "--allow-missing-locales."
         )
 
 
@@ -281,5 +281,5 @@ def _check_output_dir(output_dir: Path, overwrite: bool) -> None:
     if output_dir.is_dir() and any(output_dir.iterdir()) and not overwrite:
         raise AnalysisInputError(
             f"The output directory {str(output_dir)!r} is not empty. Choose a new directory, or pass "
-            "--overwrite-output-dir (overwrite=True) to replace it."
+            "--overwrite-output-dir to replace it."
         )

@@ -170,7 +170,7 @@ def detect_layout(data_dir: str | Path) -> dict[str, Path]:
     """The raw files of each split in `data_dir`: the canonical `*.jsonl` or DeepPavlov's `*.csv`, not both."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"data_dir {str(data_dir)!r} is not a directory")
+        raise FileNotFoundError(f"the raw data folder {str(data_dir)!r} is not a directory (--data-dir)")
     if _present(data_dir / CANONICAL_FILES["train"]) and _present(data_dir / DEEPPAVLOV_FILES["train"]):
         raise RawDataError(data_dir, None, f"holds both the canonical layout ({CANONICAL_FILES['train']}) and "
                                            f"DeepPavlov's ({DEEPPAVLOV_FILES['train']}); keep one")

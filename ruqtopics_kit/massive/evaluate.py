@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ruqtopics_kit.core.atomic import atomic_directory
-from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
+from ruqtopics_kit.core.output_dir import check_overwrite, claim_output_dir, portable_path
 from ruqtopics_kit.facts.mappings import Mapping, bundled_mappings, load_mapping
 from ruqtopics_kit.facts.names import SINGLE_LABEL
 from ruqtopics_kit.massive import MassiveSplit, read_massive
@@ -103,9 +103,7 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
     started = time.perf_counter()
     # ---- cheap checks first: nothing heavy runs for a run that would fail at the end
     mapping = load_mapping(config.mapping)
-    if Path(config.output_dir).exists() and not config.overwrite_output_dir:
-        raise FileExistsError(f"output_dir {config.output_dir!r} already exists; pass --overwrite-output-dir "
-                              f"(overwrite_output_dir=True) to replace it")
+    check_overwrite(config.output_dir, config.overwrite_output_dir)
     device = resolve_device(config.device)
     autocast_dtype = resolve_autocast(config.dtype, device)
     classes = model_classes(config.model, mapping)

@@ -56,7 +56,7 @@ def checkpoint_interval(value: int | str | None) -> int | str | None:
     except ValueError:
         steps = 0
     if steps <= 0:
-        raise ValueError(f"checkpointing_steps: expected a positive integer, 'epoch' or 'none'; got {value!r}")
+        raise ValueError(f"--checkpointing-steps: expected a positive integer, 'epoch' or 'none'; got {value!r}")
     return steps
 
 
@@ -157,13 +157,13 @@ def resolve_batch(config: TrainingConfig, num_processes: int) -> TrainingConfig:
     if total is None:
         return config
     if total % num_processes:
-        raise ValueError(f"total_train_batch_size {total} cannot be split evenly between {num_processes} processes; "
+        raise ValueError(f"--total-train-batch-size {total} cannot be split evenly between {num_processes} processes; "
                          f"use a number of processes that divides it")
     share = total // num_processes
     accumulation = next(steps for steps in range(-(-share // config.per_device_train_batch_size), share + 1)
                         if share % steps == 0)
     if config.gradient_accumulation_steps not in (1, accumulation):
-        raise ValueError(f"give total_train_batch_size or gradient_accumulation_steps, not both (the total sets "
+        raise ValueError(f"give --total-train-batch-size or --gradient-accumulation-steps, not both (the total sets "
                          f"the accumulation: {accumulation} on {num_processes} process(es))")
     return dataclasses.replace(config, per_device_train_batch_size=share // accumulation,
                                gradient_accumulation_steps=accumulation)
@@ -178,7 +178,7 @@ def differences(old: dict, new: dict) -> str:
 
 def validate(config: TrainingConfig) -> None:
     """Sklearn-style checks of values that argparse cannot check alone."""
-    empty = [f"--{name.replace('_', '-')}" for name in ("backbone", "dataset", "output_dir")
+    empty = [option(name) for name in ("backbone", "dataset", "output_dir")
              if not getattr(config, name)]
     if empty:
         raise ValueError(f"{', '.join(empty)} must not be empty")
@@ -187,27 +187,27 @@ def validate(config: TrainingConfig) -> None:
               "max_eval_samples", "max_train_steps", "eval_steps", "checkpoints_total_limit", "early_stopping_patience",
               "lr_plateau_patience")
     if config.dataloader_num_workers < 0:
-        raise ValueError(f"dataloader_num_workers must be >= 0; got {config.dataloader_num_workers}")
+        raise ValueError(f"--dataloader-num-workers must be >= 0; got {config.dataloader_num_workers}")
     if config.learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0; got {config.learning_rate}")
+        raise ValueError(f"--learning-rate must be > 0; got {config.learning_rate}")
     if not 0 <= config.warmup_ratio < 1 or config.warmup_steps < 0:
-        raise ValueError(f"warmup_ratio must be in [0, 1) and warmup_steps >= 0; got {config.warmup_ratio} and "
+        raise ValueError(f"--warmup-ratio must be in [0, 1) and --warmup-steps >= 0; got {config.warmup_ratio} and "
                          f"{config.warmup_steps}")
     if config.warmup_ratio and config.warmup_steps:
-        raise ValueError(f"give warmup_ratio or warmup_steps, not both; got warmup_ratio={config.warmup_ratio} "
-                         f"and warmup_steps={config.warmup_steps}")
+        raise ValueError(f"give --warmup-ratio or --warmup-steps, not both; got --warmup-ratio {config.warmup_ratio} "
+                         f"and --warmup-steps {config.warmup_steps}")
     if config.plateau_schedule and (config.warmup_ratio or config.warmup_steps):
         raise ValueError("reduce_lr_on_plateau starts at the full learning rate and has no warmup (as DeepPavlov's "
-                         "schedule); set warmup_ratio and warmup_steps to 0, or choose constant_with_warmup")
+                         "schedule); set --warmup-ratio and --warmup-steps to 0, or choose constant_with_warmup")
     if config.lr_plateau_reload_best and not config.plateau_schedule:
-        raise ValueError(f"lr_plateau_reload_best applies to lr_scheduler_type {PLATEAU}; got "
+        raise ValueError(f"--lr-plateau-reload-best applies to --lr-scheduler-type {PLATEAU}; got "
                          f"{config.lr_scheduler_type}")
     if not config.lr_plateau_factor > 1:
-        raise ValueError(f"lr_plateau_factor must be > 1 (the learning rate is divided by it); got "
+        raise ValueError(f"--lr-plateau-factor must be > 1 (the learning rate is divided by it); got "
                          f"{config.lr_plateau_factor}")
     if config.max_length is not None and config.max_length < 8:
-        raise ValueError(f"max_length must be at least 8 tokens; got {config.max_length}")
-    check_choice("metric_for_best_model", config.best_metric, METRICS[config.multi_label],
+        raise ValueError(f"--max-length must be at least 8 tokens; got {config.max_length}")
+    check_choice("--metric-for-best-model", config.best_metric, METRICS[config.multi_label],
                  note=f"for config {config.dataset_config_name!r}")
     if config.overwrite_output_dir and config.resume_from_checkpoint == "latest":
         raise ValueError("--overwrite-output-dir deletes the checkpoints that --resume-from-checkpoint latest would "
@@ -223,18 +223,23 @@ def validate(config: TrainingConfig) -> None:
 def _check_hub_names(config: TrainingConfig) -> None:
     """The Hub ids and the licence that the model card names, checked as export and the release check theirs:
     before any work, not at the upload (or never, when the folder is uploaded by hand)."""
-    for option, repo_id in (("--hub-model-id", config.hub_model_id), ("--dataset-repo-id", config.dataset_repo_id)):
+    for flag, repo_id in (("--hub-model-id", config.hub_model_id), ("--dataset-repo-id", config.dataset_repo_id)):
         if repo_id is not None:
-            check_repo_id(option, repo_id)
+            check_repo_id(flag, repo_id)
     if config.license is not None:
         check_license_id("--license", config.license)
+
+
+def option(name: str) -> str:
+    """The command-line spelling of a config field, as messages name it (`max_length` -> `--max-length`)."""
+    return f"--{name.replace('_', '-')}"
 
 
 def _positive(config: TrainingConfig, *names: str) -> None:
     for name in names:
         value = getattr(config, name)
         if value is not None and (not isinstance(value, int) or value <= 0):
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
+            raise ValueError(f"{option(name)} must be a positive integer; got {value!r}")
 
 
 # ---- command line and YAML ----------------------------------------------------------------------------------

@@ -232,7 +232,7 @@ def check_total_batch(config: TrainingConfig, num_processes: int) -> None:
     """The split of --total-train-batch-size (`command.main`) was made for as many processes as accelerate has."""
     split = config.per_device_train_batch_size * num_processes * config.gradient_accumulation_steps
     if config.total_train_batch_size not in (None, split):
-        raise ValueError(f"total_train_batch_size {config.total_train_batch_size} was split for another number of "
+        raise ValueError(f"--total-train-batch-size {config.total_train_batch_size} was split for another number of "
                          f"processes than this run's {num_processes} (WORLD_SIZE is not what the launcher started)")
 
 

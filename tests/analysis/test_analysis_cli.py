@@ -142,7 +142,7 @@ def test_non_empty_output_dir_needs_overwrite(tmp_path, capsys):
     arguments = ["analysis", "--results", str(FIXTURE), "--output-dir", str(output), "--n-resamples", "50"]
     assert cli.main(arguments) == 1
     error = capsys.readouterr().err
-    assert "is not empty" in error and "--overwrite-output-dir" in error
+    assert "is not empty" in error and error.endswith("pass --overwrite-output-dir to replace it.\n"), error
     assert [p.name for p in output.iterdir()] == ["old.txt"]
     assert cli.main([*arguments, "--overwrite-output-dir"]) == 0
     assert sorted(p.name for p in output.iterdir()) == OUTPUTS

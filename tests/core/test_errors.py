@@ -2,6 +2,7 @@
 so that a new error class in any module, imported or not, is checked) and keeps a builtin base."""
 
 import ast
+import re
 
 import pytest
 from checkout import ROOT
@@ -38,3 +39,17 @@ def test_every_error_derives_from_kit_error_and_a_builtin(name, bases):
 def test_option_errors_are_kit_errors_and_value_errors():
     error = InvalidParameterError("x")
     assert isinstance(error, KitError) and isinstance(error, ValueError) and isinstance(error, TypeError)
+
+
+def message_texts(tree: ast.AST) -> list[str]:
+    """The literal text of every message the kit raises: the string parts of each `raise X(...)`'s arguments."""
+    return [node.value for raised in ast.walk(tree) if isinstance(raised, ast.Raise) and raised.exc is not None
+            for node in ast.walk(raised.exc) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_no_message_names_a_python_parameter_for_an_option():
+    """'pass --overwrite-output-dir', not '(overwrite=True)': a user of the command line has no such parameter."""
+    keyword = re.compile(r"\([a-z]+(_[a-z]+)*=(True|False)\)")  # a tokenizer's `do_lower_case=True` is its own
+    found = [f"{path.relative_to(KIT.parent)}: {text!r}" for path in sorted(KIT.rglob("*.py"))
+             for text in message_texts(ast.parse(path.read_text(encoding="utf-8"))) if keyword.search(text)]
+    assert found == []

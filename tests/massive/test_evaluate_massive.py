@@ -236,7 +236,7 @@ def test_an_existing_output_dir_needs_overwrite(models, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match="pass --overwrite-output-dir"):
+    with pytest.raises(FileExistsError, match="already exists; pass --overwrite-output-dir to replace it$"):
         evaluate_model(models["six"], SAMPLE, out, **FAST)
     assert (out / "keep.txt").read_text() == "mine"
     evaluate_model(models["six"], SAMPLE, out, overwrite_output_dir=True, locales=["ru-RU"], **FAST)
