@@ -170,6 +170,9 @@ class Correlation:
 
 EXACT_MAX_N = 7  # up to 7! = 5,040 orderings, Spearman's p is exact (scipy's t approximation says p = 0 at n = 3)
 PARTIAL_MIN_N = 5  # a partial correlation's t has n - 3 degrees of freedom: none at n = 3, one at n = 4
+# Below 10 locales a resample holds few distinct ones (about 63% of n), rho takes a handful of values and the
+# percentile interval collapses onto them: [-1, -1] at n = 3, an upper end equal to the estimate at n = 6.
+BOOTSTRAP_MIN_N = 10
 
 
 def spearman(x, y) -> Correlation:
@@ -229,7 +232,11 @@ def bootstrap_spearman_interval(x, y, *, n_resamples: int, seed: int, confidence
 
     Resamples in which a variable is constant have no rho and are left out; scipy's own interval would be NaN as
     soon as one of them occurs (as it does with a handful of locales), so the percentiles are taken here, over
-    scipy's bootstrap distribution."""
+    scipy's bootstrap distribution.
+
+    Below BOOTSTRAP_MIN_N observations no interval is computed: (NaN, NaN), never a degenerate one."""
+    if len(x) < BOOTSTRAP_MIN_N:
+        return np.nan, np.nan
     samples = tuple(np.asarray(values, dtype=float) for values in ((x, y) if control is None else (x, y, control)))
     statistic = _row_spearman if control is None else _row_partial_spearman
     with warnings.catch_warnings():

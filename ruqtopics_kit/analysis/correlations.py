@@ -1,7 +1,7 @@
 """The rows of the correlation table: accuracy against the smoothed pretraining size and against each
 distance from Russian, each distance also as a partial Spearman controlling for size (distance from Russian and
 pretraining size are correlated, so a marginal correlation with distance can be size's). Every Spearman and partial
-Spearman row has a percentile-bootstrap interval.
+Spearman row has a percentile-bootstrap interval, from BOOTSTRAP_MIN_N locales on (below, none: its note says why).
 
 The table is computed over the paper's locales (the 51 of MASSIVE 1.0, `locales` = PAPER_LOCALES); when the results
 hold others (ca-ES, MASSIVE 1.1 only), again over all of them (`locales` = ALL_LOCALES), marked as beyond the
@@ -16,6 +16,7 @@ import pandas as pd
 
 from ruqtopics_kit.analysis.distances import DISTANCE_KINDS
 from ruqtopics_kit.statistics import (
+    BOOTSTRAP_MIN_N,
     PARTIAL_MIN_N,
     bootstrap_spearman_interval,
     kendall,
@@ -90,7 +91,9 @@ def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> 
         if spec.method in INTERVAL_METHODS
         else (np.nan, np.nan)
     )
-    return Row(spec.predictor, spec.method, spec.controls, result.statistic, result.p_value, low, high, n, "")
+    note = (f"no interval: the bootstrap needs at least {BOOTSTRAP_MIN_N} locales, {n} given"
+            if spec.method in INTERVAL_METHODS and n < BOOTSTRAP_MIN_N else "")
+    return Row(spec.predictor, spec.method, spec.controls, result.statistic, result.p_value, low, high, n, note)
 
 
 def _undefined_because(frame: pd.DataFrame, spec: RowSpec) -> str:

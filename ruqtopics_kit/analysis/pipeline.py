@@ -31,7 +31,7 @@ from ruqtopics_kit.core.errors import InvalidParameterError, check_choice
 from ruqtopics_kit.core.jsonio import json_ready, write_json
 from ruqtopics_kit.core.output_dir import claim_output_dir, portable_path
 from ruqtopics_kit.core.randomness import DEFAULT_SEED
-from ruqtopics_kit.statistics import EXACT_MAX_N, PARTIAL_MIN_N
+from ruqtopics_kit.statistics import BOOTSTRAP_MIN_N, EXACT_MAX_N, PARTIAL_MIN_N
 
 ABSENT_LANGUAGE_TREATMENTS = ("zero", "drop")
 MIN_LOCALES = 3
@@ -222,7 +222,8 @@ def _notes(summary: dict, options: Options) -> list[str]:
         "Ties get average ranks; Kendall's tau-b corrects for ties. Tied sizes: "
         + (_groups_text(ties["size"]) or "none")
         + f". Tied genetic distances: {_groups_text(ties['genetic']) or 'none'}.",
-        f"95% intervals: percentile bootstrap over locales, {options.n_bootstrap} resamples, seed {options.seed}.",
+        f"95% intervals: percentile bootstrap over locales, {options.n_bootstrap} resamples, seed {options.seed}; "
+        f"from {BOOTSTRAP_MIN_N} locales on (with fewer, the interval collapses onto a few values: none is given).",
         f"p-values: Spearman exact over every ordering of the locales up to n = {EXACT_MAX_N}, above and Pearson "
         f"from Student's t with n - 2 degrees of freedom (scipy); partial Spearman with n - 3, from n = "
         f"{PARTIAL_MIN_N} on (undefined below); Kendall from scipy.stats.kendalltau (exact for small n without ties). "

@@ -98,12 +98,19 @@ def _cells(table: pd.DataFrame, size_label: str, *, latex: bool) -> list[tuple[s
             text(predictor_label(row.predictor, size_label, row.locales)),
             _method_label(row, latex=latex),
             text(row.note) if math.isnan(row.statistic) else math_mode(f"{row.statistic:.3f}"),
-            "" if math.isnan(row.ci_low) else math_mode(f"[{row.ci_low:.3f}, {row.ci_high:.3f}]"),
+            _interval_cell(row, text, math_mode),
             "" if math.isnan(row.p_value) else math_mode(_p_value(row.p_value, latex=latex)),
             str(row.n),
         )
         for row in table.itertuples()
     ]
+
+
+def _interval_cell(row, text, math_mode) -> str:
+    """The interval, or why a defined statistic has none (too few locales for the bootstrap)."""
+    if not math.isnan(row.ci_low):
+        return math_mode(f"[{row.ci_low:.3f}, {row.ci_high:.3f}]")
+    return "" if math.isnan(row.statistic) else text(row.note)
 
 
 def _method_label(row, *, latex: bool) -> str:

@@ -5,6 +5,7 @@ pretraining size and distance from Russian, the protocol options the release pas
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ruqtopics_kit.cli.command import Command
@@ -57,7 +58,9 @@ def run_analysis(args: argparse.Namespace) -> int:
                   allow_missing_locales=args.allow_missing_locales, overwrite=args.overwrite_output_dir)
     headline = next(row for row in summary["correlations"]
                     if row["predictor"] == "size" and row["method"] == "spearman")
-    rho = headline["note"] or f"{headline['statistic']:.3f}, p = {headline['p_value']:.3e}"
+    statistic = headline["statistic"]
+    undefined = statistic is None or math.isnan(statistic)  # the note says why
+    rho = headline["note"] if undefined else f"{statistic:.3f}, p = {headline['p_value']:.3e}"
     print(f"{summary['n_locales']} locales: Spearman rho({summary['metric']}, {summary['size']['label']}) = {rho}; "
           f"wrote {args.output_dir}/")
     return 0

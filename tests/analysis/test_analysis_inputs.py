@@ -157,7 +157,7 @@ def test_constant_predictor_gives_an_undefined_row_not_an_error(tmp_path):
     rows = {(row["predictor"], row["method"]): row for row in summary["correlations"]}
     assert rows[("genetic", "spearman")]["note"] == "undefined: genetic is constant over the 4 locales"
     assert rows[("size", "partial_spearman")]["note"].startswith("undefined: genetic")
-    assert rows[("size", "spearman")]["note"] == ""
+    assert rows[("size", "spearman")]["note"] == "no interval: the bootstrap needs at least 10 locales, 4 given"
     on_disk = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
     assert [r["statistic"] for r in on_disk["correlations"] if r["predictor"] == "genetic"] == [None, None, None]
     assert rows[("genetic", "partial_spearman")]["controls"] == "smoothed_size"

@@ -14,6 +14,7 @@ from ruqtopics_kit.analysis.results import Results
 from ruqtopics_kit.analysis.sizes import load_sizes
 from ruqtopics_kit.analysis.tables import tie_groups
 from ruqtopics_kit.statistics import (
+    BOOTSTRAP_MIN_N,
     bootstrap_spearman_interval,
     kendall,
     monotone_trend,
@@ -130,14 +131,27 @@ def test_partial_spearman_interval_resamples_the_same_locales_for_all_three():
 
 
 def test_bootstrap_leaves_out_resamples_with_a_constant_variable():
-    # with 3 points, some resamples repeat one locale three times and have no rho
-    low, high = bootstrap_spearman_interval([1, 2, 3], [1, 3, 2], n_resamples=200, seed=0)
+    # x ties 8 of its 10 locales: about one resample in 10 draws only those and has no rho
+    x, y = np.array([1] * 8 + [2, 3]), np.arange(10)
+    low, high = bootstrap_spearman_interval(x, y, n_resamples=200, seed=0)
     assert -1 <= low <= high <= 1
-    picks = np.random.default_rng(0).integers(0, 3, size=(200, 3))
-    with pytest.warns(scipy_stats.ConstantInputWarning):  # the resamples that repeat one locale three times
-        rhos = np.array([scipy_stats.spearmanr(np.array([1, 2, 3])[p], np.array([1, 3, 2])[p]).statistic
-                         for p in picks])
-    assert np.isnan(rhos).any() and (low, high) == tuple(np.percentile(rhos[np.isfinite(rhos)], [2.5, 97.5]))
+    picks = np.random.default_rng(0).integers(0, 10, size=(200, 10))
+    with pytest.warns(scipy_stats.ConstantInputWarning):  # the resamples that draw only the tied locales
+        rhos = np.array([scipy_stats.spearmanr(x[p], y[p]).statistic for p in picks])
+    assert np.isnan(rhos).any() and (low, high) == pytest.approx(np.percentile(rhos[np.isfinite(rhos)], [2.5, 97.5]))
+
+
+@pytest.mark.parametrize("n", [3, 6, BOOTSTRAP_MIN_N - 1])
+def test_too_few_locales_get_no_interval_rather_than_a_degenerate_one(n):
+    # the audit's cases: at n = 3 the interval was [-1, -1], at n = 6 its upper end was the estimate
+    x = np.arange(n, dtype=float)
+    y = x + np.random.default_rng(n).normal(size=n)
+    low, high = bootstrap_spearman_interval(x, y, n_resamples=300, seed=0)
+    assert np.isnan(low) and np.isnan(high)
+    low, high = bootstrap_spearman_interval(x, y, n_resamples=300, seed=0, control=-x ** 2)
+    assert np.isnan(low) and np.isnan(high)
+    x, y = np.arange(BOOTSTRAP_MIN_N, dtype=float), np.arange(BOOTSTRAP_MIN_N, dtype=float)[::-1] % 4
+    assert np.isfinite(bootstrap_spearman_interval(x, y, n_resamples=300, seed=0)).all()
 
 
 def test_monotone_trend_pools_ties_and_violators():
@@ -208,3 +222,20 @@ def test_a_partial_correlation_needs_five_locales(recwarn):
     assert len(partial) and partial["statistic"].isna().all()
     assert partial["note"].str.contains("a partial Spearman needs at least 5 locales").all()
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_table_of_six_locales_says_why_its_spearman_rows_have_no_interval():
+    from ruqtopics_kit.analysis.correlations import row_specs
+    from ruqtopics_kit.analysis.report import _cells
+
+    columns = sorted({column for spec in row_specs() for column in (spec.column, spec.controls) if column})
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"score": [0.9, 0.5, 0.7, 0.6, 0.8, 0.4]}
+                         | {column: rng.permutation(6).astype(float) for column in columns})
+    table = correlation_table(frame, n_bootstrap=50, seed=0)
+    spearman_rows = table[table["method"].isin(["spearman", "partial_spearman"]) & table["statistic"].notna()]
+    assert len(spearman_rows) and spearman_rows[["ci_low", "ci_high"]].isna().all().all()
+    assert (spearman_rows["note"] == f"no interval: the bootstrap needs at least {BOOTSTRAP_MIN_N} locales, "
+                                     f"6 given").all()
+    cells = dict(zip(table.index, _cells(table, "size", latex=False), strict=True))
+    assert {cells[i][3] for i in spearman_rows.index} == {spearman_rows["note"].iloc[0]}

@@ -72,7 +72,8 @@ def size_rows(name: str, correlations: dict, alpha: float) -> list[dict]:
     row = correlations.get((SIZE, ""))
     if row is None or row["rho"] is None or row["p_value"] is None or None in row["rho_ci"]:
         return [claim_row("size_correlation", f"{name}: size", CANNOT_TEST,
-                          "the correlation is undefined for these locales (see correlations.csv)")]
+                          "the correlation or its interval is undefined for these locales (see "
+                          "correlations.csv)")]
     band = spearman_band(claim["rho"], claim["n"])
     estimate = estimate_verdict(row["rho"], row["rho_ci"], claim["rho"], band)
     positive = positive_verdict(row["rho"], row["p_value"], row["n"], alpha)
