@@ -24,16 +24,24 @@ class ModelLoadError(KitError, ValueError):
     """A model or backbone that cannot be used as it is; the message names it and says why, on one line."""
 
 
+# how transformers found the files (HF_HUB_OFFLINE, a folder or a Hub id), which it records among the tokenizer's
+# init options: not the tokenizer's settings, and a saved tokenizer_config.json would depend on the environment
+LOADING_OPTIONS = ("local_files_only", "is_local")
+
+
 def load_tokenizer(backbone: Backbone, *, lowercase: bool = False):
     """The backbone's tokenizer, refused if it was not saved with it (a tokenizer built from nothing).
 
     lowercase: load it with `do_lower_case=True` (BERT tokenizers then lowercase in their normalizer, which
     `save_pretrained` keeps, so every later user of the saved tokenizer lowercases too); a tokenizer that does
-    not take the option is refused rather than left cased.
+    not take the option is refused rather than left cased. The loading options (`LOADING_OPTIONS`) are dropped, so
+    that the tokenizer saves the same bytes whatever HF_HUB_OFFLINE was.
     """
     from transformers import AutoTokenizer
 
     tokenizer = _from_pretrained(AutoTokenizer, backbone, **({"do_lower_case": True} if lowercase else {}))
+    for option in LOADING_OPTIONS:  # save_pretrained writes init_kwargs: leave these out of what is published
+        tokenizer.init_kwargs.pop(option, None)
     if lowercase and not lowercases(tokenizer):
         raise ModelLoadError(f"{backbone.label}: the tokenizer of {backbone.source} ({type(tokenizer).__name__}) "
                              f"does not lowercase with do_lower_case=True; --lowercase needs a BERT-style tokenizer")

@@ -16,3 +16,21 @@ def test_is_offline_mode_answers_as_the_old_check(value):
     old, new = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True,
                               check=True).stdout.split()
     assert old == new
+
+
+SAVE = ("import sys\nfrom ruqtopics_kit.facts.backbones import resolve_backbone\n"
+        "from ruqtopics_kit.modeling.backbones import load_tokenizer\n"
+        "load_tokenizer(resolve_backbone(sys.argv[1])).save_pretrained(sys.argv[2])\n")
+
+
+def test_a_saved_tokenizer_is_the_same_bytes_online_and_offline(tiny_backbone, tmp_path):
+    """transformers records local_files_only (forced on by HF_HUB_OFFLINE) among the tokenizer's init options and
+    save_pretrained writes them: a published tokenizer_config.json must not depend on the environment."""
+    saved = {}
+    for value in ("1", "0"):
+        environment = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": value, "HF_HOME": str(tmp_path / "hf")}
+        subprocess.run([sys.executable, "-c", SAVE, str(tiny_backbone), str(tmp_path / value)], env=environment,
+                       capture_output=True, text=True, check=True)
+        saved[value] = (tmp_path / value / "tokenizer_config.json").read_bytes()
+    assert saved["1"] == saved["0"]
+    assert b"local_files_only" not in saved["1"] and b"is_local" not in saved["1"]
