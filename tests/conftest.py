@@ -2,6 +2,7 @@
 offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
 
 import os
+import sys
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -58,6 +59,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
     ranks = {module: _module_rank(module, in_module) for module, in_module in modules.items()}
     items.sort(key=lambda item: ranks[item.nodeid.split("::", 1)[0]])  # stable: a module's tests keep their order
+
+
+@pytest.fixture(autouse=True)
+def _fresh_accelerate_state():
+    """accelerate keeps one AcceleratorState per process, and refuses an Accelerator whose precision differs from
+    it. A command that a test runs in this process (a fault-table row, say, which may stop midway) must not decide
+    what the next test's training may ask for: the singletons are reset after every test, as accelerate's own
+    tests do."""
+    yield
+    state = sys.modules.get("accelerate.state")
+    if state is not None:
+        state.AcceleratorState._reset_state(reset_partial_state=True)
+        state.GradientState._reset_state()
 
 
 @pytest.fixture(autouse=True)
