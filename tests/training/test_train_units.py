@@ -140,6 +140,15 @@ def test_progress_tracks_the_best_evaluation_and_the_patience():
 
 # ---- the plateau schedule ----------------------------------------------------------------------------------
 
+@pytest.fixture
+def process_state():
+    """step_plateau logs through accelerate's logger, which needs the process state that a training's
+    Accelerator makes (conftest resets it after every test)."""
+    from accelerate import PartialState
+
+    PartialState()
+
+
 def plateau_learning_rates(values: list[float], *extra: str) -> list[float]:
     """The learning rate after each of the evaluations `values` of the early-stopping metric."""
     plateau = config("--lr-scheduler-type", "reduce_lr_on_plateau", "--learning-rate", "0.1", *extra)
@@ -153,6 +162,7 @@ def plateau_learning_rates(values: list[float], *extra: str) -> list[float]:
     return rates
 
 
+@pytest.mark.usefixtures("process_state")
 def test_the_plateau_schedule_halves_the_rate_after_patience_evaluations_without_a_better_metric():
     # accuracy: better at 0.5 and 0.6; 0.6 again is not better (strictly, as for early stopping)
     assert plateau_learning_rates([0.5, 0.6, 0.6, 0.55, 0.7, 0.7, 0.6, 0.4, 0.3]) == \
@@ -163,6 +173,7 @@ def test_the_plateau_schedule_halves_the_rate_after_patience_evaluations_without
     assert plateau_learning_rates([2.0, 1.0, 1.5, 1.2], "--metric-for-best-model", "loss") == [0.1, 0.1, 0.1, 0.05]
 
 
+@pytest.mark.usefixtures("process_state")
 def test_the_plateau_state_round_trips_through_a_state_dict():
     plateau = config("--lr-scheduler-type", "reduce_lr_on_plateau", "--learning-rate", "0.1")
     first = make_scheduler(make_optimizer(torch.nn.Linear(2, 2), plateau), plateau, max_steps=100)
