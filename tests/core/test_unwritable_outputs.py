@@ -1,6 +1,7 @@
 """An output folder the user may not write: one named line (the folder, "not writable"), exit status 1, nothing
-deleted. The kit's tests run as root, which no folder mode stops, so each command runs as the unprivileged user
-`nobody` (setpriv), in a process of its own."""
+deleted. The kit's tests run as root, which no folder mode stops, so each command runs in a process of its own
+whose root has lost the capabilities that override file modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: setpriv),
+as an ordinary user's process is: it still reads the checkout wherever it lies, which the user `nobody` may not."""
 
 import hashlib
 import os
@@ -8,13 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from checkout import ROOT
 
-NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+MODES_BIND = "-dac_override,-dac_read_search"  # root without them is held to the folders' modes
+NO_OVERRIDE = ["setpriv", f"--bounding-set={MODES_BIND}", f"--inh-caps={MODES_BIND}"]
 
 
 def digest(path: Path) -> dict[str, str]:
@@ -23,28 +24,20 @@ def digest(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def as_nobody(request):
-    """(base folder that `nobody` can traverse, a function running `ruqtopics ARGS` as `nobody`), or a skip."""
+def held_to_modes(tmp_path):
+    """(a base folder, a function running `ruqtopics ARGS` held to the folders' modes), or a skip."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to run a command as another user (a folder's mode does not stop root)")
-    base = Path(tempfile.mkdtemp(prefix="ruqtopics-unwritable-"))
-    request.addfinalizer(lambda: shutil.rmtree(base))
-    base.chmod(0o755)
-    home = base / "home"
-    home.mkdir(mode=0o777)
-    home.chmod(0o777)
-    environment = {**os.environ, "HOME": str(home), "HF_HOME": str(home / "hf"), "HF_HUB_OFFLINE": "1",
-                   "OMP_NUM_THREADS": "1"}
+        pytest.skip("needs root and setpriv (for any other user the folders' modes already apply: see the cases)")
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*NOBODY, sys.executable, "-m", "ruqtopics_kit", *args], cwd=ROOT, env=environment,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run([*NO_OVERRIDE, sys.executable, "-m", "ruqtopics_kit", *args], cwd=ROOT,
+                              env=environment, capture_output=True, text=True, timeout=300)
 
-    probe = subprocess.run([*NOBODY, sys.executable, "-c", "import ruqtopics_kit"], cwd=ROOT, env=environment,
+    probe = subprocess.run([*NO_OVERRIDE, sys.executable, "-c", "import ruqtopics_kit"], cwd=ROOT, env=environment,
                            capture_output=True, text=True)
-    if probe.returncode != 0:
-        pytest.skip(f"user nobody cannot run the kit from this checkout: {probe.stderr.strip()[-200:]}")
-    return base, run
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    return tmp_path, run
 
 
 def read_only(folder: Path) -> Path:
@@ -72,8 +65,7 @@ def below_a_read_only_folder(base: Path) -> tuple[list[str], Path, str]:
 def over_a_read_only_earlier_output(base: Path) -> tuple[list[str], Path, str]:
     """The parent is writable, the earlier output is not: replacing it would leave it behind, hidden."""
     writable = base / "outputs"
-    writable.mkdir(mode=0o777)
-    writable.chmod(0o777)
+    writable.mkdir()
     out = read_only(writable / "out")
     return (["export", "--data-dir", str(ROOT / "data" / "sample"), "--output-dir", str(out),
              "--overwrite-output-dir"], writable,
@@ -83,8 +75,7 @@ def over_a_read_only_earlier_output(base: Path) -> tuple[list[str], Path, str]:
 def over_a_run_with_a_read_only_folder(base: Path) -> tuple[list[str], Path, str]:
     """train deletes the earlier run itself: nothing of it may go when a part of it cannot."""
     run = base / "run"
-    run.mkdir(mode=0o777)
-    run.chmod(0o777)
+    run.mkdir()
     (run / "training_args.json").write_text("{}\n", encoding="utf-8")
     read_only(run / "logs")
     return (["train", "--backbone", "b", "--dataset", "d", "--output-dir", str(run), "--overwrite-output-dir",
@@ -99,8 +90,8 @@ CASES = {"output in a read-only folder": in_a_read_only_folder,
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_an_unwritable_output_folder_is_named_and_nothing_is_lost(as_nobody, case):
-    base, run = as_nobody
+def test_an_unwritable_output_folder_is_named_and_nothing_is_lost(held_to_modes, case):
+    base, run = held_to_modes
     argv, protected, message = CASES[case](base)
     before = digest(protected)
     done = run(*argv)
