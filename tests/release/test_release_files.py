@@ -29,7 +29,8 @@ OWNERS = {  # file name -> (the module that owns it, the constant that holds it 
     "correlations.md": (analysis_report, "CORRELATIONS_MD"),
     "correlations.tex": (analysis_report, "CORRELATIONS_TEX"),
     "summary.json": (analysis_report, "SUMMARY_FILE"),
-    "all_results.json": (outputs, "RESULTS_FILE"),
+    "all_results.json": (outputs, "RESULTS_FILE"), "training_args.json": (outputs, "ARGS_FILE"),
+    "test_predictions.parquet": (outputs, "PREDICTIONS_FILE"),
     "not_computed.txt": (layout, "NOT_COMPUTED_FILE"), "report.md": (layout, "REPORT_FILE"),
     "claims.json": (layout, "CLAIMS_FILE"),
 }
