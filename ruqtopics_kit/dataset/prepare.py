@@ -248,8 +248,7 @@ def _choose_records(dump: Path, fields: FieldMap, on_bad_record: OnBadRecord) ->
         if first_line_of.setdefault(record["id"], line_no) != line_no:
             raise RawDataError(dump, line_no, f"duplicate id {record['id']!r}, first seen on line "
                                               f"{first_line_of[record['id']]}")
-        if _topics_of(record["tags"]) and question_key(record["question"]):
-            key = question_key(record["question"])
+        if _topics_of(record["tags"]) and (key := question_key(record["question"])):
             if key not in keeper or _id_order(record["id"]) < _id_order(keeper[key]):
                 keeper[key] = record["id"]
     sizes = Counter(split_of(record_id) for record_id in keeper.values())
@@ -294,9 +293,10 @@ def _write_if_kept(record: dict, keeper: dict[str, str], outputs: dict) -> str:
     topics = _topics_of(record["tags"])
     if not topics:
         return "dropped: no RuQTopics topic"
-    if not question_key(record["question"]):
+    key = question_key(record["question"])
+    if not key:
         return "dropped: empty question"
-    if keeper.get(question_key(record["question"])) != record["id"]:
+    if keeper.get(key) != record["id"]:
         return "dropped: duplicate question"
     split = split_of(record["id"])
     canonical = {"id": record["id"], "question": record["question"], "answer": record["answer"], "labels": topics}
