@@ -14,7 +14,7 @@ MASSIVE_PROTOCOL = {"locales": "locales", "massive_split": "split", "mapping": "
                     "n_resamples": "bootstrap", "seed": "seed"}
 
 
-def add_massive_protocol(parser: argparse.ArgumentParser, *, resampling: bool = True) -> None:
+def add_massive_protocol(parser: argparse.ArgumentParser) -> None:
     """What is measured: the locales, MASSIVE's partition, the scenario mapping, the main score, the bootstrap (and
     its seed)."""
     from ruqtopics_kit.facts.mappings import bundled_mappings
@@ -33,9 +33,7 @@ def add_massive_protocol(parser: argparse.ArgumentParser, *, resampling: bool = 
     add_aliases(parser, parser.add_argument("--massive-score", default=default_of("score"), choices=SCORES, help=(
         "the main score: argmax over the mapped classes' logits (restricted) or over all the model's logits "
         "(full); the other is reported beside it (default: %(default)s, INFERRED)")), "--score")
-    if resampling:
-        add_resampling(parser, default=default_of("bootstrap"),
-                       help="bootstrap resamples for the 95%% macro-F1 interval")
+    add_resampling(parser, default=default_of("bootstrap"), help="bootstrap resamples for the 95%% macro-F1 interval")
 
 
 def massive_protocol(args: argparse.Namespace) -> dict:
