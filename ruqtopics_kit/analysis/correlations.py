@@ -81,11 +81,11 @@ def _row(frame: pd.DataFrame, spec: RowSpec, *, n_bootstrap: int, seed: int) -> 
             spec.predictor, spec.method, spec.controls, np.nan, np.nan, np.nan, np.nan, n, f"undefined: {reason}"
         )
     score, predictor = frame["score"].to_numpy(), frame[spec.column].to_numpy()
+    control = frame[spec.controls].to_numpy() if spec.controls else None
     if spec.controls:
-        result = partial_spearman(score, predictor, frame[spec.controls].to_numpy())
+        result = partial_spearman(score, predictor, control)
     else:
         result = ESTIMATORS[spec.method](score, predictor)
-    control = frame[spec.controls].to_numpy() if spec.controls else None
     low, high = (
         bootstrap_spearman_interval(score, predictor, n_resamples=n_bootstrap, seed=seed, control=control)
         if spec.method in INTERVAL_METHODS
