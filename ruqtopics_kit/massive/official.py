@@ -26,6 +26,7 @@ from ruqtopics_kit.massive.records import (
     MassiveRecord,
     MassiveSplit,
     check_scenario,
+    first_few,
     json_objects,
     known_locale,
     select_locales,
@@ -120,7 +121,7 @@ def read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSpl
         raise MassiveDataError(str(path), f"holds several MASSIVE releases ({', '.join(sorted(versions))})")
     if not present and near_misses:
         raise MassiveDataError(str(path), f"holds no <version>/data/<locale>.jsonl member; it holds "
-                                          f"{', '.join(near_misses[:3])}{', ...' if len(near_misses) > 3 else ''}")
+                                          f"{first_few(near_misses)}")
     select_locales(present, wanted, str(path))
     return _official_split(str(path), "official archive", versions.pop() if versions else None, split, parsed)
 

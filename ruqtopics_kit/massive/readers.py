@@ -23,7 +23,7 @@ from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.massive.hub_copies import download_hub_copy, hub_copy_files, read_hub_copy
 from ruqtopics_kit.massive.locales import check_locales
 from ruqtopics_kit.massive.official import official_data_dir, read_archive, read_official_folder
-from ruqtopics_kit.massive.records import SPLITS, MassiveDataError, MassiveSplit
+from ruqtopics_kit.massive.records import SPLITS, MassiveDataError, MassiveSplit, first_few
 
 HUB_ID = re.compile(r"[\w.-]+/[\w.-]+")
 LOCAL_SHAPE = re.compile(r"^[.~/]|\.(tar|tgz|gz|zip|jsonl|json|parquet)$", re.IGNORECASE)  # a path
@@ -76,4 +76,4 @@ def _found(root: Path) -> str:
     names a near-miss archive's members), or nothing."""
     files = (path for path in root.rglob("*") if NEAR_MISS.search(path.name))
     shown = sorted(path.relative_to(root).as_posix() for path in itertools.islice(files, 4))
-    return f"; it holds {', '.join(shown[:3])}{', ...' if len(shown) > 3 else ''}" if shown else ""
+    return f"; it holds {first_few(shown)}" if shown else ""

@@ -74,6 +74,11 @@ def known_locale(code: str, where: str) -> str:
     return code
 
 
+def first_few(names: list[str]) -> str:
+    """Up to three of `names`, then ', ...' when there are more: how a copy in a near-miss layout is named."""
+    return f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}"
+
+
 def check_scenario(scenario: object) -> str:
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; MASSIVE's 18 scenarios are {', '.join(SCENARIOS)}")
