@@ -17,7 +17,7 @@ import torch
 from datasets.exceptions import DatasetGenerationError
 from torch.utils.data import DataLoader, Sampler
 
-from ruqtopics_kit.core.fingerprints import input_fingerprint
+from ruqtopics_kit.core.fingerprints import file_digests, fingerprint
 from ruqtopics_kit.dataset.text_modes import encode
 from ruqtopics_kit.facts.labels import LabelSet, label_column
 from ruqtopics_kit.training.config import TrainingConfig
@@ -26,11 +26,12 @@ REQUIRED_SPLITS = ("train", "validation")  # validation picks the best model and
 MODEL_COLUMNS = ("input_ids", "token_type_ids", "attention_mask", "labels")
 
 
-def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDict:
-    """The train/validation(/test) splits of `config.dataset`, checked against the config's label set."""
+def load_splits(config: TrainingConfig, labels: LabelSet, content: str | None) -> datasets.DatasetDict:
+    """The train/validation(/test) splits of `config.dataset`, checked against the config's label set. `content`
+    is the dataset's fingerprint as the run records it (`outputs.input_fingerprints`)."""
     try:
         dataset = datasets.load_dataset(config.dataset, config.dataset_config_name, revision=config.dataset_revision,
-                                        cache_dir=_content_cache_dir(config.dataset))
+                                        cache_dir=_content_cache_dir(config.dataset, content))
     except (FileNotFoundError, ValueError, ConnectionError, DatasetGenerationError) as error:
         kind = OSError if isinstance(error, (FileNotFoundError, ConnectionError)) else ValueError
         cause = error.__cause__ if isinstance(error, DatasetGenerationError) and error.__cause__ else error
@@ -52,15 +53,18 @@ def load_splits(config: TrainingConfig, labels: LabelSet) -> datasets.DatasetDic
     return _truncate(dataset, config)
 
 
-def _content_cache_dir(dataset: str) -> str | None:
-    """For a local folder, a datasets cache of its own content (None, datasets' default, for a Hub id). datasets
-    keys the Arrow cache of a local folder with a card's `configs` by the folder's name, card and file names, not
-    by the files' content: another folder of the same name, or this one exported again with corrected data,
-    would silently load the Arrow files of the first (datasets 5.2)."""
+def _content_cache_dir(dataset: str, content: str | None) -> str | None:
+    """For a local folder, a datasets cache of its own content (None, datasets' default, for a Hub id): `content`,
+    the hash of its data files, and its card. datasets keys the Arrow cache of a local folder with a card's
+    `configs` by the folder's name, card and file names, not by the files' content: another folder of the same
+    name, or this one exported again with corrected data, would silently load the Arrow files of the first
+    (datasets 5.2)."""
     path = Path(dataset).expanduser()
     if not path.is_dir():
         return None
-    return str(Path(datasets.config.HF_DATASETS_CACHE) / "ruqtopics-local" / input_fingerprint(path))
+    card = path / "README.md"
+    key = fingerprint([content, file_digests(card) if card.is_file() else None])
+    return str(Path(datasets.config.HF_DATASETS_CACHE) / "ruqtopics-local" / key)
 
 
 def data_fingerprint(dataset: datasets.DatasetDict) -> dict[str, dict]:

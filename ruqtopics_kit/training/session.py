@@ -152,8 +152,9 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
         check_same_run(saved_run, config, accelerator.num_processes, checkpoint)
     labels = for_config(config.dataset_config_name)
     backbone = resolve_backbone(config.backbone)
+    inputs = input_fingerprints(config)  # hashed once: the dataset's cache key and the run's record
     with accelerator.main_process_first():
-        splits = load_splits(config, labels)
+        splits = load_splits(config, labels, inputs["dataset"])
     data = data_fingerprint(splits)
     if saved_run:
         check_same_data(saved_run.get("data"), data, checkpoint)
@@ -180,7 +181,7 @@ def setup(config: TrainingConfig, accelerator: Accelerator) -> Session:
     plan = StepPlan.of(config, len(train_loader))
     scheduler = accelerator.prepare(make_scheduler(optimizer, config, plan.max_steps))
 
-    run = run_record(config, accelerator, max_length, plan, tokenized) | {"data": data}
+    run = run_record(config, inputs, accelerator, max_length, plan, tokenized) | {"data": data}
     if checkpoint:
         accelerator.load_state(str(checkpoint))
         logger.info(f"resumed from {checkpoint} at optimizer step {progress.completed_steps}")
@@ -216,10 +217,10 @@ def hardware(accelerator: Accelerator) -> str:
     return f"{accelerator.num_processes} x {name}" if accelerator.num_processes > 1 else name
 
 
-def run_record(config: TrainingConfig, accelerator: Accelerator, max_length: int, plan: StepPlan,
-               tokenized) -> dict:
+def run_record(config: TrainingConfig, inputs: dict[str, str | None], accelerator: Accelerator, max_length: int,
+               plan: StepPlan, tokenized) -> dict:
     """What checkpoints and all_results.json record besides the options: the run as it was resolved."""
-    return {"config": config.to_dict(), "inputs": input_fingerprints(config),
+    return {"config": config.to_dict(), "inputs": inputs,
             "num_processes": accelerator.num_processes, "hardware": hardware(accelerator),
             "mixed_precision": accelerator.mixed_precision, "max_length": max_length,
             "effective_batch_size": (config.per_device_train_batch_size * accelerator.num_processes

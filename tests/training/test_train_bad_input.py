@@ -101,12 +101,14 @@ def test_two_dataset_folders_of_one_name_load_their_own_content(exported_sample,
     from ruqtopics_kit.facts.labels import for_config
     from ruqtopics_kit.training.config import parse_args
     from ruqtopics_kit.training.data import load_splits
+    from ruqtopics_kit.training.outputs import input_fingerprints
 
     loaded = []
     for name in ("first", "second"):
         copy = copy_with_a_question(exported_sample, tmp_path / name, f"Вопрос из копии {name}?")
         config = parse_args(train_argv(copy, copy, tmp_path / f"out-{name}"))
-        loaded.append(load_splits(config, for_config("single_label"))["train"][0]["question"])
+        content = input_fingerprints(config)["dataset"]
+        loaded.append(load_splits(config, for_config("single_label"), content)["train"][0]["question"])
     assert loaded == ["Вопрос из копии first?", "Вопрос из копии second?"]
 
 
