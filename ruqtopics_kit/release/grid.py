@@ -54,7 +54,7 @@ from ruqtopics_kit.core.resources import package_path
 from ruqtopics_kit.release.devices import DeviceSlots, holding, parse_gpus, visible_gpus
 from ruqtopics_kit.release.slurm import SlurmOptions, run_on_slurm, slurm_options
 from ruqtopics_kit.training.config import TrainingConfig, parse_args, printable
-from ruqtopics_kit.training.outputs import OutputState, planned_state, stale_reason
+from ruqtopics_kit.training.outputs import OutputState, planned_state
 
 TRAIN_MODULE = ("-m", "ruqtopics_kit", "train")
 BUNDLED_GRIDS = ("sample", "paper", "paper-deeppavlov")  # folders of configs/ shipped in the package
@@ -117,8 +117,7 @@ def plan(config_files: list[Path], output_root: Path, extra: list[str], launch: 
             argv = ["--config-file", str(config_file), *extra, "--seed", str(seed), *hub_id,
                     "--output-dir", str(output_dir)]
             config = _parse(config_file, argv)
-            status = _status(config)
-            stale = stale_reason(config) if status == "retrain" else None
+            status, stale = _status(config)
             how = {"resume": ["--resume-from-checkpoint", "latest"], "retrain": ["--overwrite-output-dir"]}
             runs.append(GridRun(config_file, output_dir, status,
                                 (*_launcher(launch), *TRAIN_MODULE, *argv, *how.get(status, [])), config, stale))
@@ -158,11 +157,12 @@ def _parse(config_file: Path, argv: list[str]) -> TrainingConfig:
         raise InvalidParameterError(f"{config_file}: invalid options (see the message above)") from None
 
 
-def _status(config: TrainingConfig) -> str:
+def _status(config: TrainingConfig) -> tuple[str, str | None]:
     """What training says of the run's folder (`planned_state`); a folder it refuses is "train": train.py says why.
-    A finished run that fails its verification (`stale_reason`) is "retrain"."""
+    A finished run that fails its verification (`stale_reason`) is "retrain", with the reason."""
     states = {OutputState.FINISHED: "finished", OutputState.UNFINISHED: "resume", OutputState.STALE: "retrain"}
-    return states.get(planned_state(config), "train")
+    state, stale = planned_state(config)
+    return states.get(state, "train"), stale
 
 
 def _launcher(launch: str) -> list[str]:

@@ -87,7 +87,12 @@ class OutputState(Enum):
 
 
 class StaleRunError(KitError, FileExistsError):
-    """The output folder holds this run finished, but stale: train.py asks for --overwrite-output-dir."""
+    """The output folder holds this run finished, but stale (`reason`): train.py asks for --overwrite-output-dir."""
+
+    def __init__(self, folder: Path, reason: str):
+        super().__init__(f"--output-dir {folder} holds this run finished, but stale: {reason}; pass "
+                         f"--overwrite-output-dir to train it again")
+        self.reason = reason
 
 
 def inspect_output_dir(config: TrainingConfig) -> OutputState:
@@ -113,8 +118,7 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
     if (folder / RESULTS_FILE).is_file():
         reason = stale_reason(config)
         if reason:
-            raise StaleRunError(f"--output-dir {folder} holds this run finished, but stale: {reason}; pass "
-                                f"--overwrite-output-dir to train it again")
+            raise StaleRunError(folder, reason)
         return OutputState.FINISHED
     if config.resume_from_checkpoint is None:
         raise FileExistsError(f"--output-dir {folder} holds an unfinished run with these options; pass "
@@ -122,17 +126,17 @@ def inspect_output_dir(config: TrainingConfig) -> OutputState:
     return OutputState.UNFINISHED
 
 
-def planned_state(config: TrainingConfig) -> OutputState | None:
+def planned_state(config: TrainingConfig) -> tuple[OutputState | None, str | None]:
     """The state of a run that a planner (the grid) starts later, with `--resume-from-checkpoint latest` where it
     stopped: FINISHED, UNFINISHED (to resume), STALE (finished but failing `stale_reason`: trained again) or FRESH;
     None when its folder holds something the run must not touch (other files, another run, an unreadable
-    training_args.json), which train.py then refuses, saying why."""
+    training_args.json), which train.py then refuses, saying why. Second, for STALE, its `stale_reason`."""
     try:
-        return inspect_output_dir(replace(config, overwrite_output_dir=False, resume_from_checkpoint="latest"))
-    except StaleRunError:
-        return OutputState.STALE
+        return inspect_output_dir(replace(config, overwrite_output_dir=False, resume_from_checkpoint="latest")), None
+    except StaleRunError as error:
+        return OutputState.STALE, error.reason
     except (OSError, ValueError):
-        return None
+        return None, None
 
 
 def input_fingerprints(config: TrainingConfig) -> dict[str, str | None]:

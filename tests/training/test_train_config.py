@@ -184,16 +184,16 @@ def test_a_planner_reads_a_runs_state_from_training(tmp_path):
 
     out = tmp_path / "run"
     config = parse_args([*REQUIRED[:-1], str(out), "--overwrite-output-dir"])
-    assert planned_state(config) is OutputState.FRESH
+    assert planned_state(config)[0] is OutputState.FRESH
     out.mkdir()
     (out / "notes.txt").write_text("mine\n", encoding="utf-8")
-    assert planned_state(config) is None  # not a run of train.py: the planner leaves it to train.py
+    assert planned_state(config)[0] is None  # not a run of train.py: the planner leaves it to train.py
     (out / "notes.txt").unlink()
     write_json(out / ARGS_FILE, config.to_dict())
-    assert planned_state(config) is OutputState.UNFINISHED
+    assert planned_state(config)[0] is OutputState.UNFINISHED
     write_json(out / RESULTS_FILE, {"run": {"config": config.to_dict()}})
-    assert planned_state(config) is None  # no all_results.json of the kit: train.py names it
+    assert planned_state(config)[0] is None  # no all_results.json of the kit: train.py names it
     TrainingResults({"accuracy": 1.0}, None, 1, 1, False, {"config": config.to_dict()}).write(out / RESULTS_FILE)
-    assert planned_state(config) is OutputState.STALE  # finished, but its weights and card are missing
+    assert planned_state(config)[0] is OutputState.STALE  # finished, but its weights and card are missing
     other = parse_args([*REQUIRED[:-1], str(out), "--learning-rate", "1e-4"])
-    assert planned_state(other) is None  # another run's folder
+    assert planned_state(other)[0] is None  # another run's folder
