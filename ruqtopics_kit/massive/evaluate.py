@@ -56,7 +56,7 @@ from ruqtopics_kit.massive.inference import (
     resolve_device,
 )
 from ruqtopics_kit.massive.locales import massive_locales
-from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_text_mode
+from ruqtopics_kit.massive.model_classes import ModelClasses, model_classes, model_config, model_text_mode
 from ruqtopics_kit.massive.report import MassiveResults, write_results
 from ruqtopics_kit.massive.scoring import (
     PREDICTIONS_FILE,
@@ -106,8 +106,9 @@ def _run(config: EvaluationConfig) -> EvaluationResult:
     check_overwrite(config.output_dir, config.overwrite_output_dir)
     device = resolve_device(config.device)
     autocast_dtype = resolve_autocast(config.dtype, device)
-    classes = model_classes(config.model, mapping)
-    text_mode = model_text_mode(config.model)
+    model_json = model_config(config.model)
+    classes = model_classes(config.model, model_json, mapping)
+    text_mode = model_text_mode(config.model, model_json)
     card = load_model_card(config.model) if config.update_model_card else None
     # ---- data
     massive = read_massive(config.massive, split=config.split, locales=config.locale_list)

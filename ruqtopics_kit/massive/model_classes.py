@@ -31,10 +31,14 @@ class ModelClasses:
         return len(self.names) > len(self.evaluated)
 
 
-def model_classes(model: str, mapping: Mapping) -> ModelClasses:
-    """The model's classes from its config, checked: named (not LABEL_0...), unique, covering the mapping, and
+def model_config(model: str):
+    """The model's config.json (a transformers config), read once for `model_classes` and `model_text_mode`."""
+    return load_config(resolve_backbone(model, option="--model"))
+
+
+def model_classes(model: str, config, mapping: Mapping) -> ModelClasses:
+    """The classes of `model` from its `config`, checked: named (not LABEL_0...), unique, covering the mapping, and
     single-label (MASSIVE is scored by argmax, which is not a multi-label model's decision rule)."""
-    config = load_config(resolve_backbone(model, option="--model"))
     if config.problem_type == MULTI_LABEL:
         threshold = getattr(config, "decision_threshold", None)
         raise ValueError(f"model {model!r} is a multi-label classifier (problem_type {MULTI_LABEL}"
@@ -60,10 +64,10 @@ def model_classes(model: str, mapping: Mapping) -> ModelClasses:
     return ModelClasses(names, np.array([names.index(name) for name in mapping.classes]), config.problem_type)
 
 
-def model_text_mode(model: str) -> str | None:
-    """The text mode the model was trained in (`ruqtopics_text_mode` in config.json, which train.py writes), or
-    None when its config records none (a model from elsewhere)."""
-    text_mode = getattr(load_config(resolve_backbone(model, option="--model")), TEXT_MODE_KEY, None)
+def model_text_mode(model: str, config) -> str | None:
+    """The text mode `model` was trained in (`ruqtopics_text_mode` in its config.json, which train.py writes), or
+    None when its `config` records none (a model from elsewhere)."""
+    text_mode = getattr(config, TEXT_MODE_KEY, None)
     if text_mode is not None and text_mode not in TEXT_MODES:
         raise ValueError(f"model {model!r}: {TEXT_MODE_KEY} in its config.json must be one of {', '.join(TEXT_MODES)}"
                          f"; got {text_mode!r}")
