@@ -76,8 +76,7 @@ def add_overwrite(parser, *, help: str) -> None:
     switch(parser, "--overwrite-output-dir", help, "--overwrite")
 
 
-def add_hub(parser, *, repo: str, repo_help: str, license_default: str | None = "unknown",
-            license_help: str) -> None:
+def add_hub(parser, *, repo: str, repo_help: str, license_help: str) -> None:
     """`--push-to-hub`, the repository (`--hub-model-id`, `--hub-dataset-id` or `--hub-org`), `--hub-private`
     and `--license`."""
     switch(parser, "--push-to-hub", "upload the written folder(s) to the Hub", "--push")
@@ -86,7 +85,7 @@ def add_hub(parser, *, repo: str, repo_help: str, license_default: str | None = 
                                             **({"default": DEFAULT_ORG} if repo == "--hub-org" else {}),
                                             help=repo_help), *old)
     switch(parser, "--hub-private", "create the Hub repositories as private", "--private")
-    parser.add_argument("--license", default=license_default, metavar="ID", help=license_help)
+    parser.add_argument("--license", default="unknown", metavar="ID", help=license_help)
 
 
 def add_resampling(parser, *, default: int | None, help: str, seed_help: str = "seed of the bootstrap") -> None:
