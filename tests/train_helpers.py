@@ -49,6 +49,13 @@ def python(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
+def accelerate_launch(*launcher_flags: str, script: str, argv: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`accelerate launch` as a user types it, without its config file's questions; `script` from the checkout."""
+    return run_subprocess([*python("-m", "accelerate.commands.accelerate_cli", "launch"), *launcher_flags,
+                           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no", script, *argv],
+                          **env)
+
+
 def read_json(path: Path) -> dict:
     """Strict JSON: NaN or Infinity fail."""
     def reject(token):

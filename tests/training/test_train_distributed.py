@@ -1,7 +1,9 @@
-"""Two CPU processes (torchrun with ACCELERATE_USE_CPU=1: gloo, MULTI_CPU) train what one process trains.
+"""Two CPU processes (ACCELERATE_USE_CPU=1: gloo, MULTI_CPU) train what one process trains.
 
 `accelerate launch --cpu --num_processes 2` would start a single process (its simple launcher needs mpirun for
-several CPU processes), so the test uses torchrun, as accelerate's own CPU tests do. Both runs are the same
+several CPU processes), so the first test trains through the command that train.py's launch check gives,
+`ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu` (torchrun's launcher inside: tests/training/test_launchers.py),
+and the second through torchrun itself, as accelerate's own CPU tests do. Both runs of the first are the same
 paper-style command, a total batch of 16 (`--total-train-batch-size`): the 2 processes take 8 examples each per
 optimizer step, the 16 that 1 process takes alone, so without dropout the weights agree up to float summation
 order, and the validation metrics are the same.
@@ -22,11 +24,11 @@ import pytest
 import torch
 from train_helpers import (
     ROOT,
+    accelerate_launch,
     dropout_free_copy,
     files_under,
     python,
     read_json,
-    run_subprocess,
     run_train,
     train_argv,
     weights,
@@ -65,10 +67,9 @@ def test_two_processes_match_one_and_only_the_main_process_writes(no_dropout_bac
     one, two = tmp_path / "one_process", tmp_path / "two_processes"
     script = tmp_path / "counting_train.py"
     script.write_text(COUNTING_MAIN, encoding="utf-8")
-    torchrun = python("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2")  # free port
-    result = run_subprocess([*torchrun, str(script),
-                             *train_argv(no_dropout_backbone, exported_sample, two, *TOTAL_BATCH)],
-                            ACCELERATE_USE_CPU="1")
+    result = accelerate_launch("--multi_gpu", "--num_processes", "2", "--main_process_port", "0", script=str(script),
+                               argv=train_argv(no_dropout_backbone, exported_sample, two, *TOTAL_BATCH),
+                               ACCELERATE_USE_CPU="1")
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert result.stdout.count("DistributedDataParallel models alive at end_training: 0") == 2, result.stdout[-2000:]
     single = train_argv(no_dropout_backbone, exported_sample, one, *TOTAL_BATCH)
