@@ -7,6 +7,7 @@ file.
 """
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def naming(name: str) -> re.Pattern:
     return re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w])")
 
 
+@functools.cache  # each module is parsed once for all the names
 def literals(path: Path) -> list[tuple[int, str]]:
     """(line, text) of every string literal of a module but its prose: docstrings, and literals with white space
     (f-strings' parts are literals of their own)."""
