@@ -1,11 +1,22 @@
-"""The grid runner: one train.py process per config, finished runs skipped, interrupted ones resumed."""
+"""The grid runner: one train.py process per config, finished runs skipped, interrupted ones resumed.
 
+The grid launches its runs here through `--launch`, as the fork client (tests/training/fork_client.py): a light
+process that the grid starts, logs, stops and waits for as it does `python -m ruqtopics_kit train`, whose training
+is forked by a fork server that imported the trainer once (tests/training/fork_server.py, as multiprocessing's
+"forkserver" start method does). The module's seven runs so skip the 3 CPU-seconds of imports each, on a suite
+bound by CPU. The plain `python -m ruqtopics_kit train` process is run by the release's tests
+(tests/release/test_release_paths.py, tests/packaging/test_wheel.py, the shared sample release).
+"""
+
+import os
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 import torch
-from train_helpers import ROOT, read_json, weights
+from train_helpers import ROOT, python, read_json, weights
 
 from ruqtopics_kit import cli
 from ruqtopics_kit.core.processes import threads_per_job
@@ -15,12 +26,35 @@ from ruqtopics_kit.training.config import printable
 
 SAMPLE_GRID = ROOT / "configs" / "sample"
 SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
+FORK_SERVER = ROOT / "tests" / "training" / "fork_server.py"
+FORK_CLIENT = FORK_SERVER.with_name("fork_client.py")
 
 pytestmark = pytest.mark.slow  # trains models
 
 
 @pytest.fixture(scope="module")
-def trained_grid(tiny_backbone, exported_sample, tmp_path_factory):
+def launch(tmp_path_factory):
+    """`--launch` for the runs of this module: the fork client, whose runs the fork server (running until the module
+    ends) forks. The server starts with the Hugging Face home that tests/conftest.py gives every test, since the
+    cache folders are read when huggingface_hub and datasets are imported."""
+    folder = tmp_path_factory.mktemp("fork_server")
+    home = tmp_path_factory.getbasetemp() / "hf_home"
+    environment = {**os.environ, "HF_HOME": str(home), "HF_DATASETS_CACHE": str(home / "datasets")}
+    environment.pop("HF_TOKEN", None)
+    with subprocess.Popen(python(str(FORK_SERVER), "--socket", str(folder / "socket")), cwd=ROOT, env=environment,
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stdout.readline() == "ready\n", server.stderr.read()[-3000:]
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("FORK_SERVER_SOCKET", str(folder / "socket"))  # fork_client.SOCKET_VARIABLE
+                yield shlex.join(python(str(FORK_CLIENT)))
+        finally:
+            server.stdin.close()  # the server ends once its runs have
+            assert server.wait(timeout=60) == 0, server.stderr.read()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def trained_grid(tiny_backbone, exported_sample, tmp_path_factory, launch):
     """Two sample configs trained for 3 steps by the grid runner, two at a time, beside a third that fails;
     returns (output root, configs, train.py options, the grid's printed output)."""
     root = tmp_path_factory.mktemp("grid")
@@ -33,19 +67,20 @@ def trained_grid(tiny_backbone, exported_sample, tmp_path_factory):
     (root / "failing").mkdir()
     (root / "failing" / "notes.txt").write_text("not a train.py run", encoding="utf-8")  # train.py refuses it
     printed = []
-    failed = grid.run_grid(grid.plan(grid.expand([*configs, str(failing)]), root, extra, "python"), jobs=2,
+    failed = grid.run_grid(grid.plan(grid.expand([*configs, str(failing)]), root, extra, launch), jobs=2,
                            log=printed.append)
     assert [run.config_file.name for run in failed] == ["failing.yaml"]
     return root, configs, extra, "\n".join(printed)
 
 
-def test_the_grid_trains_each_config_and_skips_finished_runs(trained_grid, capsys):
+def test_the_grid_trains_each_config_and_skips_finished_runs(trained_grid, launch, capsys):
     root, configs, extra, printed = trained_grid
     for name, metric in (("tiny-single_label-question", "accuracy"), ("tiny-multi_label-question", "micro_f1")):
         assert metric in read_json(root / name / "all_results.json")["test"]
         assert "model repository written to" in (root / f"{name}.log").read_text(encoding="utf-8")
     capsys.readouterr()
-    assert cli.main(["grid", *configs, "--output-dir", str(root), "--jobs", "2", "--", *extra]) == 0
+    assert cli.main(["grid", *configs, "--output-dir", str(root), "--jobs", "2", "--launch", launch, "--",
+                     *extra]) == 0
     assert capsys.readouterr().out.count("skipped") == 2
 
 
@@ -56,22 +91,22 @@ def test_a_failed_run_does_not_stop_the_others_and_its_log_is_shown(trained_grid
     assert (root / "failing" / "notes.txt").is_file() and not (root / "failing" / "all_results.json").exists()
 
 
-def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, tmp_path, monkeypatch):
+def test_runs_side_by_side_equal_the_same_runs_alone(trained_grid, launch, tmp_path, monkeypatch):
     """Bitwise, given the same CPU threads per run: two jobs at once change nothing in either run."""
     root, configs, extra, printed = trained_grid
     threads = grid.job_environment(2)["OMP_NUM_THREADS"]  # cores // 2, or OMP_NUM_THREADS when set (pytest -n)
     assert f"with {threads} CPU thread(s)" in printed
     monkeypatch.setenv("OMP_NUM_THREADS", threads)
-    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--", *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--launch", launch, "--", *extra]) == 0
     alone, beside = tmp_path / SINGLE.stem, root / SINGLE.stem
     expected, actual = weights(alone), weights(beside)
     assert expected.keys() == actual.keys() and all(torch.equal(expected[k], actual[k]) for k in expected)
     assert read_json(alone / "all_results.json")["test"] == read_json(beside / "all_results.json")["test"]
 
 
-def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
+def test_the_plan_resumes_unfinished_runs(trained_grid, launch, tmp_path):
     root, _, extra, _ = trained_grid
-    assert [run.status for run in grid.plan([SINGLE], root, extra, "python")] == ["finished"]
+    assert [run.status for run in grid.plan([SINGLE], root, extra, launch)] == ["finished"]
     copy = root.parent / f"{root.name}-copy"  # beside it: its inputs are named relative to the run's folder
     shutil.copytree(root, copy)
     (copy / SINGLE.stem / "all_results.json").unlink()
@@ -79,16 +114,16 @@ def test_the_plan_resumes_unfinished_runs(trained_grid, tmp_path):
     assert resume.status == "resume" and resume.command[-2:] == ("--resume-from-checkpoint", "latest")
     assert resume.command[:3] == ("accelerate", "launch", "--num_processes")
     # changed options never count as finished; train.py itself refuses to train over another run's folder
-    assert grid.plan([SINGLE], root, [*extra, "--seed", "7"], "python")[0].status != "finished"
+    assert grid.plan([SINGLE], root, [*extra, "--seed", "7"], launch)[0].status != "finished"
     shutil.rmtree(checkpoints_dir(copy / SINGLE.stem))  # stopped before its first checkpoint: starts afresh in place
-    assert grid.plan([SINGLE], copy, extra, "python")[0].status == "resume"
-    assert grid.plan([SINGLE], copy, [*extra, "--seed", "7"], "python")[0].status == "train"  # not this run
+    assert grid.plan([SINGLE], copy, extra, launch)[0].status == "resume"
+    assert grid.plan([SINGLE], copy, [*extra, "--seed", "7"], launch)[0].status == "train"  # not this run
     (copy / SINGLE.stem / "training_args.json").unlink()
-    assert grid.plan([SINGLE], copy, extra, "python")[0].status == "train"
-    assert grid.plan([SINGLE], copy, extra, "python")[0].config.dataset_config_name == "single_label"
+    assert grid.plan([SINGLE], copy, extra, launch)[0].status == "train"
+    assert grid.plan([SINGLE], copy, extra, launch)[0].config.dataset_config_name == "single_label"
 
 
-def test_a_finished_run_is_verified_and_a_stale_one_trained_again(trained_grid, tmp_path):
+def test_a_finished_run_is_verified_and_a_stale_one_trained_again(trained_grid, launch, tmp_path):
     """Its published files there and complete, its inputs' content and its card's ids as now; else "retrain"."""
     root, _, extra, _ = trained_grid
     copy = root.parent / f"{root.name}-stale"
@@ -96,7 +131,7 @@ def test_a_finished_run_is_verified_and_a_stale_one_trained_again(trained_grid, 
     run = copy / SINGLE.stem
 
     def planned(options=extra):
-        return grid.plan([SINGLE], copy, options, "python")[0]
+        return grid.plan([SINGLE], copy, options, launch)[0]
 
     assert planned().status == "finished"
     renamed = planned([*extra, "--hub-model-id", "other/name"])
@@ -149,11 +184,12 @@ def test_parallel_jobs_share_the_cores_unless_the_threads_are_set(monkeypatch):
     assert grid.job_environment(2)["OMP_NUM_THREADS"] == "3"
 
 
-def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, exported_sample, tmp_path, capsys):
+def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, exported_sample, launch, tmp_path,
+                                                                 capsys):
     extra = ["--backbone", str(tiny_backbone), "--dataset", str(exported_sample), "--max-train-steps", "2",
              "--max-eval-samples", "16", "--report-to", "none", "--mixed-precision", "no"]
-    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "3", "--jobs", "2", "--",
-                     *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "3", "--jobs", "2", "--launch",
+                     launch, "--", *extra]) == 0
     folders = {seed: tmp_path / name for seed, name in ((42, SINGLE.stem), (43, f"{SINGLE.stem}-seed43"),
                                                         (44, f"{SINGLE.stem}-seed44"))}
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir() and not p.name.startswith(".")) == \
@@ -163,10 +199,11 @@ def test_seeds_train_each_config_once_per_seed_and_skip_per_seed(tiny_backbone, 
     first, second = weights(folders[42]), weights(folders[43])
     assert any(not torch.equal(first[name], second[name]) for name in first)  # another head, another batch order
     capsys.readouterr()
-    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "42,44", "--", *extra]) == 0
+    assert cli.main(["grid", str(SINGLE), "--output-dir", str(tmp_path), "--seeds", "42,44", "--launch", launch, "--",
+                     *extra]) == 0
     out = capsys.readouterr().out
     assert out.count("skipped") == 2 and "tiny-single_label-question.yaml seed 44: finished" in out
-    planned = grid.plan([SINGLE], tmp_path, extra, "python", seeds=4)
+    planned = grid.plan([SINGLE], tmp_path, extra, launch, seeds=4)
     assert [run.status for run in planned] == ["finished"] * 3 + ["train"]
     assert planned[-1].output_dir.name == f"{SINGLE.stem}-seed45"
 
