@@ -336,7 +336,7 @@ def test_a_raw_file_that_is_a_pipe_is_refused_before_it_is_read(tmp_path):
     before = snapshot(folder)
     (folder / "validation.jsonl").rename(tmp_path / "validation.jsonl")
     os.mkfifo(folder / "validation.jsonl")
-    writer = subprocess.Popen(["bash", "-c", 'cat "$0" > "$1"', str(tmp_path / "validation.jsonl"),
+    writer = subprocess.Popen(["bash", "-c", 'exec cat "$0" > "$1"', str(tmp_path / "validation.jsonl"),
                                str(folder / "validation.jsonl")])
     try:
         done = run_subprocess([sys.executable, "-m", "ruqtopics_kit", "export", "--data-dir", str(folder),

@@ -232,7 +232,7 @@ def test_a_dump_that_is_a_pipe_is_refused_before_it_is_read(tmp_path, pipe):
     if pipe == "fifo":
         fifo = tmp_path / "dump.fifo"
         os.mkfifo(fifo)
-        writer = subprocess.Popen(["bash", "-c", 'cat "$0" > "$1"', str(dump), str(fifo)])  # waits for a reader
+        writer = subprocess.Popen(["bash", "-c", 'exec cat "$0" > "$1"', str(dump), str(fifo)])  # waits for a reader
         command = [*prepare_command, "--dump", str(fifo)]
     else:
         command = ["bash", "-c", '"$@" --dump <(cat "$0")', str(dump), *prepare_command]
