@@ -6,6 +6,7 @@ train.py command in this process, torch.set_num_threads(1)), so that a run on SL
 bitwise the same.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -174,12 +175,25 @@ def _end_state(job_id: str, timeout: float = 300) -> str:
     return state
 
 
+@contextlib.contextmanager
+def interruptible_children():
+    """Children started in the block take SIGINT as from a terminal's Ctrl-C, even when pytest runs in a shell's
+    background job, which starts it with SIGINT ignored: a disposition that children inherit, and then Python
+    keeps (a handler of ours is reset to the default by exec instead)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_ctrl_c_cancels_the_jobs_the_grid_waits_for(slurm, tiny_backbone, exported_sample, tmp_path):
     """The job is held back (--sbatch begin=now+600), so nothing trains: the grid waits, is interrupted, cancels."""
     root = tmp_path / "runs"
     grid_command = [sys.executable, "-m", "ruqtopics_kit", "grid", str(SINGLE), "--output-dir", str(root),
                     "--executor", "slurm", "--sbatch", "begin=now+600", "--", *_extra(tiny_backbone, exported_sample)]
-    waiting = subprocess.Popen(grid_command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with interruptible_children():
+        waiting = subprocess.Popen(grid_command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         record = root / ".slurm" / "jobs.json"
         _wait_for(lambda: SINGLE.stem in record.read_text(encoding="utf-8"), "the submission", record)
