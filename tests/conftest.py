@@ -2,13 +2,35 @@
 offline: HF_HUB_OFFLINE=1 is set before any Hugging Face import."""
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_XET"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# Variables that would point a Hugging Face library at the user's files instead of HF_HOME's (or hold their token).
+USER_HF_VARIABLES = ("HF_TOKEN", "HF_TOKEN_PATH", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE",
+                     "HF_DATASETS_CACHE", "HF_EVALUATE_CACHE", "HF_METRICS_CACHE", "HF_MODULES_CACHE",
+                     "HF_ASSETS_CACHE", "HF_XET_CACHE", "TRANSFORMERS_CACHE", "HF_DATASETS_DOWNLOADED_DATASETS_PATH")
+
+
+def _isolate_hugging_face_home() -> Path:
+    """Caches and tokens of the user's machine are kept out of the tests: every process of the session (pytest's,
+    and the commands its tests start, which inherit the environment) gets a Hugging Face home of its own, set
+    before any Hugging Face library is imported, since huggingface_hub, datasets and evaluate read their folders
+    once, at import. Removed when pytest ends (`pytest_unconfigure`)."""
+    home = Path(tempfile.mkdtemp(prefix="ruqtopics-tests-hf-home-"))
+    os.environ["HF_HOME"] = str(home)
+    for variable in USER_HF_VARIABLES:
+        os.environ.pop(variable, None)
+    return home
+
+
+HF_HOME = _isolate_hugging_face_home()
 
 # tests/ and the checkout are on sys.path: pyproject's pythonpath
 import pytest  # noqa: E402
@@ -50,6 +72,10 @@ def _module_rank(module: str, items: list[pytest.Item]) -> tuple[int, int]:
     return (1 if any(item.get_closest_marker("slow") for item in items) else 3), 0
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(HF_HOME, ignore_errors=True)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     missing = [module for module in LONGEST_MODULES if not (config.rootpath / module).is_file()]
     if missing:
@@ -72,15 +98,6 @@ def _fresh_accelerate_state():
     if state is not None:
         state.AcceleratorState._reset_state(reset_partial_state=True)
         state.GradientState._reset_state()
-
-
-@pytest.fixture(autouse=True)
-def _isolated_hf_home(tmp_path_factory, monkeypatch):
-    """Keep caches and tokens of the user's machine out of the tests."""
-    home = tmp_path_factory.getbasetemp() / "hf_home"
-    monkeypatch.setenv("HF_HOME", str(home))
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(home / "datasets"))
-    monkeypatch.delenv("HF_TOKEN", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ bound by CPU. The plain `python -m ruqtopics_kit train` process is run by the re
 (tests/release/test_release_paths.py, tests/packaging/test_wheel.py, the shared sample release).
 """
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -35,13 +34,9 @@ pytestmark = pytest.mark.slow  # trains models
 @pytest.fixture(scope="module")
 def launch(tmp_path_factory):
     """`--launch` for the runs of this module: the fork client, whose runs the fork server (running until the module
-    ends) forks. The server starts with the Hugging Face home that tests/conftest.py gives every test, since the
-    cache folders are read when huggingface_hub and datasets are imported."""
+    ends) forks. The server, and so its runs, have the Hugging Face home of tests/conftest.py."""
     folder = tmp_path_factory.mktemp("fork_server")
-    home = tmp_path_factory.getbasetemp() / "hf_home"
-    environment = {**os.environ, "HF_HOME": str(home), "HF_DATASETS_CACHE": str(home / "datasets")}
-    environment.pop("HF_TOKEN", None)
-    with subprocess.Popen(python(str(FORK_SERVER), "--socket", str(folder / "socket")), cwd=ROOT, env=environment,
+    with subprocess.Popen(python(str(FORK_SERVER), "--socket", str(folder / "socket")), cwd=ROOT,
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
         try:
             assert server.stdout.readline() == "ready\n", server.stderr.read()[-3000:]
