@@ -4,8 +4,8 @@ The wrapper parses the command's options (with `--config-file` and `--version`, 
 it, and turns every fault into one line on stderr and an exit status, the same for every command:
 
 - 0: done;
-- 1: a fault of the kit's inputs or outputs (`KitError`, or an OSError or ValueError raised for an input):
-  `ruqtopics COMMAND: error: ...`, no traceback;
+- 1: a fault of the kit's inputs or outputs (`KitError`, or an OSError or ValueError raised for an input; a
+  fault of the `--config-file`, too, `core/config_files.py`): `ruqtopics COMMAND: error: ...`, no traceback;
 - 2: a usage error, raised as SystemExit(2) as argparse raises its own: argparse's (with the usage), or an
   option value refused after parsing (`InvalidParameterError`, one line);
 - 130: stopped by Ctrl-C (or SIGTERM where the command turns it into one): one line.

@@ -13,6 +13,13 @@ into a list of its items: `--key A B ...` (an option of many values), else `--ke
 comma-separated list, as `--seeds`; a list of one item is `A,`). Each key's tokens are parsed alone first
 (`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
 internals: a key is an option when the parser itself says so (`takes_option`).
+
+The file is an input of the command like any other, so a fault of the file exits with status 1 (`cli/command.py`),
+one line `PROG: error: ...` naming the file (and the key or line), no usage: a file that is missing, unreadable or
+not UTF-8, a YAML syntax error or a key given twice, a top level that is no mapping, a key that is no option of the
+command, a value that argparse refuses for its option. A fault of the command line stays argparse's usage error,
+status 2: `--config-file` without a value or given twice, an option of the command line refused, a required
+option that neither the file nor the command line gives.
 """
 
 from __future__ import annotations
@@ -44,18 +51,22 @@ def add_switch_off(parser, *options: str, dest: str) -> argparse.Action:
 
 
 def parse_with_config_file(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
-    """`argv` parsed by `parser`, after the options of its `--config-file` if given; problems exit with status 2."""
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    """`argv` parsed by `parser`, after the options of its `--config-file` if given: a fault of the file exits with
+    status 1, one of the command line with argparse's 2 (see the module's docstring)."""
+    pre = argparse.ArgumentParser(prog=parser.prog, add_help=False, allow_abbrev=False, exit_on_error=False)
     pre.add_argument(CONFIG_FILE_FLAG, type=Path, action="append")
-    config_files = pre.parse_known_args(argv)[0].config_file or []
+    try:
+        config_files = pre.parse_known_args(argv)[0].config_file or []
+    except argparse.ArgumentError as error:  # `--config-file` without a value: the command's usage, not pre's
+        parser.error(str(error))
     if len(config_files) > 1:
         parser.error(f"{CONFIG_FILE_FLAG} given {len(config_files)} times ({', '.join(map(str, config_files))}); "
                      f"give one (a second file would silently replace the first)")
     config_file = config_files[0] if config_files else None
     try:
         options = yaml_options(config_file, parser) if config_file else {}
-    except (ValueError, OSError) as error:
-        parser.error(str(error))
+    except (ValueError, OSError) as error:  # a fault of an input file: the kit's status 1, as cli/command.py's
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
     namespace = parser.parse_args([token for tokens in options.values() for token in tokens] + list(argv))
     del namespace.config_file
     return namespace
@@ -82,9 +93,15 @@ def yaml_options(path: Path, parser: argparse.ArgumentParser) -> dict[str, list[
 def read_config_file(path: Path) -> dict:
     """The mapping of a YAML config file, read strictly: a key given twice in one mapping is an error (PyYAML
     keeps the last), and so is a file that is no mapping."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist")
-    values = read_strict_yaml(Path(path).read_text(encoding="utf-8"), path) or {}
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{CONFIG_FILE_FLAG} {path} does not exist") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not valid UTF-8 ({error.reason} at byte {error.start})") from None
+    except OSError as error:  # a folder, no permission
+        raise OSError(f"{CONFIG_FILE_FLAG} {path} cannot be read: {error.strerror or error}") from None
+    values = read_strict_yaml(text, path) or {}
     if not isinstance(values, dict):
         raise ValueError(f"{path}: expected a mapping of option names to values; got {type(values).__name__}")
     return values

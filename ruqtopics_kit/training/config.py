@@ -267,7 +267,8 @@ def build_parser(prog: str = "ruqtopics train", **_) -> HfArgumentParser:
 
 
 def parse_args(argv: list[str] | None = None) -> TrainingConfig:
-    """The config from the command line (and --config-file); argparse errors exit with status 2."""
+    """The config from the command line (and --config-file): usage errors exit with status 2, a fault of the
+    config file with 1 (`parse_with_config_file`)."""
     import sys
 
     parser = build_parser()

@@ -240,3 +240,38 @@ def test_the_checkout_scripts_run_the_same_commands(entry):
 
     done = subprocess.run([sys.executable, *entry, "--version"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("ruqtopics "), done.stderr[-2000:]
+
+
+REFUSED = {"prepare": "on_bad_record: ignore", "export": "on_bad_record: ignore", "train": "learning_rate: abc",
+           "evaluate-massive": "massive_split: validation", "analysis": "n_resamples: abc",
+           "distances": "overwrite_output_dir: 5", "grid": "jobs: abc", "release": "jobs: abc", "claims": "seed: abc"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_fault_of_the_config_file_is_a_fault_of_an_input_file_in_every_command(name, tmp_path, capsys):
+    """Status 1 and one line naming the file, as for any other input file (cli/command.py), never argparse's usage
+    error 2: the file missing, a folder, not UTF-8, not YAML, a key twice, no mapping, a key that is no option of
+    the command, a value that argparse refuses; `--config-file` without a value or twice stays a usage error."""
+    assert set(REQUIRED) == set(REFUSED) == set(NAMES)
+    faults = {"missing": None, "a folder": "", "not UTF-8": b"\xff\xfe", "not YAML": "seed:\t7\n",
+              "a key twice": "seed: 1\nseed: 2\n", "no mapping": "- a\n- b\n", "unknown key": "bogus_key: 1\n",
+              "refused value": REFUSED[name] + "\n"}
+    for number, (fault, content) in enumerate(faults.items()):
+        path = tmp_path / f"options{number}.yaml"
+        if content == "":
+            path.mkdir()
+        elif content is not None:
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        try:
+            status = cli.main([name, "--config-file", str(path), *REQUIRED[name]])
+        except SystemExit as exit_info:
+            status = exit_info.code
+        err = capsys.readouterr().err
+        assert status == 1 and len(err.splitlines()) == 1, (fault, err)
+        assert err.startswith(f"ruqtopics {name}: error: ") and str(path) in err, (fault, err)
+        assert fault != "refused value" or f": option '{REFUSED[name].split(':')[0]}': argument --" in err, err
+    for argv in (["--config-file"], ["--config-file", "a.yaml", "--config-file", "b.yaml"]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([name, *REQUIRED[name], *argv])
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err.startswith(f"usage: ruqtopics {name} ")

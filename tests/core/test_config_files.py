@@ -58,7 +58,7 @@ def test_a_list_for_a_single_value_is_named_even_where_a_positional_argument_wou
     path.write_text("jobs: [1, 2]\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
         parse_with_config_file(registry.command_named("grid").parser(), [CONFIG_FILE_FLAG, str(path), "sample"])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert f"{path}: option 'jobs' takes a single value; got [1, 2]" in capsys.readouterr().err
 
 
@@ -78,10 +78,10 @@ def test_a_list_for_a_single_value_is_named_even_where_a_positional_argument_wou
 ])
 def test_a_value_argparse_refuses_is_named_with_the_file_and_the_key(tmp_path, capsys, name, text, argv, wrong):
     """Typed values, choices and lists of one-value options (old spellings too, and where a positional argument
-    would have taken a list's rest): one line naming the file and the key, status 2."""
+    would have taken a list's rest): one line naming the file and the key, status 1 (a fault of an input file)."""
     with pytest.raises(SystemExit) as exit_info:
         parse_file(tmp_path, name, text, *argv)
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics {name}: error: {tmp_path / name}.yaml: {wrong}"
 
 

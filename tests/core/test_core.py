@@ -76,5 +76,5 @@ def test_every_command_with_many_options_reads_the_same_yaml_config_files(tmp_pa
     evaluation.write_text("model: m\nbach_size: 8\n", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
         parse_with_config_file(evaluation_parser(), ["--config-file", str(evaluation)])
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 1
     assert "unknown option 'bach_size'; did you mean 'batch_size'" in capsys.readouterr().err

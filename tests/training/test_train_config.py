@@ -56,7 +56,7 @@ def test_bad_yaml_is_an_error_that_names_the_key(tmp_path, capsys, text, message
     path = write_yaml(tmp_path, text)
     with pytest.raises(SystemExit) as exit_info:
         parse_args(["--config-file", str(path), *REQUIRED])
-    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert exit_info.value.code == 1 and message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, message", [
