@@ -26,6 +26,7 @@ from ruqtopics_kit.core.config_files import add_config_file_option, parse_with_c
 from ruqtopics_kit.core.errors import InvalidParameterError, KitError
 from ruqtopics_kit.core.processes import skip_exit_collection
 from ruqtopics_kit.core.provenance import KIT_NAME
+from ruqtopics_kit.core.secrets import MasksSecrets, masked_text
 
 STOPPED = "stopped; nothing half-written was kept"
 FAULTS = (KitError, OSError, ValueError)  # the kit raises OSError and ValueError with a message for the user
@@ -64,7 +65,7 @@ class Command:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int | None]
     description: str | Callable[[], str] | None = None  # --help's text (default: the summary)
-    make_parser: Callable[..., argparse.ArgumentParser] = argparse.ArgumentParser
+    make_parser: Callable[..., argparse.ArgumentParser] = MasksSecrets
     stopped: str = STOPPED  # what Ctrl-C leaves behind
     passes_on: str | None = None  # the attribute that gets the arguments after `--` (the grid's train options)
 
@@ -96,7 +97,7 @@ class Command:
         except InvalidParameterError as error:  # one line, no usage: argparse's status
             parser.exit(2, f"{parser.prog}: error: {error}\n")
         except FAULTS as error:
-            print(f"{parser.prog}: error: {error}", file=sys.stderr)
+            print(f"{parser.prog}: error: {masked_text(str(error))}", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             print(f"{parser.prog}: {self.stopped}", file=sys.stderr)

@@ -22,6 +22,7 @@ from ruqtopics_kit.core.config_files import add_config_file_option, add_switch_o
 from ruqtopics_kit.core.errors import check_choice
 from ruqtopics_kit.core.hub import check_license_id, check_repo_id
 from ruqtopics_kit.core.output_dir import portable_path
+from ruqtopics_kit.core.secrets import MasksSecrets, masked_words
 from ruqtopics_kit.facts.labels import is_multi_label
 from ruqtopics_kit.training.options import (
     OPTION_GROUPS,
@@ -109,21 +110,9 @@ class TrainingConfig(HubOptions, OutputOptions, EvaluationOptions, OptimisationO
         validate(self)
 
 
-SECRET_OPTIONS = tuple(spelling for spec in dataclasses.fields(TrainingConfig) if not spec.repr  # secrets: repr=False
-                       for spelling in (f"--{spec.name}", f"--{spec.name.replace('_', '-')}"))
-
-
 def printable(command: tuple[str, ...]) -> str:
     """The command as a shell line, its secrets (the value of --hub-token) masked: what logs and screens show."""
-    shown, secret_next = [], False
-    for word in command:
-        flag = word.split("=", 1)[0]
-        if secret_next:
-            word, secret_next = "***", False
-        elif flag in SECRET_OPTIONS:
-            word, secret_next = (f"{flag}=***", False) if "=" in word else (word, True)
-        shown.append(word)
-    return shlex.join(shown)
+    return shlex.join(masked_words(command))
 
 
 def saved_options(saved: dict) -> dict:
@@ -251,10 +240,14 @@ class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return action.help if action.default is None else super()._get_help_string(action)
 
 
-def build_parser(prog: str = "ruqtopics train", **_) -> HfArgumentParser:
+class TrainParser(MasksSecrets, HfArgumentParser):
+    """HfArgumentParser whose usage errors mask the token, as every command's parser does."""
+
+
+def build_parser(prog: str = "ruqtopics train", **_) -> TrainParser:
     """train's parser, without the --config-file and --version that the kit's command wrapper adds to every command
     (`**_`: the description and formatter the kit's other commands take are its own here)."""
-    parser = HfArgumentParser(
+    parser = TrainParser(
         OPTION_GROUPS, prog=prog, allow_abbrev=False, formatter_class=DefaultsHelpFormatter, description=(
             "Fine-tune a backbone on RuQTopics with accelerate (`ruqtopics train ...`, `python train.py ...` or "
             "`accelerate launch train.py ...`, same arguments). The output directory becomes a Hub model "

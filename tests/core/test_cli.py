@@ -176,6 +176,33 @@ def test_a_refused_option_value_is_a_usage_error_in_one_line(capsys):
     assert capsys.readouterr().err == "ruqtopics probe: error: --x must be positive; got -1\n"
 
 
+TOKEN = "hf_" + "aB3" * 11 + "c"  # the shape of a Hugging Face access token
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_mistyped_token_option_does_not_echo_the_token(name, capsys):
+    """argparse quotes what it refuses; the token given to a misspelled --hub-token is masked in that line."""
+    for argv in (["--hub-tok", "s3cret-value"], [f"--hub-tokn={TOKEN}"], ["--bogus", TOKEN]):
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main([name, *REQUIRED[name], *argv])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and "unrecognized arguments: --" in err, err
+        assert "s3cret" not in err and TOKEN not in err and "***" in err, err
+
+
+def test_the_grid_does_not_echo_a_token_given_to_train_misspelled(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["grid", "sample", "--", "--hub-tok", TOKEN])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert "unrecognized arguments: --hub-tok ***" in err and TOKEN not in err, err
+
+
+def test_a_fault_message_does_not_show_a_token(capsys):
+    assert failing(KitError(f"upload refused for token {TOKEN}"))([]) == 1
+    assert capsys.readouterr().err == "ruqtopics probe: error: upload refused for token ***\n"
+
+
 def output_folder_in_use(name, tmp_path) -> list[str]:
     inputs = {"prepare": ["--dump", str(tmp_path / "dump.jsonl")], "export": ["--data-dir", str(tmp_path)],
               "train": ["--backbone", "bert", "--dataset", "data"],

@@ -8,6 +8,7 @@ bound by CPU. The plain `python -m ruqtopics_kit train` process is run by the re
 (tests/release/test_release_paths.py, tests/packaging/test_wheel.py, the shared sample release).
 """
 
+import dataclasses
 import shlex
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from ruqtopics_kit import cli
 from ruqtopics_kit.core.processes import threads_per_job
 from ruqtopics_kit.release import grid
 from ruqtopics_kit.training.checkpoints import checkpoints_dir
-from ruqtopics_kit.training.config import printable
+from ruqtopics_kit.training.config import TrainingConfig, printable
 
 SAMPLE_GRID = ROOT / "configs" / "sample"
 SINGLE = SAMPLE_GRID / "tiny-single_label-question.yaml"
@@ -164,6 +165,15 @@ def test_a_results_file_of_another_tool_is_no_finished_run(tmp_path):
 def test_printed_commands_mask_the_hub_token():
     command = ("python", "-m", "ruqtopics_kit", "train", "--hub-token", "hf_secret", "--hub_token=hf_other", "--x")
     assert printable(command) == "python -m ruqtopics_kit train --hub-token '***' '--hub_token=***' --x"
+
+
+def test_every_secret_option_of_train_is_masked():
+    """What training_args.json leaves out (a field with repr=False) is what printed commands mask, in both spellings."""
+    secrets = [spec.name for spec in dataclasses.fields(TrainingConfig) if not spec.repr]
+    assert secrets
+    for name in secrets:
+        for flag in (f"--{name}", f"--{name.replace('_', '-')}"):
+            assert printable((flag, "v", f"{flag}=v")) == f"{flag} '***' '{flag}=***'"
 
 
 def test_bad_grid_arguments_are_reported(tmp_path, capsys):
