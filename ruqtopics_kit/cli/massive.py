@@ -18,11 +18,11 @@ def add_massive_protocol(parser: argparse.ArgumentParser) -> None:
     """What is measured: the locales, MASSIVE's partition, the scenario mapping, the main score, the bootstrap (and
     its seed)."""
     from ruqtopics_kit.facts.mappings import bundled_mappings
-    from ruqtopics_kit.massive.config import default_of
+    from ruqtopics_kit.massive.config import default_of, locale_codes
     from ruqtopics_kit.massive.records import SPLITS
     from ruqtopics_kit.massive.scoring import SCORES
 
-    parser.add_argument("--locales", default=default_of("locales"),
+    parser.add_argument("--locales", type=locale_codes, default=default_of("locales"),
                         help="'all' (every locale of the copy) or a list such as ru-RU,en-US (default: %(default)s)")
     add_aliases(parser, parser.add_argument("--massive-split", default=default_of("split"), choices=SPLITS,
                                             help="MASSIVE partition (default: %(default)s, INFERRED: the paper "

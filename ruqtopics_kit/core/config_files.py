@@ -9,8 +9,9 @@ Each key becomes the command-line tokens its value spells, placed before the rea
 go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's):
 `key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), any other
 value `--key=VALUE`, and `null` leaves the option at its default. A list is the first spelling that the option turns
-into a list of its items: `--key A B ...` (an option of many values), else `--key=A,B` (one value holding a
-comma-separated list, as `--seeds`; a list of one item is `A,`). Each key's tokens are parsed alone first
+into a list of its items: `--key A B ...` (an option of many values), else `--key A --key B` (an option given once
+per value, as `--sbatch`), else `--key=A,B` (one value holding a comma-separated list, as `--seeds` and
+`--locales`; a list of one item is `A,`). Each key's tokens are parsed alone first
 (`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
 internals: a key is an option when the parser itself says so (`takes_option`).
 
@@ -173,7 +174,9 @@ def _spellings(flag: str, value) -> list[list[str]]:
         return [[flag if value else f"--no-{flag[2:]}"]]
     if isinstance(value, list):
         items = list(map(str, value))
-        return [[flag, *items]] + ([[f"{flag}={','.join(items)}{',' if len(items) == 1 else ''}"]] if items else [])
+        repeated = [token for item in items for token in (flag, item)]
+        joined = [f"{flag}={','.join(items)}{',' if len(items) == 1 else ''}"]
+        return [[flag, *items]] + ([repeated, joined] if items else [])
     return [[f"{flag}={value}"]]
 
 

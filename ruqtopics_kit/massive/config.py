@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -60,6 +61,15 @@ class EvaluationConfig:
             raise InvalidParameterError(f"locales must be 'all' or locale codes such as 'ru-RU,en-US'; "
                                         f"got {self.locales!r}")
         return check_locales(codes)
+
+
+def locale_codes(value: str) -> str | tuple[str, ...]:
+    """`--locales`: 'all', or the codes of a comma-separated list (checked by `EvaluationConfig`). A list, so that
+    a config file's YAML list of locales is taken as the list it is (`core/config_files.py`)."""
+    codes = tuple(code.strip() for code in value.split(",") if code.strip())
+    if not codes:
+        raise argparse.ArgumentTypeError(f"expected 'all' or locale codes such as ru-RU,en-US; got {value!r}")
+    return "all" if codes == ("all",) else codes
 
 
 def default_of(option: str):

@@ -110,3 +110,18 @@ def test_a_list_for_an_option_of_a_comma_separated_list_is_that_list(tmp_path, c
         with pytest.raises(SystemExit):
             parse_file(tmp_path, name, text, *argv)
         assert capsys.readouterr().err.splitlines()[-1] == f"ruqtopics {name}: error: {tmp_path / name}.yaml: {wrong}"
+
+
+@pytest.mark.parametrize("name, text, argv, spelled", [
+    ("grid", "sbatch: [partition=a, time=1:00]\n", ["sample"], ["--sbatch", "partition=a", "--sbatch", "time=1:00"]),
+    ("prepare", "field: [question=q, answer=a]\n", ["--dump", "d", "--output-dir", "o"],
+     ["--field", "question=q", "--field", "answer=a"]),
+    ("evaluate-massive", "locales: [ru-RU, en-US]\n", ["--model", "m", "--massive", "x", "--output-dir", "o"],
+     ["--locales", "ru-RU,en-US"]),
+    ("release", "locales: [ru-RU]\n", ["--sample", "--output-dir", "o"], ["--locales", "ru-RU"]),
+])
+def test_a_list_for_an_option_given_once_per_value_or_of_locales_is_that_list(tmp_path, name, text, argv, spelled):
+    """An option given once per value (`--sbatch`, `--field`) takes every item of a YAML list, not the first
+    only; `locales: [ru-RU, en-US]` is `--locales ru-RU,en-US`."""
+    parser = registry.command_named(name).parser
+    assert parse_file(tmp_path, name, text, *argv) == parse_with_config_file(parser(), [*argv, *spelled])

@@ -21,6 +21,7 @@ from statsmodels.stats.proportion import proportion_confint
 from table_helpers import markdown_rows
 
 from ruqtopics_kit.cli import main as cli_main
+from ruqtopics_kit.cli.registry import command_named
 from ruqtopics_kit.facts.labels import all_topics, massive_aligned
 from ruqtopics_kit.massive import evaluate as evaluate_module
 from ruqtopics_kit.massive.card import load_model_card
@@ -253,6 +254,18 @@ def test_an_existing_output_dir_needs_overwrite(models, tmp_path):
 def test_options_are_validated_up_front(option, value, message):
     with pytest.raises(ValueError, match=message):
         EvaluationConfig(model="m", massive="x", output_dir="o", **{option: value})
+
+
+def test_locales_on_the_command_line_are_all_or_a_list_of_codes(capsys):
+    parser = command_named("evaluate-massive").parser
+    required = ["--model", "m", "--massive", "x", "--output-dir", "o"]
+    assert parser().parse_args([*required, "--locales", "ru-RU, en-US,"]).locales == ("ru-RU", "en-US")
+    assert parser().parse_args([*required, "--locales", " all "]).locales == parser().parse_args(required).locales
+    with pytest.raises(SystemExit) as exit_info:
+        parser().parse_args([*required, "--locales", " , "])
+    assert exit_info.value.code == 2
+    assert "argument --locales: expected 'all' or locale codes such as ru-RU,en-US; got ' , '" in (
+        capsys.readouterr().err)
 
 
 def test_bfloat16_autocast_on_the_cpu_when_asked(models, tmp_path):
