@@ -5,7 +5,8 @@ The archive is read as a stream, member by member; nothing is extracted, so no m
 system, and members not named `<version>/data/<locale>.jsonl` are ignored; a member of that name that is a link or
 a folder is an error (a locale is never left out without a word), and so is an archive without any such member
 (the error names the locale files it has instead). In a folder, a locale file that is a link to nothing or a
-folder is an error, and so are compressed locale files (`ru-RU.jsonl.gz`: the kit reads plain ones). Records of
+folder is an error, and so are compressed locale files (`ru-RU.jsonl.gz`: the kit reads plain ones). A locale
+file named in another case (`ru-RU.JSONL`), in the archive or the folder, is an error, not a file left out. Records of
 the MMNLU-22 held-out set (no labels) are skipped and counted; an empty utterance is an error.
 """
 
@@ -35,6 +36,15 @@ from ruqtopics_kit.massive.records import (
 LOCALE_PATTERN = r"[a-z]{2,3}-[A-Za-z]{2,4}"
 VERSION_PATTERN = r"\d+(?:\.\d+)*"
 ARCHIVE_MEMBER = re.compile(rf"(?:\./)?(?P<version>{VERSION_PATTERN})/data/(?P<locale>{LOCALE_PATTERN})\.jsonl")
+LOCALE_FILE = re.compile(rf"{LOCALE_PATTERN}\.jsonl")
+MISNAMED = ("is named as no MASSIVE locale file is (<locale>.jsonl, such as ru-RU.jsonl): rename it, or remove it "
+            "if it repeats a locale")
+
+
+def misnamed(name: str) -> bool:
+    """A locale file's name in another case (`ru-RU.JSONL`, `RU-RU.jsonl`): an error, where reading only the exact
+    name would leave the file out without a word, or read one of two copies of a locale."""
+    return LOCALE_FILE.fullmatch(name) is None and LOCALE_FILE.fullmatch(name.lower()) is not None
 OFFICIAL_FIELDS = ("id", "locale", "partition", "scenario", "intent", "utt")
 
 
@@ -99,6 +109,8 @@ def read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSpl
             for member in archive:
                 match = ARCHIVE_MEMBER.fullmatch(member.name)
                 if not match:
+                    if ARCHIVE_MEMBER.fullmatch(member.name.lower()) and misnamed(Path(member.name).name):
+                        raise MassiveDataError(f"{path}:{member.name}", MISNAMED)
                     if re.search(r"\.jsonl(\.\w+)?$", member.name):
                         near_misses.append(member.name)
                     continue
@@ -134,6 +146,9 @@ def locale_files(folder: Path) -> list[Path]:
     if compressed:
         raise MassiveDataError(str(folder / compressed[0]), "is compressed: the kit reads plain <locale>.jsonl "
                                                             "files; decompress it (and its siblings) first")
+    wrongly_named = sorted(p for p in folder.glob("*") if misnamed(p.name))
+    if wrongly_named:
+        raise MassiveDataError(str(wrongly_named[0]), MISNAMED)
     files = sorted(p for p in folder.glob("*.jsonl") if re.fullmatch(LOCALE_PATTERN, p.stem))
     for path in files:
         if not path.is_file():

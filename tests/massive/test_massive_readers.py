@@ -290,6 +290,25 @@ def test_folder_locale_files_that_are_compressed_links_or_folders_are_named(tmp_
         read_massive(tmp_path)
 
 
+@pytest.mark.parametrize("other", ["ru-RU.JSONL", "RU-RU.jsonl", "ru-RU.Jsonl"])
+def test_a_locale_file_named_in_another_case_is_named_not_left_out(tmp_path, other):
+    """Beside ru-RU.jsonl (a second copy of the locale) or alone, in a folder or an archive."""
+    data = tmp_path / "1.1" / "data"
+    data.mkdir(parents=True)
+    (data / "ru-RU.jsonl").write_text(line(), encoding="utf-8")
+    (data / other).write_text(line(id="2"), encoding="utf-8")
+    misnamed = rf"{re.escape(other)}: is named as no MASSIVE locale file is \(<locale>.jsonl, such as ru-RU.jsonl\)"
+    with pytest.raises(MassiveDataError, match=misnamed):
+        read_massive(tmp_path)
+    (data / "ru-RU.jsonl").unlink()
+    with pytest.raises(MassiveDataError, match=misnamed):
+        read_massive(tmp_path)
+    archive = archive_with(tmp_path / "massive.tar.gz", {"1.1/data/ru-RU.jsonl": line(),
+                                                         f"1.1/data/{other}": line(id="2")})
+    with pytest.raises(MassiveDataError, match=rf"massive.tar.gz:1.1/data/{misnamed}"):
+        read_massive(archive)
+
+
 def test_an_empty_utterance_is_an_error(tmp_path):
     path = archive_with(tmp_path / "massive.tar.gz", {"1.1/data/ru-RU.jsonl": line() + line(id="2", utt="  ")})
     with pytest.raises(MassiveDataError, match=r"ru-RU.jsonl, line 2: record '2' has an empty utterance"):
