@@ -12,6 +12,7 @@ import sys
 
 from ruqtopics_kit.cli.command import kit_version
 from ruqtopics_kit.cli.registry import COMMANDS, command_named
+from ruqtopics_kit.core.secrets import masked_text
 
 __all__ = ["COMMANDS", "main", "usage"]
 
@@ -39,6 +40,6 @@ def main(argv: list[str] | None = None, prog: str = "ruqtopics") -> int:
         return 2
     command = command_named(argv[0])
     if command is None:
-        print(f"{usage(prog)}\n\n{prog}: error: unknown command {argv[0]!r}", file=sys.stderr)
+        print(f"{usage(prog)}\n\n{prog}: error: unknown command {masked_text(repr(argv[0]))}", file=sys.stderr)
         return 2
     return command(argv[1:], prog=f"{prog} {command.name}")

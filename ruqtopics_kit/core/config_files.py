@@ -227,14 +227,15 @@ class _Checker(argparse.ArgumentParser):
         spellings, refusals = _spellings(flag, value), []  # per spelling: argparse's message, or None: not a list
         if value is False and not takes_option(self, spellings[0][0]):  # no `--no-key`: argparse would leave it
             raise ValueError(f"{where} is not a switch (set by true or false); got False")
+        if isinstance(value, list) and takes_option(self, f"--no-{flag[2:]}"):  # else its items go to a positional
+            raise ValueError(f"{where} is a switch (set by true or false); got {value!r}")
         for tokens in spellings:
             try:
                 changed = self.changes(tokens)
             except _Refused as refused:
                 refusals.append(str(refused))
                 continue
-            if not isinstance(value, list) or any(isinstance(new, (list, tuple)) and len(new) == len(value)
-                                                  for new in changed):
+            if not isinstance(value, list) or self._is_the_list(flag, tokens, changed, len(value)):
                 return tokens
             refusals.append(None)
         if isinstance(value, bool):
@@ -243,6 +244,28 @@ class _Checker(argparse.ArgumentParser):
             raise ValueError(f"{where}: {refusals[-1]}")
         joined = f" (joined by commas: {refusals[-1]})" if len(refusals) > 1 and refusals[-1] else ""
         raise ValueError(f"{where} takes a single value; got {value!r}{joined}")  # taken, as one value
+
+
+    def _is_the_list(self, flag: str, tokens: list[str], changed: list, length: int) -> bool:
+        """Whether `tokens` set one option to a list of `length` items, every item its own: `--key A B` only where
+        `--key A` alone is not the same (else B is left over, for the parse proper to refuse without naming the
+        file), `--key A --key B` only where each item alone makes one (else `seeds: [42, "43,44"]` would be the
+        seeds 43 and 44 of its last item)."""
+        if len(changed) != 1 or not isinstance(changed[0], (list, tuple)) or len(changed[0]) != length:
+            return False
+        if tokens.count(flag) > 1:
+            return all(self._one_value(flag, item) for item in tokens[1::2])
+        return len(tokens) < 3 or self._changes_or_none(tokens[:2]) != changed
+
+    def _one_value(self, flag: str, item: str) -> bool:
+        changed = self._changes_or_none([flag, item])
+        return changed is not None and self._is_the_list(flag, [flag, item], changed, 1)
+
+    def _changes_or_none(self, tokens: list[str]) -> list | None:
+        try:
+            return self.changes(tokens)
+        except _Refused:
+            return None
 
 
 def takes_option(parser: argparse.ArgumentParser, flag: str) -> bool:

@@ -13,7 +13,7 @@ import re
 
 MASK = "***"
 SECRET_OPTION = re.compile(r"--[\w-]*tok[\w-]*", re.IGNORECASE)
-SECRET_OPTION_VALUE = re.compile(rf"({SECRET_OPTION.pattern})(=|\s+)(?!-)\S+", re.IGNORECASE)
+SECRET_OPTION_VALUE = re.compile(rf"({SECRET_OPTION.pattern})(=|\s+)(?!-)[^\s'\"]+", re.IGNORECASE)  # not a quote
 TOKEN_LIKE = re.compile(r"\bhf_[A-Za-z0-9]{30,}")
 
 

@@ -69,7 +69,7 @@ def locale_codes(value: str) -> str | tuple[str, ...]:
     codes = tuple(code.strip() for code in value.split(",") if code.strip())
     if not codes:
         raise argparse.ArgumentTypeError(f"expected 'all' or locale codes such as ru-RU,en-US; got {value!r}")
-    return "all" if codes == ("all",) else codes
+    return "all" if value.strip() == "all" else codes  # "all," too: EvaluationConfig reads ("all",) as all
 
 
 def default_of(option: str):

@@ -37,8 +37,8 @@ LOCALE_PATTERN = r"[a-z]{2,3}-[A-Za-z]{2,4}"
 VERSION_PATTERN = r"\d+(?:\.\d+)*"
 ARCHIVE_MEMBER = re.compile(rf"(?:\./)?(?P<version>{VERSION_PATTERN})/data/(?P<locale>{LOCALE_PATTERN})\.jsonl")
 LOCALE_FILE = re.compile(rf"{LOCALE_PATTERN}\.jsonl")
-MISNAMED = ("is named as no MASSIVE locale file is (<locale>.jsonl, such as ru-RU.jsonl): rename it, or remove it "
-            "if it repeats a locale")
+MISNAMED = ("differs only in case from MASSIVE's names (<version>/data/<locale>.jsonl, such as 1.1/data/ru-RU.jsonl): "
+            "rename it, or remove it if it repeats a locale")
 
 
 def misnamed(name: str) -> bool:
@@ -109,7 +109,7 @@ def read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSpl
             for member in archive:
                 match = ARCHIVE_MEMBER.fullmatch(member.name)
                 if not match:
-                    if ARCHIVE_MEMBER.fullmatch(member.name.lower()) and misnamed(Path(member.name).name):
+                    if ARCHIVE_MEMBER.fullmatch(member.name.lower()):  # a locale file's name in another case
                         raise MassiveDataError(f"{path}:{member.name}", MISNAMED)
                     if re.search(r"\.jsonl(\.\w+)?$", member.name):
                         near_misses.append(member.name)

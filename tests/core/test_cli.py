@@ -198,6 +198,12 @@ def test_the_grid_does_not_echo_a_token_given_to_train_misspelled(capsys):
     assert "unrecognized arguments: --hub-tok ***" in err and TOKEN not in err, err
 
 
+def test_an_unknown_command_does_not_echo_a_token(capsys):
+    assert cli.main([f"--hub-token={TOKEN}", "train"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command '--hub-token=***'" in err and TOKEN not in err, err
+
+
 def test_a_fault_message_does_not_show_a_token(capsys):
     assert failing(KitError(f"upload refused for token {TOKEN}"))([]) == 1
     assert capsys.readouterr().err == "ruqtopics probe: error: upload refused for token ***\n"

@@ -12,6 +12,7 @@ from checkout import ROOT
 
 from ruqtopics_kit.cli import registry
 from ruqtopics_kit.core.config_files import CONFIG_FILE_FLAG, parse_with_config_file
+from ruqtopics_kit.massive.config import EvaluationConfig
 
 PACKAGE = ROOT / "ruqtopics_kit"
 
@@ -125,3 +126,27 @@ def test_a_list_for_an_option_given_once_per_value_or_of_locales_is_that_list(tm
     only; `locales: [ru-RU, en-US]` is `--locales ru-RU,en-US`."""
     parser = registry.command_named(name).parser
     assert parse_file(tmp_path, name, text, *argv) == parse_with_config_file(parser(), [*argv, *spelled])
+
+
+@pytest.mark.parametrize("name, text, argv, wrong", [
+    ("grid", "seeds: [42, '43,44']\n", ["sample"], "option 'seeds' takes a single value; got [42, '43,44']"),
+    ("evaluate-massive", "locales: [ru-RU, 'en-US,de-DE']\n", ["--model", "m", "--massive", "x", "--output-dir", "o"],
+     "option 'locales' takes a single value; got ['ru-RU', 'en-US,de-DE']"),
+    ("evaluate-massive", "locales: ['ru-RU,en-US', de-DE]\n", ["--model", "m", "--massive", "x", "--output-dir", "o"],
+     "option 'locales' takes a single value; got ['ru-RU,en-US', 'de-DE']"),
+    ("grid", "dry_run: [x, y]\n", ["sample"], "option 'dry_run' is a switch (set by true or false); got ['x', 'y']"),
+])
+def test_a_list_is_never_taken_in_part(tmp_path, capsys, name, text, argv, wrong):
+    """No item is lost to a later one (`--seeds 42 --seeds 43,44` is the seeds 43 and 44), left over for argparse
+    to refuse without the file's name, or taken by a positional argument (a switch takes no value)."""
+    with pytest.raises(SystemExit) as exit_info:
+        parse_file(tmp_path, name, text, *argv)
+    assert exit_info.value.code == 1
+    assert capsys.readouterr().err.splitlines()[-1].startswith(f"ruqtopics {name}: error: {tmp_path / name}.yaml: "
+                                                               f"{wrong}")
+
+
+def test_locales_all_may_be_a_list_of_one(tmp_path):
+    argv = ["--model", "m", "--massive", "x", "--output-dir", "o"]
+    locales = parse_file(tmp_path, "evaluate-massive", "locales: [all]\n", *argv).locales
+    assert EvaluationConfig(model="m", massive="x", output_dir="o", locales=locales).locale_list is None  # all

@@ -297,7 +297,7 @@ def test_a_locale_file_named_in_another_case_is_named_not_left_out(tmp_path, oth
     data.mkdir(parents=True)
     (data / "ru-RU.jsonl").write_text(line(), encoding="utf-8")
     (data / other).write_text(line(id="2"), encoding="utf-8")
-    misnamed = rf"{re.escape(other)}: is named as no MASSIVE locale file is \(<locale>.jsonl, such as ru-RU.jsonl\)"
+    misnamed = rf"{re.escape(other)}: differs only in case from MASSIVE's names \(<version>/data/<locale>.jsonl, "
     with pytest.raises(MassiveDataError, match=misnamed):
         read_massive(tmp_path)
     (data / "ru-RU.jsonl").unlink()
@@ -306,6 +306,9 @@ def test_a_locale_file_named_in_another_case_is_named_not_left_out(tmp_path, oth
     archive = archive_with(tmp_path / "massive.tar.gz", {"1.1/data/ru-RU.jsonl": line(),
                                                          f"1.1/data/{other}": line(id="2")})
     with pytest.raises(MassiveDataError, match=rf"massive.tar.gz:1.1/data/{misnamed}"):
+        read_massive(archive)
+    archive = archive_with(tmp_path / "folder.tar.gz", {"1.1/data/ru-RU.jsonl": line(), "1.1/Data/ru-RU.jsonl": line()})
+    with pytest.raises(MassiveDataError, match=r"folder.tar.gz:1.1/Data/ru-RU.jsonl: differs only in case"):
         read_massive(archive)
 
 
