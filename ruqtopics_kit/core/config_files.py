@@ -6,12 +6,14 @@ command line override the file; an unknown key, a key given twice, a second `--c
 (a tab in the indentation, say) are errors naming the file, the key or the line.
 
 Each key becomes the command-line tokens its value spells, placed before the real ones, so that the file's values
-go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's):
+go through the same parsing and checks (argparse keeps the last occurrence of an option: the command line's; an
+option given once per value, as `--sbatch`, adds the command line's values to the file's):
 `key: true` is `--key`, `key: false` is `--no-key` (every switch has that complement, `add_switch_off`), any other
 value `--key=VALUE`, and `null` leaves the option at its default. A list is the first spelling that the option turns
 into a list of its items: `--key A B ...` (an option of many values), else `--key A --key B` (an option given once
 per value, as `--sbatch`), else `--key=A,B` (one value holding a comma-separated list, as `--seeds` and
-`--locales`; a list of one item is `A,`). Each key's tokens are parsed alone first
+`--locales`; a list of one item is `A,`), each item taken whole by the one option (a list for a switch is an
+error). Each key's tokens are parsed alone first
 (`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
 internals: a key is an option when the parser itself says so (`takes_option`).
 
