@@ -247,7 +247,6 @@ class _Checker(argparse.ArgumentParser):
         joined = f" (joined by commas: {refusals[-1]})" if len(refusals) > 1 and refusals[-1] else ""
         raise ValueError(f"{where} takes a single value; got {value!r}{joined}")  # taken, as one value
 
-
     def _is_the_list(self, flag: str, tokens: list[str], changed: list, length: int) -> bool:
         """Whether `tokens` set one option to a list of `length` items, every item its own: `--key A B` only where
         `--key A` alone is not the same (else B is left over, for the parse proper to refuse without naming the

@@ -36,6 +36,7 @@ from ruqtopics_kit.massive.records import (
 LOCALE_PATTERN = r"[a-z]{2,3}-[A-Za-z]{2,4}"
 VERSION_PATTERN = r"\d+(?:\.\d+)*"
 ARCHIVE_MEMBER = re.compile(rf"(?:\./)?(?P<version>{VERSION_PATTERN})/data/(?P<locale>{LOCALE_PATTERN})\.jsonl")
+OFFICIAL_FIELDS = ("id", "locale", "partition", "scenario", "intent", "utt")
 LOCALE_FILE = re.compile(rf"{LOCALE_PATTERN}\.jsonl")
 MISNAMED = ("differs only in case from MASSIVE's names (<version>/data/<locale>.jsonl, such as 1.1/data/ru-RU.jsonl): "
             "rename it, or remove it if it repeats a locale")
@@ -45,7 +46,6 @@ def misnamed(name: str) -> bool:
     """A locale file's name in another case (`ru-RU.JSONL`, `RU-RU.jsonl`): an error, where reading only the exact
     name would leave the file out without a word, or read one of two copies of a locale."""
     return LOCALE_FILE.fullmatch(name) is None and LOCALE_FILE.fullmatch(name.lower()) is not None
-OFFICIAL_FIELDS = ("id", "locale", "partition", "scenario", "intent", "utt")
 
 
 def _version_of(name: str) -> str | None:
