@@ -13,9 +13,9 @@ value `--key=VALUE`, and `null` leaves the option at its default. A list is the 
 into a list of its items: `--key A B ...` (an option of many values), else `--key A --key B` (an option given once
 per value, as `--sbatch`), else `--key=A,B` (one value holding a comma-separated list, as `--seeds` and
 `--locales`; a list of one item is `A,`), each item taken whole by the one option (a list for a switch is an
-error). Each key's tokens are parsed alone first
-(`_Checker`), so that a value argparse refuses is named with the file and the key. Nothing here reads argparse's
-internals: a key is an option when the parser itself says so (`takes_option`).
+error). Each key's tokens are parsed alone first (`_Checker`), so that a value argparse refuses is named with the
+file and the key. Nothing here reads argparse's internals: a key is an option when the parser itself says so
+(`takes_option`).
 
 The file is an input of the command like any other, so a fault of the file exits with status 1 (`cli/command.py`),
 one line `PROG: error: ...` naming the file (and the key or line), no usage: a file that is missing, unreadable or

@@ -42,10 +42,10 @@ MISNAMED = ("differs only in case from MASSIVE's names (<version>/data/<locale>.
             "rename it, or remove it if it repeats a locale")
 
 
-def misnamed(name: str) -> bool:
-    """A locale file's name in another case (`ru-RU.JSONL`, `RU-RU.jsonl`): an error, where reading only the exact
-    name would leave the file out without a word, or read one of two copies of a locale."""
-    return LOCALE_FILE.fullmatch(name) is None and LOCALE_FILE.fullmatch(name.lower()) is not None
+def misnamed(name: str, pattern: re.Pattern = LOCALE_FILE) -> bool:
+    """A locale file's name (or archive member's path) in another case (`ru-RU.JSONL`, `RU-RU.jsonl`): an error,
+    where reading only the exact name would leave the file out without a word, or read one of two copies."""
+    return pattern.fullmatch(name) is None and pattern.fullmatch(name.lower()) is not None
 
 
 def _version_of(name: str) -> str | None:
@@ -109,7 +109,7 @@ def read_archive(path: Path, split: str, wanted: list[str] | None) -> MassiveSpl
             for member in archive:
                 match = ARCHIVE_MEMBER.fullmatch(member.name)
                 if not match:
-                    if ARCHIVE_MEMBER.fullmatch(member.name.lower()):  # a locale file's name in another case
+                    if misnamed(member.name, ARCHIVE_MEMBER):
                         raise MassiveDataError(f"{path}:{member.name}", MISNAMED)
                     if re.search(r"\.jsonl(\.\w+)?$", member.name):
                         near_misses.append(member.name)
@@ -149,7 +149,7 @@ def locale_files(folder: Path) -> list[Path]:
     wrongly_named = sorted(p for p in folder.glob("*") if misnamed(p.name))
     if wrongly_named:
         raise MassiveDataError(str(wrongly_named[0]), MISNAMED)
-    files = sorted(p for p in folder.glob("*.jsonl") if re.fullmatch(LOCALE_PATTERN, p.stem))
+    files = sorted(p for p in folder.glob("*.jsonl") if LOCALE_FILE.fullmatch(p.name))
     for path in files:
         if not path.is_file():
             what = "a folder" if path.is_dir() else f"a link to {path.readlink()}, which does not exist" \
